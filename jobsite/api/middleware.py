@@ -1,0 +1,49 @@
+import logging
+import re
+import uuid
+
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import JsonResponse
+
+logger = logging.getLogger(__name__)
+
+_TX_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+
+class TxIdMiddleware:
+    """Every response carries `X-Tx-ID`: the request's when it sent a sane one, else a new UUID."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        sent = request.headers.get("X-Tx-ID", "")
+        request.tx_id = sent if _TX_ID.match(sent) else str(uuid.uuid4())
+        response = self.get_response(request)
+        response["X-Tx-ID"] = request.tx_id
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that cannot be reached is a 503 with a JSON body, not a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OperationalError | InterfaceError) or (
+            isinstance(exception, DatabaseError) and "connection" in str(exception).lower()
+        ):
+            logger.warning("database unavailable: %s", exception)
+            return JsonResponse(
+                {
+                    "detail": "The database is unavailable; try again shortly.",
+                    "code": "unavailable",
+                },
+                status=503,
+                headers={"Retry-After": "5"},
+            )
+        return None

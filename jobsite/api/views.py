@@ -1,0 +1,69 @@
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jobsite.models import ApiToken
+from jobsite.services import issue_api_token, revoke_api_token
+
+
+class LoginInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class LoginView(APIView):
+    """Username and password in, bearer token out (the "login method" of seeds 001/002)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_scope = "login"
+
+    def get_throttles(self):
+        from rest_framework.throttling import ScopedRateThrottle
+
+        return [ScopedRateThrottle()]
+
+    @extend_schema(
+        request=LoginInputSerializer,
+        responses={
+            200: inline_serializer(
+                "LoginResponse",
+                {
+                    "token": serializers.CharField(),
+                    "token_type": serializers.CharField(),
+                    "expires_at": serializers.DateTimeField(),
+                },
+            )
+        },
+        auth=[],
+    )
+    def post(self, request):
+        data = LoginInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
+        if user is None or user.disabled:
+            return Response(
+                {"detail": "Unknown username or wrong password.", "code": "authentication_failed"},
+                status=status.HTTP_401_UNAUTHORIZED,
+            )
+        raw, token = issue_api_token(user=user)
+        return Response({"token": raw, "token_type": "Bearer", "expires_at": token.expires_at})
+
+
+class LogoutView(APIView):
+    """Revokes the token the request was authenticated with."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        if isinstance(request.auth, ApiToken):
+            revoke_api_token(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,254 @@
+"""The directory every app refers to: users, sales organizations, companies, contacts, addresses,
+countries and skills. Also the API tokens and the number sequences behind `id2`."""
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class CaseInsensitiveCodeQuerySet(models.QuerySet):
+    def by_code(self, code):
+        """Codes match case-insensitively on input and are returned as stored."""
+        return self.filter(code__iexact=code)
+
+
+class AutoNumbered(models.Model):
+    """Gives `id2` the next number of its sequence on first save when none was given."""
+
+    number_sequence = ""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        from jobsite.services import next_numbers, observe_number
+
+        if self.id2 is None:
+            self.id2 = next_numbers(name=self.number_sequence, count=1)[0]
+        elif self._state.adding:
+            observe_number(name=self.number_sequence, value=self.id2)
+        super().save(*args, **kwargs)
+
+
+class Country(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.CharField("ISO code", max_length=3, unique=True, help_text="ISO 3166 alpha-2")
+    name = models.CharField(max_length=100)
+
+    objects = CaseInsensitiveCodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Address(models.Model):
+    """A postal address (`db_address` in the seeds)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.CharField(max_length=50, blank=True, default="")
+    name = models.CharField(max_length=100, blank=True, default="")
+    street = models.CharField(max_length=50, blank=True, default="")
+    street2 = models.CharField(max_length=50, blank=True, default="")
+    street_number = models.CharField(max_length=50, blank=True, default="")
+    city = models.CharField(max_length=50, blank=True, default="")
+    zip = models.CharField(max_length=50, blank=True, default="")
+    country = models.ForeignKey(
+        Country, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    phone = models.CharField(max_length=50, blank=True, default="")
+    email = models.CharField(max_length=250, blank=True, default="")
+    latitude = models.DecimalField(max_digits=10, decimal_places=7, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=10, decimal_places=7, null=True, blank=True)
+    modified_dateutc = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "addresses"
+
+    def __str__(self):
+        parts = [self.name, f"{self.street} {self.street_number}".strip(), self.zip, self.city]
+        return ", ".join(p for p in parts if p) or str(self.id)
+
+
+class SalesOrganization(models.Model):
+    """The tenant: users see only the records of their sales organization."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.CharField(max_length=50)
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True, default="")
+    country = models.ForeignKey(
+        Country, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    currency = models.CharField(max_length=3, blank=True, default="", help_text="ISO 4217")
+    language = models.CharField(max_length=10, blank=True, default="", help_text="e.g. en, fr")
+    accountancy_code = models.CharField(max_length=50, blank=True, default="")
+    archived = models.BooleanField(default=False)
+    address = models.ForeignKey(
+        Address, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    email = models.CharField(max_length=250, blank=True, default="")
+    phone = models.CharField(max_length=50, blank=True, default="")
+    fax = models.CharField(max_length=50, blank=True, default="")
+    url = models.CharField(max_length=250, blank=True, default="")
+    vat_reg_code = models.CharField(max_length=50, blank=True, default="")
+    modified_dateutc = models.DateTimeField(auto_now=True)
+
+    objects = CaseInsensitiveCodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(Lower("code"), name="salesorg_code_ci_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} – {self.name}"
+
+
+class Skill(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.CharField(max_length=50)
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True, default="")
+    sales_organization = models.ForeignKey(
+        SalesOrganization, on_delete=models.PROTECT, related_name="skills"
+    )
+    modified_dateutc = models.DateTimeField(auto_now=True)
+
+    objects = CaseInsensitiveCodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                "sales_organization", Lower("code"), name="skill_code_per_salesorg_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or self.code
+
+
+class NumberSequence(models.Model):
+    """Counters behind the `id2` auto numbers, portable to SQLite and PostgreSQL.
+
+    Allocation is one `UPDATE … RETURNING`, so a bulk import reserves a whole range at once."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    last_value = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.name}: {self.last_value}"
+
+
+class User(AutoNumbered, AbstractUser):
+    """A planner, a technician or an integration account."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id2 = models.BigIntegerField(unique=True, editable=False)
+    code = models.CharField(max_length=50, blank=True, default="")
+    sales_organization = models.ForeignKey(
+        SalesOrganization, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    phone = models.CharField(max_length=50, blank=True, default="")
+    mobile = models.CharField(max_length=50, blank=True, default="")
+    is_team_leader = models.BooleanField(default=False)
+    team_leader = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="team_members"
+    )
+    is_technician = models.BooleanField(
+        default=False, help_text="Technicians are the rows of the planning board."
+    )
+    skills = models.ManyToManyField(Skill, blank=True, related_name="users")
+    archived = models.BooleanField(default=False)
+    disabled = models.BooleanField(default=False)
+    modified_dateutc = models.DateTimeField(auto_now=True)
+
+    objects = UserManager()
+    number_sequence = "user"
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [
+            models.UniqueConstraint(
+                "sales_organization",
+                Lower("code"),
+                condition=~models.Q(code=""),
+                name="user_code_per_salesorg_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class Company(AutoNumbered, models.Model):
+    """A customer (the `client` of fulfillment jobs, the company of a project)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id2 = models.BigIntegerField(unique=True, editable=False)
+    code = models.CharField(max_length=50)
+    name = models.CharField(max_length=255)
+    sales_organization = models.ForeignKey(
+        SalesOrganization, on_delete=models.PROTECT, related_name="companies"
+    )
+    address = models.ForeignKey(
+        Address, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reference_back_office = models.CharField(max_length=50, null=True, blank=True, unique=True)
+    modified_dateutc = models.DateTimeField(auto_now=True)
+
+    objects = CaseInsensitiveCodeQuerySet.as_manager()
+    number_sequence = "company"
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+        constraints = [
+            models.UniqueConstraint(
+                "sales_organization", Lower("code"), name="company_code_per_salesorg_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Contact(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="contacts")
+    first_name = models.CharField(max_length=100, blank=True, default="")
+    last_name = models.CharField(max_length=100)
+    email = models.CharField(max_length=250, blank=True, default="")
+    phone = models.CharField(max_length=50, blank=True, default="")
+    reference_back_office = models.CharField(max_length=50, null=True, blank=True, unique=True)
+    modified_dateutc = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class ApiToken(models.Model):
+    """A bearer token. Only its SHA-256 is stored; it expires and can be revoked (logout)."""
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="First characters, to recognise a token.")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"

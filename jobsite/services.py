@@ -1,0 +1,69 @@
+"""Writes of the directory: number allocation and API tokens."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from jobsite.models import ApiToken, NumberSequence, User
+
+_TABLE = NumberSequence._meta.db_table
+
+
+def _ensure_sequence(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_TABLE} (name, last_value) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",
+            [name],
+        )
+
+
+def next_numbers(*, name: str, count: int) -> range:
+    """Reserve `count` consecutive `id2` numbers of the sequence `name` in one statement."""
+    if count <= 0:
+        return range(0)
+    with transaction.atomic():
+        _ensure_sequence(name)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {_TABLE} SET last_value = last_value + %s WHERE name = %s "
+                "RETURNING last_value",
+                [count, name],
+            )
+            last = cursor.fetchone()[0]
+    return range(last - count + 1, last + 1)
+
+
+def observe_number(*, name: str, value: int) -> None:
+    """An `id2` given explicitly moves the sequence past it, so later numbers never collide."""
+    with transaction.atomic():
+        _ensure_sequence(name)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {_TABLE} SET last_value = CASE WHEN last_value < %s THEN %s "
+                "ELSE last_value END WHERE name = %s",
+                [value, value, name],
+            )
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_api_token(*, user: User) -> tuple[str, ApiToken]:
+    """A new bearer token for `user`; the raw value is returned once and never stored."""
+    raw = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        key_hash=hash_token(raw),
+        prefix=raw[:8],
+        expires_at=timezone.now() + timedelta(hours=settings.API_TOKEN_TTL_HOURS),
+    )
+    return raw, token
+
+
+def revoke_api_token(*, token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())

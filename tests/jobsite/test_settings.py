@@ -1,0 +1,76 @@
+"""Settings come from the environment; production refuses the development key and passes
+`check --deploy`."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_python(code, **env):
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DEBUG", "SECRET_KEY", "SECURE_SSL_REDIRECT")
+    }
+    full_env.update({"DJANGO_SETTINGS_MODULE": "jobsite.settings", **env})
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=full_env, capture_output=True, text=True
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_python("import django; django.setup()", DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_development_has_a_default_key():
+    result = run_python(
+        "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        DEBUG="true",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+def test_database_url_and_hosts_come_from_the_environment(tmp_path):
+    db = tmp_path / "x.sqlite3"
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "d = s.DATABASES['default']; print(d['NAME'], d['OPTIONS']['transaction_mode'], "
+        "s.ALLOWED_HOSTS)"
+    )
+    result = run_python(
+        code, DEBUG="true", DATABASE_URL=f"sqlite:///{db}", ALLOWED_HOSTS="a.example,b.example"
+    )
+    assert result.returncode == 0, result.stderr
+    assert str(db) in result.stdout
+    assert "IMMEDIATE" in result.stdout
+    assert "['a.example', 'b.example']" in result.stdout
+
+
+def test_check_deploy_is_clean_in_production(tmp_path):
+    env = {
+        "DEBUG": "false",
+        "SECRET_KEY": "k" + "9Xq#2m!Lp0zR7vT&wY4s" * 3,
+        "ALLOWED_HOSTS": "jobsite.example",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+    }
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DEBUG", "SECRET_KEY", "SECURE_SSL_REDIRECT")
+    }
+    full_env.update({"DJANGO_SETTINGS_MODULE": "jobsite.settings", **env})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -1,0 +1,343 @@
+"""Demo data for a planning office, or a large data set for benchmarks (`--work-orders 1000000`)."""
+
+import random
+import time
+from datetime import timedelta
+
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from jobs.models import Job, JobPriority, JobStatus, JobType, StatusNumber
+from jobsite.models import Address, Company, Country, SalesOrganization, Skill, User
+from jobsite.services import next_numbers
+from workorders.models import Project, WorkOrder
+from workorders.services import sync_suggested_plannings
+
+PLANNER_USERNAME = "planner"
+PLANNER_PASSWORD = "planner-demo-2026"
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD = "admin-demo-2026"
+
+COUNTRIES = [("BE", "Belgium"), ("NL", "Netherlands"), ("FR", "France"), ("DE", "Germany")]
+SALES_ORGS = [
+    ("BE01", "Jobsite Belgium", "BE", "EUR", "nl"),
+    ("NL01", "Jobsite Nederland", "NL", "EUR", "nl"),
+]
+SKILLS = [
+    ("ELEC", "Electrical"),
+    ("HVAC", "Heating & cooling"),
+    ("PLUMB", "Plumbing"),
+    ("GAS", "Gas appliances"),
+]
+FIRST = [
+    "Anna",
+    "Bram",
+    "Chloé",
+    "Dries",
+    "Eva",
+    "Finn",
+    "Greet",
+    "Hugo",
+    "Ines",
+    "Jules",
+    "Kobe",
+    "Lotte",
+    "Milan",
+    "Noor",
+    "Olivier",
+]
+LAST = [
+    "Peeters",
+    "Janssens",
+    "Maes",
+    "Jacobs",
+    "Mertens",
+    "Willems",
+    "Claes",
+    "Goossens",
+    "Wouters",
+    "De Smet",
+    "Dubois",
+    "Lambert",
+]
+CITIES = ["Antwerpen", "Gent", "Brugge", "Leuven", "Mechelen", "Utrecht", "Breda", "Eindhoven"]
+WORK = [
+    "Yearly maintenance",
+    "Boiler repair",
+    "Leak inspection",
+    "Install heat pump",
+    "Replace thermostat",
+    "Gas safety check",
+    "Fix circuit breaker",
+    "Commissioning",
+    "Filter replacement",
+    "Emergency call-out",
+    "Pump overhaul",
+    "Descaling",
+]
+EQUIPMENT = ["Boiler", "Heat pump", "Air handler", "Chiller", "Water heater", "Switchboard"]
+
+# Share of each status among the demo work orders (by status number).
+STATUS_WEIGHTS = {0: 30, 1: 6, 2: 4, 3: 15, 4: 8, 5: 6, 6: 8, 7: 15, 8: 4, 9: 4}
+BATCH = 5000
+
+
+class Command(BaseCommand):
+    help = "Load demo data: sales organizations, technicians, companies, projects, work orders."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--work-orders", type=int, default=2000, help="How many (default 2000)."
+        )
+        parser.add_argument("--projects", type=int, default=200)
+        parser.add_argument("--companies", type=int, default=50)
+        parser.add_argument("--seed", type=int, default=42, help="Random seed, for repeatability.")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing when work orders already exist."
+        )
+
+    def handle(self, *args, **opts):
+        if opts["work_orders"] < 0 or opts["projects"] < 1 or opts["companies"] < 1:
+            raise CommandError("--work-orders must be ≥ 0, --projects and --companies ≥ 1.")
+        if opts["if_empty"] and WorkOrder.objects.exists():
+            self.stdout.write("Demo data already loaded.")
+            self._print_logins()
+            return
+        rng = random.Random(opts["seed"])
+        started = time.monotonic()
+        with transaction.atomic():
+            orgs, technicians = self._directory(rng)
+            companies = self._companies(rng, orgs, opts["companies"])
+            projects = self._projects(rng, companies, opts["projects"])
+            self._fulfillment_jobs(rng, companies, technicians)
+        self._work_orders(rng, projects, technicians, opts["work_orders"])
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {opts['work_orders']} work orders on {len(projects)} projects in "
+                f"{time.monotonic() - started:.1f}s."
+            )
+        )
+        self._print_logins()
+
+    def _print_logins(self):
+        self.stdout.write(
+            f"Planner login: {PLANNER_USERNAME} / {PLANNER_PASSWORD} (sales organization BE01)\n"
+            f"Admin login:   {ADMIN_USERNAME} / {ADMIN_PASSWORD} (every sales organization)"
+        )
+
+    def _directory(self, rng):
+        countries = {
+            code: Country.objects.update_or_create(code=code, defaults={"name": name})[0]
+            for code, name in COUNTRIES
+        }
+        orgs, technicians = [], {}
+        for code, name, country, currency, language in SALES_ORGS:
+            org, _ = SalesOrganization.objects.update_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "country": countries[country],
+                    "currency": currency,
+                    "language": language,
+                },
+            )
+            orgs.append(org)
+            skills = [
+                Skill.objects.update_or_create(
+                    sales_organization=org, code=s_code, defaults={"name": s_name}
+                )[0]
+                for s_code, s_name in SKILLS
+            ]
+            technicians[org.pk] = []
+            for i in range(5):
+                first, last = rng.choice(FIRST), rng.choice(LAST)
+                tech, _ = User.objects.update_or_create(
+                    username=f"tech.{code.lower()}.{i + 1}",
+                    defaults={
+                        "first_name": first,
+                        "last_name": last,
+                        "code": f"T{code[:2]}{i + 1:02d}",
+                        "sales_organization": org,
+                        "is_technician": True,
+                        "email": f"tech{i + 1}@{code.lower()}.example",
+                        "mobile": f"+32 470 {rng.randint(100000, 999999)}",
+                        "is_team_leader": i == 0,
+                    },
+                )
+                tech.skills.set(rng.sample(skills, k=rng.randint(1, 3)))
+                technicians[org.pk].append(tech)
+        planners, _ = Group.objects.get_or_create(name="Planners")
+        planners.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label__in=["jobsite", "jobs", "workorders", "apijobs"]
+            )
+        )
+        planner = self._login(PLANNER_USERNAME, PLANNER_PASSWORD, org=orgs[0], superuser=False)
+        planner.groups.add(planners)
+        self._login(ADMIN_USERNAME, ADMIN_PASSWORD, org=None, superuser=True)
+        return orgs, technicians
+
+    def _login(self, username, password, *, org, superuser):
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "sales_organization": org,
+                "is_staff": True,
+                "is_superuser": superuser,
+                "first_name": username.capitalize(),
+            },
+        )
+        if created:
+            user.set_password(password)
+            user.save()
+        return user
+
+    def _companies(self, rng, orgs, count):
+        existing = Company.objects.count()
+        ids = next_numbers(name="company", count=count)
+        companies = [
+            Company(
+                id2=ids[i],
+                code=f"C{existing + i + 1:05d}",
+                name=f"{rng.choice(LAST)} {rng.choice(['NV', 'BV', 'BVBA', '& Zonen', 'Group'])}",
+                sales_organization=orgs[i % len(orgs)],
+            )
+            for i in range(count)
+        ]
+        return Company.objects.bulk_create(companies)
+
+    def _projects(self, rng, companies, count):
+        countries = list(Country.objects.all())
+        addresses = Address.objects.bulk_create(
+            [
+                Address(
+                    street=f"{rng.choice(LAST)}straat",
+                    street_number=str(rng.randint(1, 200)),
+                    zip=str(rng.randint(1000, 9999)),
+                    city=rng.choice(CITIES),
+                    country=rng.choice(countries),
+                )
+                for _ in range(count)
+            ]
+        )
+        existing = Project.objects.count()
+        ids = next_numbers(name="project", count=count)
+        projects = []
+        for i in range(count):
+            company = companies[i % len(companies)]
+            projects.append(
+                Project(
+                    id2=ids[i],
+                    company=company,
+                    sales_organization_id=company.sales_organization_id,
+                    db_address=addresses[i],
+                    name=f"{rng.choice(EQUIPMENT)} {addresses[i].city} {existing + i + 1}",
+                    reference_back_office=f"PRJ-{existing + i + 1:06d}",
+                    serial_number=f"SN{rng.randint(10**7, 10**8 - 1)}",
+                    is_mobile_installation=rng.random() < 0.05,
+                )
+            )
+        return Project.objects.bulk_create(projects)
+
+    def _fulfillment_jobs(self, rng, companies, technicians):
+        job_type = JobType.objects.get(code="Unknown", sales_organization__isnull=True)
+        statuses = {s.number: s for s in JobStatus.objects.all()}
+        first = Job.objects.count()
+        jobs = []
+        for i, number in enumerate([0, 0, 0, 6, 6, 7]):
+            company = companies[i % len(companies)]
+            techs = technicians[company.sales_organization_id]
+            jobs.append(
+                Job(
+                    number=f"J-{first + i + 1:06d}",
+                    description=f"Subscription fulfillment for {company.name}",
+                    job_type=job_type,
+                    job_status=statuses[number],
+                    client=company,
+                    sales_organization_id=company.sales_organization_id,
+                    assigned_to=rng.choice(techs),
+                    total_records=rng.randint(1, 20),
+                )
+            )
+        Job.objects.bulk_create(jobs)
+
+    def _work_orders(self, rng, projects, technicians, count):
+        statuses = {s.number: s for s in JobStatus.objects.all()}
+        job_type = JobType.objects.get(code="Unknown", sales_organization__isnull=True)
+        priorities = list(JobPriority.objects.all())
+        skills_by_org = {}
+        for skill in Skill.objects.all():
+            skills_by_org.setdefault(skill.sales_organization_id, []).append(skill)
+        numbers, weights = zip(*STATUS_WEIGHTS.items(), strict=True)
+        today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        monday = today - timedelta(days=today.weekday())
+        done = 0
+        while done < count:
+            size = min(BATCH, count - done)
+            ids = next_numbers(name="workorder", count=size)
+            batch = []
+            now = timezone.now()
+            for i in range(size):
+                project = projects[rng.randrange(len(projects))]
+                org = project.sales_organization_id
+                number = rng.choices(numbers, weights)[0]
+                status = statuses[number]
+                planned = number in (3, 4, 5, 6, 7)
+                start = monday + timedelta(
+                    days=rng.randint(-7, 13), hours=rng.choice([8, 9, 10, 11, 13, 14, 15])
+                )
+                closed = now - timedelta(days=rng.randint(0, 30)) if number == 7 else None
+                batch.append(
+                    WorkOrder(
+                        id2=ids[i],
+                        project=project,
+                        company_id=project.company_id,
+                        sales_organization_id=org,
+                        job_type=job_type,
+                        job_status=status,
+                        job_priority=rng.choice(priorities),
+                        name=f"{rng.choice(WORK)} – {project.name}",
+                        description="Demo work order.",
+                        estimated_time=rng.choice([30, 60, 90, 120, 240]),
+                        due_date=start + timedelta(days=rng.randint(-3, 21)),
+                        suggested_user=rng.choice(technicians[org]) if planned else None,
+                        suggested_date_start=start if planned else None,
+                        skill=rng.choice(skills_by_org[org]) if rng.random() < 0.6 else None,
+                        customer_reference=f"PO{rng.randint(10000, 99999)}",
+                        reference_back_office=f"ERP-{ids[i]:08d}",
+                        date_create=now,
+                        date_update=now,
+                        date_closed=closed,
+                        modified_dateutc=now,
+                    )
+                )
+            with transaction.atomic():
+                WorkOrder.objects.bulk_create(batch)
+                # The Suggested rule plans what is Suggested; demo plannings of work orders that
+                # moved on are made the same way, as if they had been Suggested first.
+                sync_suggested_plannings(
+                    work_orders=[
+                        wo for wo in batch if wo.job_status.number == StatusNumber.SUGGESTED
+                    ]
+                )
+                _plan_moved_on(batch, statuses)
+            done += size
+            if count > BATCH:
+                self.stdout.write(f"  {done}/{count} work orders", ending="\r")
+                self.stdout.flush()
+        if count > BATCH:
+            self.stdout.write("")
+
+
+def _plan_moved_on(batch, statuses):
+    """Work orders that moved past Suggested keep the appointment the rule made back then."""
+    suggested = statuses[StatusNumber.SUGGESTED]
+    moved_on = [wo for wo in batch if wo.suggested_user_id and wo.job_status.number != 3]
+    real = {wo.pk: wo.job_status for wo in moved_on}
+    for wo in moved_on:
+        wo.job_status = suggested
+    sync_suggested_plannings(work_orders=moved_on)
+    for wo in moved_on:
+        wo.job_status = real[wo.pk]
