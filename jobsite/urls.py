@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from jobsite.api.views import LoginView, LogoutView
-
+# Each app owns its endpoints under /api/v1/; the root only mounts them.
 api_v1 = [
-    re_path(r"^auth/login/?$", LoginView.as_view(), name="auth-login"),
-    re_path(r"^auth/logout/?$", LogoutView.as_view(), name="auth-logout"),
+    path("", include("jobsite.api.urls")),
+    path("", include("jobs.api.urls")),
+    path("", include("workorders.api.urls")),
+    path("", include("apijobs.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,5 @@
+from jobsite.api.routers import OptionalSlashRouter
+
+router = OptionalSlashRouter()
+
+urlpatterns = [*router.urls]
