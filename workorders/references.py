@@ -561,7 +561,7 @@ class ReferenceResolver:
     def upsert(self, *, kind: Kind, data: dict, path: str, context_org=None) -> Any:
         """An embedded object: matched by id, else key; updated or created (kinds that allow it).
         Raises UnresolvedReference naming `path.<field>`."""
-        p = f"{path}."
+        p = f"{path}." if path else ""
         try:
             pk = clean_uuid(data.get("id"))
         except ValueError as exc:
