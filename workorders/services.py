@@ -493,10 +493,13 @@ def delete_work_order(*, work_order: WorkOrder, by: User | None = None) -> None:
 # -- Projects ----------------------------------------------------------------------------------
 
 
-def upsert_project(*, data: dict, by: User, pk=None) -> tuple[Project, bool]:
+def upsert_project(
+    *, data: dict, by: User, pk=None, create_only: bool = False
+) -> tuple[Project, bool]:
     """Create or update a seed-004 project (the same upsert an embedded `project` gets).
     Returns (project, created). Raises ValidationError by field path, or Project.DoesNotExist
-    when `pk` names a project of another sales organization."""
+    when `pk` names a project of another sales organization. With `create_only` (POST), an
+    existing id or reference back office is an error instead of an update."""
     if not isinstance(data, dict):
         raise ValidationError({"non_field_errors": "The body must be a JSON object."})
     record = dict(data)
@@ -514,6 +517,12 @@ def upsert_project(*, data: dict, by: User, pk=None) -> tuple[Project, bool]:
         org = stored.first()
         if org is not None and visible is not None and org[0] not in visible:
             raise Project.DoesNotExist
+    if create_only:
+        if record.get("id") and Project.objects.filter(pk=record["id"]).exists():
+            raise ValidationError({"id": "A project with this id exists; PUT updates it."})
+        ref = record.get("reference_back_office")
+        if ref and Project.objects.filter(reference_back_office=ref).exists():
+            raise ValidationError({"reference_back_office": "Already used by another project."})
     resolver = ReferenceResolver(records=[record], by=by, root_kind="project")
     try:
         with transaction.atomic():

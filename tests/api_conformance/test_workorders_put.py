@@ -73,8 +73,13 @@ def test_completion_fills_date_closed_and_system_fields_are_ignored(api, seed, s
     body = seed(id=pk)
     put(api, pk, body)
     done = {**body, "job_status_code": "Completed", "job_status_id": str(statuses["Completed"].pk)}
-    done.update(company_id=str(uuid.uuid4()), company_code="NOT-MINE", id2=999999,
-                modified_dateutc="2000-01-01T00:00:00+00:00", date_create="2000-01-01")
+    done.update(
+        company_id=str(uuid.uuid4()),
+        company_code="NOT-MINE",
+        id2=999999,
+        modified_dateutc="2000-01-01T00:00:00+00:00",
+        date_create="2000-01-01",
+    )
     response = put(api, pk, done)
     assert response.status_code == 200, response.json()
     data = response.json()
@@ -156,8 +161,13 @@ def test_body_id_must_equal_url_id(api, seed):
 def test_required_groups_on_create(api, seed):
     pk = str(uuid.uuid4())
     body = seed(id=pk)
-    for key in ("project", "project_id", "project_reference_back_office", "job_status_id",
-                "job_status_code"):
+    for key in (
+        "project",
+        "project_id",
+        "project_reference_back_office",
+        "job_status_id",
+        "job_status_code",
+    ):
         body.pop(key)
     response = put(api, pk, body)
     assert response.status_code == 400
@@ -166,8 +176,16 @@ def test_required_groups_on_create(api, seed):
 
 def test_minimal_body_by_codes_only(api, project):
     pk = str(uuid.uuid4())
-    response = put(api, pk, {"name": "Fix", "project_reference_back_office": "PRJ-1",
-                             "job_type_code": "unknown", "job_status_code": "TOBEPLANNED"})
+    response = put(
+        api,
+        pk,
+        {
+            "name": "Fix",
+            "project_reference_back_office": "PRJ-1",
+            "job_type_code": "unknown",
+            "job_status_code": "TOBEPLANNED",
+        },
+    )
     assert response.status_code == 201, response.json()
     assert response.json()["job_status_code"] == "ToBePlanned"
 
@@ -201,8 +219,10 @@ def test_db_address_must_be_the_projects(api, seed, project, address):
 
 def test_seven_fractional_digits_and_offsets_parse(api, seed):
     pk = uuid.uuid4()
-    body = seed(due_date="2025-10-08T18:26:51.3485589+02:00",
-                earliest_date_plannable="2025-10-08T00:00:00+00:00")
+    body = seed(
+        due_date="2025-10-08T18:26:51.3485589+02:00",
+        earliest_date_plannable="2025-10-08T00:00:00+00:00",
+    )
     response = put(api, pk, body)
     assert response.status_code == 201
     assert response.json()["due_date"] == "2025-10-08T16:26:51.348558+00:00"
@@ -221,8 +241,11 @@ def test_embedded_project_upserts_nested_references(api, seed, company, planner)
         "equipment_model": {
             "code": "HP-9",
             "name": "Heat pump 9",
-            "equipment_brand": {"code": "DAIKIN", "name": "Daikin",
-                                "sales_organization_code": "be01"},
+            "equipment_brand": {
+                "code": "DAIKIN",
+                "name": "Daikin",
+                "sales_organization_code": "be01",
+            },
         },
     }
     response = put(api, uuid.uuid4(), body)

@@ -212,10 +212,7 @@ class ProjectViewSet(ShapedListMixin, viewsets.GenericViewSet):
         return self._write(request, pk=pk)
 
     def create(self, request):
-        body = _body(request)
-        if body.get("id") and Project.objects.filter(pk=_safe_uuid(body["id"])).exists():
-            return _field_errors({"id": "A project with this id exists; PUT updates it."})
-        return self._write(request, pk=None)
+        return self._write(request, pk=None, create_only=True)
 
     def destroy(self, request, pk=None):
         project = self.get_queryset().filter(pk=_pk(pk)).first()
@@ -224,20 +221,15 @@ class ProjectViewSet(ShapedListMixin, viewsets.GenericViewSet):
         services.delete_project(project=project, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def _write(self, request, *, pk):
+    def _write(self, request, *, pk, create_only=False):
         try:
-            project, created = services.upsert_project(data=_body(request), by=request.user, pk=pk)
+            project, created = services.upsert_project(
+                data=_body(request), by=request.user, pk=pk, create_only=create_only
+            )
         except Project.DoesNotExist as exc:
             raise NotFound() from exc
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(selectors.project_rows(ids=[project.pk])[0], status=code)
-
-
-def _safe_uuid(value):
-    try:
-        return uuid.UUID(str(value))
-    except ValueError as exc:
-        raise ValidationError({"id": "Must be a UUID."}) from exc
 
 
 @extend_schema_view(
