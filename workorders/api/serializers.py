@@ -13,7 +13,7 @@ from rest_framework import serializers
 from workorders.models import JobPlanning, Project, WorkOrder
 from workorders.records import WORK_ORDER_SCALARS, WORK_ORDER_SYSTEM_FIELDS, Scalar
 from workorders.references import KINDS, WORK_ORDER_GROUPS, Group
-from workorders.selectors import PLANNING_FIELDS, PROJECT_FIELDS, WORK_ORDER_FIELDS
+from workorders.selectors import PLANNING_FIELDS, PROJECT_FIELDS, WORK_ORDER_FIELDS, Code
 
 
 def _scalar_field(spec: Scalar, *, help_text: str = "") -> serializers.Field:
@@ -108,15 +108,12 @@ WorkOrderInputSerializer = type(
 )
 
 
-def _output_field(model, path: str) -> serializers.Field:
-    *joins, last = path.split("__")
-    for join in joins:
-        model = model._meta.get_field(join).related_model
-    if last.endswith("_id"):
-        f = model._meta.get_field(last.removesuffix("_id"))
+def _output_field(model, spec: str | Code) -> serializers.Field:
+    if isinstance(spec, Code):
+        f, nullable = spec.model._meta.get_field(spec.field), True
     else:
-        f = model._meta.get_field(last)
-    nullable = f.null or bool(joins)
+        f = model._meta.get_field(spec.removesuffix("_id") if spec.endswith("_id") else spec)
+        nullable = f.null
     if f.is_relation or isinstance(f, models.UUIDField):
         return serializers.UUIDField(allow_null=nullable)
     if isinstance(f, models.BooleanField):
@@ -130,7 +127,7 @@ def _output_field(model, path: str) -> serializers.Field:
     return serializers.CharField(allow_null=nullable)
 
 
-def _output_serializer(name: str, model, fields: dict[str, str], doc: str):
+def _output_serializer(name: str, model, fields: dict[str, str | Code], doc: str):
     attrs = {out: _output_field(model, path) for out, path in fields.items()}
     attrs["__doc__"] = doc
     return type(name, (serializers.Serializer,), attrs)
