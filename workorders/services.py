@@ -29,6 +29,7 @@ from workorders.references import (
     Group,
     ReferenceResolver,
     UnresolvedReference,
+    assign,
 )
 
 __all__ = ["RecordResult", "clean_work_order_fields", "upsert_work_orders"]
@@ -251,6 +252,8 @@ class RecordResult:
     outcome: str  # "created" | "updated" | "unchanged" | "failed"
     errors: dict[str, str] = field(default_factory=dict)  # field path -> message (when failed)
     not_found: bool = False  # the id names a work order the caller may not see (a 404)
+    # {(model, field, id): code} of the rows the record referred to, for the answer's x_code.
+    codes: dict = field(default_factory=dict, repr=False)
 
 
 class _RecordFailed(Exception):
@@ -362,6 +365,10 @@ def upsert_work_orders(
             observe_number(name=WorkOrder.number_sequence, value=max(explicit_numbers))
         if written:
             sync_suggested_plannings(work_orders=written, statuses=resolver.statuses())
+        codes = resolver.known_codes()
+        for result in results:
+            if result is not None and result.work_order is not None:
+                result.codes = codes
     return results
 
 
@@ -418,7 +425,7 @@ def _write_one(
             changed.add(name)
     for name, obj in refs.items():
         if getattr(wo, f"{name}_id") != (obj.pk if obj else None) or creating:
-            setattr(wo, name, obj)
+            assign(wo, name, obj)
             changed.add(name)
     if not partial and not creating:
         pass  # absent optional fields are left as they are, as DRF's PUT does
@@ -580,7 +587,7 @@ def save_planning(*, data: dict, by: User, planning: JobPlanning | None = None) 
             if refs[group.field] is None:
                 errors.setdefault(group.input_keys[0], "This field may not be null.")
             else:
-                setattr(planning, group.field, refs[group.field])
+                assign(planning, group.field, refs[group.field])
         elif creating:
             errors.setdefault(group.input_keys[0], "This field is required.")
     if "date_start" in dates:

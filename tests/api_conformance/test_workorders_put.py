@@ -41,6 +41,7 @@ def test_seed_body_creates_then_second_put_changes_nothing(api, seed, planner, p
     assert data["db_address_latitude_decimal"] == 49.0
     assert created["X-Tx-ID"]
     assert JobPlanning.objects.filter(work_order_id=pk, made_by_rule=True).count() == 1
+    assert api.get(url(pk)).json() == data, "the answer is what a read returns"
 
     with CaptureQueriesContext(connection) as queries:
         again = put(api, pk, body)

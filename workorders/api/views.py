@@ -161,7 +161,7 @@ class WorkOrderViewSet(ShapedListMixin, viewsets.GenericViewSet):
             if result.not_found:
                 raise NotFound()
             return _field_errors(result.errors)
-        (row,) = selectors.work_order_rows(ids=[result.work_order.pk])
+        (row,) = selectors.work_order_rows_from(instances=[result.work_order], codes=result.codes)
         code = status.HTTP_201_CREATED if result.outcome == "created" else status.HTTP_200_OK
         return Response(row, status=code)
 
