@@ -12,6 +12,7 @@ from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from jobsite.api.parsers import JSONParser
 from workorders import selectors, services
 from workorders.api.filters import PlanningFilter, ProjectFilter, WorkOrderFilter
 from workorders.api.serializers import (
@@ -27,13 +28,24 @@ from workorders.models import JobPlanning, Project, WorkOrder
 FIELD_ERRORS = OpenApiResponse(
     response={
         "type": "object",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "additionalProperties": {
+            "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
+        },
         "example": {"job_type_code": ["Unknown job type code 'NOPE'."]},
     },
     description="Bad input: each key names the field (a path such as "
     "`project.equipment_model.code` for embedded objects), each value lists the problems.",
 )
 NOT_FOUND = OpenApiResponse(description="No such record in your sales organization.")
+
+
+class TextJSONParser(JSONParser):
+    """Seed 004 accepts `text/json` as well as `application/json`."""
+
+    media_type = "text/json"
+
+
+PARSERS = [JSONParser, TextJSONParser]
 
 
 def _pk(value) -> uuid.UUID:
@@ -94,6 +106,7 @@ class ShapedListMixin:
 class WorkOrderViewSet(ShapedListMixin, viewsets.GenericViewSet):
     """Work orders ("jobs" in seed 004) of your sales organization."""
 
+    parser_classes = PARSERS
     queryset = WorkOrder.objects.all()
     serializer_class = WorkOrderSerializer
     filterset_class = WorkOrderFilter
@@ -185,6 +198,7 @@ class WorkOrderViewSet(ShapedListMixin, viewsets.GenericViewSet):
 class ProjectViewSet(ShapedListMixin, viewsets.GenericViewSet):
     """Projects: the customers' installations work orders are for."""
 
+    parser_classes = PARSERS
     queryset = Project.objects.all()
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilter
@@ -251,6 +265,7 @@ class ProjectViewSet(ShapedListMixin, viewsets.GenericViewSet):
 class PlanningViewSet(ShapedListMixin, viewsets.GenericViewSet):
     """Technicians' plannings. Those the Suggested rule made are read-only here."""
 
+    parser_classes = PARSERS
     queryset = JobPlanning.objects.all()
     serializer_class = PlanningSerializer
     filterset_class = PlanningFilter
