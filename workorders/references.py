@@ -403,6 +403,7 @@ class ReferenceResolver:
         self._by_key: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         self.created: list[tuple[str, Any]] = []
         self._embedded_kinds: set[str] = set()
+        self._company_codes: dict = {}
         wanted_ids: dict[str, set] = defaultdict(set)
         wanted_keys: dict[str, set] = defaultdict(set)
         for kind_name, ids in (extra_ids or {}).items():
@@ -414,18 +415,14 @@ class ReferenceResolver:
                 self._collect_embedded(KINDS[root_kind], record, wanted_ids, wanted_keys)
             else:
                 self._collect(record, groups, wanted_ids, wanted_keys)
-        wanted_ids["job_status"].add(None)  # statuses are few: always load them all
         light = []
         for kind_name in set(wanted_ids) | set(wanted_keys):
             kind = KINDS[kind_name]
-            if kind_name in self._WHOLE or kind_name in self._embedded_kinds:
+            if kind_name in self._embedded_kinds:
                 self._load(kind, wanted_ids[kind_name], wanted_keys[kind_name])
             else:
                 light.append((kind, wanted_ids[kind_name], wanted_keys[kind_name]))
         self._load_refs(light)
-
-    # Loaded whole even when only referred to: the work order's rules read their fields.
-    _WHOLE = frozenset({"project", "job_status"})
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -485,12 +482,59 @@ class ReferenceResolver:
         for obj in qs:
             self._remember(kind, obj)
 
+    def _extras(self, kind: Kind) -> list[str]:
+        """Four more TEXT columns for the kinds whose fields the work order rules read: a status's
+        number and state; a project's company, mobile flag, address and company code."""
+        qn = connection.ops.quote_name
+        if kind.name == "job_status":
+            return ["CAST(t.number AS TEXT)", "CAST(t.life_cycle_state AS TEXT)", "NULL", "NULL"]
+        if kind.name == "project":
+            company = Company._meta
+            return [
+                "CAST(t.company_id AS TEXT)",
+                "CAST(t.is_mobile_installation AS TEXT)",
+                "CAST(t.db_address_id AS TEXT)",
+                f"(SELECT CAST(c.code AS TEXT) FROM {qn(company.db_table)} c "
+                f"WHERE c.{qn(company.pk.column)} = t.company_id)",
+            ]
+        return ["NULL"] * 4
+
+    def _from_union(self, kind: Kind, pk, key, org, extras):
+        """A status or project as the rules need it (read-only), or a Ref."""
+        if kind.name == "job_status":
+            obj = JobStatus(id=pk, code=key, number=int(extras[0]), life_cycle_state=extras[1])
+        elif kind.name == "project":
+            obj = Project(
+                id=pk,
+                reference_back_office=key,
+                sales_organization_id=org,
+                company_id=_as_uuid(extras[0]),
+                is_mobile_installation=str(extras[1]).lower() in ("true", "1"),
+                db_address_id=_as_uuid(extras[2]),
+            )
+            self._company_codes[obj.company_id] = extras[3]
+        else:
+            return Ref(pk, key, org)
+        obj._state.adding = False
+        obj._state.db = "default"
+        return obj
+
     def _load_refs(self, wanted: list[tuple[Kind, set, set]]) -> None:
-        """Every kind only referred to, in ONE query: UNION ALL of (kind, id, key, org)."""
+        """Every kind only referred to, in ONE query: UNION ALL of (kind, id, key, org, extras).
+        All statuses come along (they are few)."""
         qn = connection.ops.quote_name
         parts, params, kinds = [], [], []
+        if "job_status" not in {kind.name for kind, _, _ in wanted}:
+            wanted = [*wanted, (KINDS["job_status"], set(), set())]
         for kind, ids, keys in wanted:
             meta = kind.model._meta
+            if kind.name == "job_status":
+                parts.append(
+                    f"SELECT {len(kinds)}, t.id, CAST(t.code AS TEXT), NULL, "
+                    f"{', '.join(self._extras(kind))} FROM {qn(meta.db_table)} t"
+                )
+                kinds.append(kind)
+                continue
             pks = []
             for raw in ids:
                 try:
@@ -537,8 +581,8 @@ class ReferenceResolver:
                 where += f" AND {tenancy}"
                 params_org = visible
             parts.append(
-                f"SELECT {len(kinds)}, t.{pk_col}, CAST({key_col} AS TEXT), {org} "
-                f"FROM {table} t WHERE {where}"
+                f"SELECT {len(kinds)}, t.{pk_col}, CAST({key_col} AS TEXT), {org}, "
+                f"{', '.join(self._extras(kind))} FROM {table} t WHERE {where}"
             )
             # The org expression may carry no params; ids, keys, then tenancy, in SQL order.
             params.extend(params_ids + params_keys + params_org)
@@ -547,8 +591,11 @@ class ReferenceResolver:
             return
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
-            for n, pk, key, org in cursor.fetchall():
-                self._remember(kinds[n], Ref(_as_uuid(pk), key, _as_uuid(org)))
+            for n, pk, key, org, *extras in cursor.fetchall():
+                kind = kinds[n]
+                self._remember(
+                    kind, self._from_union(kind, _as_uuid(pk), key, _as_uuid(org), extras)
+                )
 
     def _remember(self, kind: Kind, obj) -> None:
         self._by_pk[kind.name][obj.pk] = obj
@@ -582,7 +629,10 @@ class ReferenceResolver:
             for pk, obj in objects.items():
                 out[(kind.model, kind.key, pk)] = key_of(kind, obj)
                 if kind_name == "project" and obj.company_id:
-                    out[(Company, "code", obj.company_id)] = obj.company.code
+                    if obj.company_id in self._company_codes:
+                        out[(Company, "code", obj.company_id)] = self._company_codes[obj.company_id]
+                    elif "company" in obj._state.fields_cache:
+                        out[(Company, "code", obj.company_id)] = obj.company.code
         return out
 
     def get(self, kind_name: str, pk) -> Any | None:

@@ -92,3 +92,35 @@ def test_planning_errors_and_tenancy(api, other_api, work_order, other_planner):
         format="json",
     )
     assert "work_order_id" in response.json()
+
+
+def test_list_queries_do_not_grow_with_page_size(api, work_order, technician):
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    start = work_order.suggested_date_start
+    JobPlanning.objects.bulk_create(
+        JobPlanning(
+            work_order=work_order,
+            user=technician,
+            date_start=start + timedelta(days=i),
+            date_end=start + timedelta(days=i, hours=1),
+        )
+        for i in range(1, 12)
+    )
+
+    def queries(size):
+        with CaptureQueriesContext(connection) as captured:
+            assert len(api.get(LIST, {"page_size": size}).json()["results"]) == size
+        return len(captured)
+
+    assert queries(2) == queries(12)
+
+
+def test_unauthenticated_is_401_json(client, db):
+    for path in (LIST, "/api/v1/projects", "/api/v1/workorders"):
+        response = client.get(path)
+        assert response.status_code == 401
+        assert response.json()["detail"]

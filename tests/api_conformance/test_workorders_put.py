@@ -305,3 +305,27 @@ def test_paths_answer_with_and_without_trailing_slash(api, seed):
     pk = str(uuid.uuid4())
     assert api.put(url(pk) + "/", seed(id=pk), format="json").status_code == 201
     assert api.get(url(pk) + "/").status_code == 200
+
+
+def test_text_json_is_accepted_and_forms_are_not(api, seed):
+    pk = str(uuid.uuid4())
+    response = api.put(url(pk), data=json.dumps(seed(id=pk)), content_type="text/json")
+    assert response.status_code == 201, response.content
+    response = api.put(url(pk), data="name=x", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+
+
+def test_batch_of_one_failing_on_a_race_writes_nothing(api, seed, planner, monkeypatch):
+    """An IntegrityError from a concurrent writer is a 400 naming the field, not a 500."""
+    from django.db import IntegrityError
+
+    from workorders import services
+
+    def collide(*args, **kwargs):
+        raise IntegrityError('duplicate key value violates "reference_back_office"')
+
+    monkeypatch.setattr(services.WorkOrder.objects, "bulk_create", collide)
+    response = put(api, uuid.uuid4(), seed())
+    assert response.status_code == 400
+    assert "reference_back_office" in response.json()
+    assert not JobPlanning.objects.exists()
