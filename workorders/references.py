@@ -824,6 +824,8 @@ class ReferenceResolver:
             org = getattr(obj, "sales_organization_id", None)
             if org is not None and org not in self.visible:
                 errors[f"{p}sales_organization_id"] = "Unknown sales organization."
+        if creating and pk is not None and kind.model._base_manager.filter(pk=pk).exists():
+            errors[f"{p}id"] = f"Unknown {kind.label}."  # another sales organization's
         if errors:
             raise UnresolvedReference(errors)
         if kind.key and getattr(obj, kind.key, None):

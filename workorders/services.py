@@ -324,8 +324,12 @@ def upsert_work_orders(
             if wo.reference_back_office
         }
         explicit_numbers = []
+        created_by_ref: dict[str, WorkOrder] = {}
         for index, wo in targets.items():
             record, values = records[index], cleaned[index]
+            ref = values.get("reference_back_office")
+            if wo is None and match_by_reference and not values.get("id"):
+                wo = created_by_ref.get(ref)  # the batch names it twice: the later one updates
             creating = wo is None
             try:
                 with transaction.atomic(savepoint=len(targets) > 1):
@@ -356,6 +360,8 @@ def upsert_work_orders(
                 resolver.created = []
             if wo.reference_back_office:
                 refs_in_batch[wo.reference_back_office] = wo.pk
+            if outcome == "created" and wo.reference_back_office:
+                created_by_ref[wo.reference_back_office] = wo
             if outcome != "unchanged":
                 written.append(wo)
                 if creating and values.get("id2") is not None:
@@ -364,7 +370,8 @@ def upsert_work_orders(
         if explicit_numbers:
             observe_number(name=WorkOrder.number_sequence, value=max(explicit_numbers))
         if written:
-            sync_suggested_plannings(work_orders=written, statuses=resolver.statuses())
+            once = list({wo.pk: wo for wo in written}.values())
+            sync_suggested_plannings(work_orders=once, statuses=resolver.statuses())
         codes = resolver.known_codes()
         for result in results:
             if result is not None and result.work_order is not None:
@@ -427,9 +434,6 @@ def _write_one(
         if getattr(wo, f"{name}_id") != (obj.pk if obj else None) or creating:
             assign(wo, name, obj)
             changed.add(name)
-    if not partial and not creating:
-        pass  # absent optional fields are left as they are, as DRF's PUT does
-
     project = wo.project
     errors = {}
     if wo.parent_id is not None and wo.parent_id == wo.pk:
