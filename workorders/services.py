@@ -79,7 +79,8 @@ def sync_suggested_plannings(
     Suggested with a user and a start: exactly one planning made by the rule, moved when the user
     or start changes. Canceled, back to unplanned, or the suggestion cleared while Suggested: the
     rule's planning goes. Moved on (Activated, Open, InProgress, Completed): it stays, it is the
-    appointment. Plannings made by hand are never touched."""
+    appointment. Plannings made by hand are never touched. `statuses` ({id: JobStatus}) saves
+    the read of the statuses when the caller has them."""
     if not work_orders:
         return
     existing = {
