@@ -80,6 +80,7 @@ def test_completion_fills_date_closed_and_system_fields_are_ignored(api, seed, s
         id2=999999,
         modified_dateutc="2000-01-01T00:00:00+00:00",
         date_create="2000-01-01",
+        not_a_seed_field={"anything": 1},
     )
     response = put(api, pk, done)
     assert response.status_code == 200, response.json()
