@@ -1,6 +1,8 @@
 """Writes of work orders, projects and plannings. Every entry path (API, bulk, import, admin,
 planning board) goes through these functions, so each rule holds everywhere."""
 
+import copy
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -326,11 +328,14 @@ def upsert_work_orders(
         }
         explicit_numbers = []
         created_by_ref: dict[str, WorkOrder] = {}
+        latest: dict = {}  # pk -> the work order as the batch has written it so far
         for index, wo in targets.items():
             record, values = records[index], cleaned[index]
             ref = values.get("reference_back_office")
             if wo is None and match_by_reference and not values.get("id"):
                 wo = created_by_ref.get(ref)  # the batch names it twice: the later one updates
+            if wo is not None:
+                wo = latest.get(wo.pk, wo)
             creating = wo is None
             try:
                 with transaction.atomic(savepoint=len(targets) > 1):
@@ -359,6 +364,7 @@ def upsert_work_orders(
                 continue
             finally:
                 resolver.created = []
+            latest[wo.pk] = wo
             if wo.reference_back_office:
                 refs_in_batch[wo.reference_back_office] = wo.pk
             if outcome == "created" and wo.reference_back_office:
@@ -418,7 +424,8 @@ def _write_one(
     if errors:
         raise _RecordFailed(errors)
 
-    wo = existing or WorkOrder(id=values.get("id") or WorkOrder._meta.pk.default())
+    # A copy: a record that fails must leave the batch's view of the work order as it was.
+    wo = copy.copy(existing) if existing else WorkOrder(id=values.get("id") or uuid.uuid4())
     previous_state = None
     if not creating:
         previous_state = resolver.statuses()[wo.job_status_id].life_cycle_state

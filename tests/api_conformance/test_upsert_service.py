@@ -94,3 +94,24 @@ def test_embedded_project_of_another_tenant_is_unknown(seed, planner, other_proj
     (result,) = upsert_work_orders(records=[body], by=planner)
     assert result.outcome == "failed"
     assert "project.id" in result.errors
+
+
+def test_a_batch_writing_one_work_order_twice_ends_with_the_last(seed, planner):
+    from jobsite.models import Address
+
+    pk = str(uuid.uuid4())
+    first = seed(id=pk, name="A")
+    upsert_work_orders(records=[first], by=planner)
+    elsewhere = str(Address.objects.create(street="Elsewhere").pk)
+    results = upsert_work_orders(
+        records=[
+            {**first, "name": "B"},
+            {**first, "name": "C", "db_address_id": elsewhere},  # fails: not the project's
+            {**first, "name": "A"},
+        ],
+        by=planner,
+    )
+    assert [r.outcome for r in results] == ["updated", "failed", "updated"]
+    assert WorkOrder.objects.get(pk=pk).name == "A"
+    (again,) = upsert_work_orders(records=[first], by=planner)
+    assert again.outcome == "unchanged"
