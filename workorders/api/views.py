@@ -14,7 +14,12 @@ from rest_framework.response import Response
 
 from jobsite.api.parsers import JSONParser
 from workorders import selectors, services
-from workorders.api.filters import PlanningFilter, ProjectFilter, WorkOrderFilter
+from workorders.api.filters import (
+    FILTER_BACKENDS,
+    PlanningFilter,
+    ProjectFilter,
+    WorkOrderFilter,
+)
 from workorders.api.pagination import CappedCountPagination
 from workorders.api.serializers import (
     PlanningInputSerializer,
@@ -71,6 +76,7 @@ class ShapedListMixin:
 
     output_fields: dict[str, str] = {}
     pagination_class = CappedCountPagination
+    filter_backends = FILTER_BACKENDS
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
