@@ -80,12 +80,14 @@ def transition[M: models.Model](
     result and is refused."""
     model = type(instance)
     with transaction.atomic():
-        locked = (
-            model.objects.select_for_update(of=("self",))
-            .select_related("job_status", "job_type__default_start_status")
-            .select_related("job_type__default_complete_status")
-            .get(pk=instance.pk)
-        )
+        locked = model.objects.select_for_update().get(pk=instance.pk)
+        # The status and type are read after the lock, not joined into the locking query:
+        # PostgreSQL rechecks a join against the old snapshot when the row was moved meanwhile,
+        # and the waiting call would find no row at all instead of being refused.
+        locked.job_status = JobStatus.objects.get(pk=locked.job_status_id)
+        locked.job_type = JobType.objects.select_related(
+            "default_start_status", "default_complete_status"
+        ).get(pk=locked.job_type_id)
         target = plan_transition(
             current=locked.job_status, job_type=locked.job_type, action=action, status=status
         )
