@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,25 +21,6 @@ from jobsite.api.exceptions import exception_handler
 from jobsite.errors import ServiceError
 from jobsite.models import User
 from jobsite.selectors import restrict_to_tenant
-
-# --- authentication: the token in the body (seeds 001/002), else the Authorization header ----
-
-
-class BodyTokenAuthentication(BaseAuthentication):
-    """`token` in the JSON body, as the seeds document; checked like a bearer token."""
-
-    def authenticate(self, request):
-        data = request.data
-        token = data.get("token") if isinstance(data, Mapping) else None
-        if token in (None, ""):
-            return None
-        if not isinstance(token, str):
-            raise AuthenticationFailed("token must be a string.")
-        return BearerTokenAuthentication().authenticate_raw(token)
-
-    def authenticate_header(self, request):
-        return 'Bearer realm="api"'
-
 
 # --- the envelope ------------------------------------------------------------------------------
 
@@ -270,15 +251,22 @@ class LifeCycleResponse(serializers.Serializer):
 
 
 class _LifeCycleView(APIView):
-    authentication_classes = [
-        BodyTokenAuthentication,
-        BearerTokenAuthentication,
-        SessionAuthentication,
-    ]
+    authentication_classes = [BearerTokenAuthentication, SessionAuthentication]
     input_class: type[StartProgressInput] = StartProgressInput
 
     def get_exception_handler(self):
         return envelope_exception_handler
+
+    def perform_authentication(self, request):
+        """`token` in the body, as the seeds document, else the Authorization header."""
+        data = request.data
+        token = data.get("token") if isinstance(data, Mapping) else None
+        if token in (None, ""):
+            request.user  # noqa: B018 - authenticates from the header or the session
+            return
+        if not isinstance(token, str):
+            raise AuthenticationFailed("token must be a string.")
+        request.user, request.auth = BearerTokenAuthentication().authenticate_raw(token)
 
     def post(self, request):
         started = time.perf_counter()
