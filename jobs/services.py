@@ -11,10 +11,18 @@ from typing import Literal
 from django.db import models, transaction
 from django.utils import timezone
 
-from jobs.models import Job, JobDetail, JobStatus, JobType, LifeCycleState
+from jobs.models import (
+    Job,
+    JobDetail,
+    JobPriority,
+    JobStatus,
+    JobType,
+    LifeCycleState,
+    StatusNumber,
+)
 from jobsite.errors import ServiceError
 from jobsite.models import User
-from jobsite.services import next_numbers
+from jobsite.services import next_numbers, save_record
 
 Action = Literal["start_progress", "complete"]
 
@@ -297,3 +305,43 @@ def complete_fulfillment_job(
         )
 
     return transition(instance=job, action="complete", status=status, save=save)
+
+
+# --- vocabulary writes -------------------------------------------------------------------------
+
+
+def save_vocabulary[V: JobType | JobStatus | JobPriority](*, instance: V, values: dict) -> V:
+    """Write a job type, status or priority. One default per scope (a sales organization, or the
+    global rows): setting is_default takes it from the others. The statuses the rules refer to
+    (numbers 0-9) keep their number and life cycle state."""
+    if isinstance(instance, JobStatus) and instance.pk and instance.number in StatusNumber.values:
+        for name in ("number", "life_cycle_state"):
+            if name in values and values[name] != getattr(instance, name):
+                raise ServiceError(
+                    f"Status {instance.code} is one the rules refer to; its {name} is fixed.",
+                    field=name,
+                )
+    if (
+        isinstance(instance, JobStatus)
+        and instance.is_default
+        and values.get("is_default") is False
+    ):
+        raise ServiceError("Make another status the default instead.", field="is_default")
+    with transaction.atomic():
+        saved = save_record(instance=instance, values=values)
+        if saved.is_default:
+            others = type(saved).objects.filter(is_default=True).exclude(pk=saved.pk)
+            if not isinstance(saved, JobStatus):
+                others = others.filter(sales_organization=saved.sales_organization_id)
+            others.update(is_default=False)
+    return saved
+
+
+def delete_vocabulary(*, instance: JobType | JobStatus | JobPriority) -> None:
+    """Rows still in use are protected by their foreign keys (a 409 at the API)."""
+    if isinstance(instance, JobStatus) and instance.number in StatusNumber.values:
+        raise ServiceError(
+            f"Status {instance.code} is one the rules refer to; it cannot be deleted.",
+            field="number",
+        )
+    instance.delete()

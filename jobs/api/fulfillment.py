@@ -71,7 +71,7 @@ _BIGINT = 2**63 - 1
 _INT = 2**31 - 1
 
 
-class FulfillmentJobDetailInput(serializers.Serializer):
+class FulfillmentJobPutDetailInput(serializers.Serializer):
     id = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=_INT)
     jobId = serializers.IntegerField(
         required=False, allow_null=True, help_text="Ignored: a detail belongs to the job PUT."
@@ -89,7 +89,7 @@ class FulfillmentJobDetailInput(serializers.Serializer):
     txID = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True)
 
 
-class FulfillmentJobInput(serializers.Serializer):
+class FulfillmentJobPutInput(serializers.Serializer):
     """Seed 000's body. Keys left out keep their stored value; `modifiedDateTime`,
     `executionTime` and `txID` are the system's and ignored on input."""
 
@@ -122,7 +122,7 @@ class FulfillmentJobInput(serializers.Serializer):
         required=False, allow_null=True, help_text="A status number (0 = ToBePlanned) or code."
     )
     notes = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    jobDetails = FulfillmentJobDetailInput(many=True, required=False, allow_null=True)
+    jobDetails = FulfillmentJobPutDetailInput(many=True, required=False, allow_null=True)
     modifiedDateTime = SeedDateTimeField(required=False, allow_null=True, help_text="Ignored.")
     executionTime = serializers.IntegerField(required=False, allow_null=True, help_text="Ignored.")
     txID = serializers.CharField(
@@ -172,7 +172,7 @@ def _by_id2(queryset, id2: int | None, field: str):
     return found
 
 
-class FulfillmentJobDetailOutput(serializers.Serializer):
+class FulfillmentJobPutDetailOutput(serializers.Serializer):
     id = serializers.IntegerField()
     jobId = serializers.IntegerField(source="job_id")
     objectName = serializers.CharField(source="object_name")
@@ -182,7 +182,7 @@ class FulfillmentJobDetailOutput(serializers.Serializer):
     txID = serializers.CharField(source="tx_id")
 
 
-class FulfillmentJobOutput(serializers.Serializer):
+class FulfillmentJobPutOutput(serializers.Serializer):
     id = serializers.IntegerField()
     jobTypeId = serializers.CharField(source="job_type.code", help_text="The job type's code.")
     jobIdentifier = serializers.UUIDField(source="job_identifier")
@@ -200,7 +200,7 @@ class FulfillmentJobOutput(serializers.Serializer):
     errorRecords = serializers.IntegerField(source="error_records")
     jobStatusId = serializers.IntegerField(source="job_status.number", help_text="Status number.")
     notes = serializers.CharField()
-    jobDetails = FulfillmentJobDetailOutput(source="details.all", many=True)
+    jobDetails = FulfillmentJobPutDetailOutput(source="details.all", many=True)
     modifiedDateTime = SeedDateTimeField(source="updated_at")
     executionTime = serializers.SerializerMethodField(help_text="Milliseconds the call took.")
     txID = serializers.SerializerMethodField(help_text="The call's X-Tx-ID.")
@@ -220,13 +220,13 @@ class FulfillmentJobPutView(APIView):
     @extend_schema(
         operation_id="fulfillment_job_put",
         tags=["Fulfillment jobs"],
-        request=FulfillmentJobInput,
-        responses={200: FulfillmentJobOutput},
+        request=FulfillmentJobPutInput,
+        responses={200: FulfillmentJobPutOutput},
         examples=[OpenApiExample("Seed 000 sample", value=SEED_SAMPLE, request_only=True)],
     )
     def put(self, request):
         started = time.perf_counter()
-        body = FulfillmentJobInput(data=request.data)
+        body = FulfillmentJobPutInput(data=request.data)
         body.is_valid(raise_exception=True)
         job = self._matching_job(body.validated_data)
         values = body.model_values(user=request.user)
@@ -244,7 +244,7 @@ class FulfillmentJobPutView(APIView):
         job = (
             selectors.fulfillment_jobs(user=request.user).prefetch_related("details").get(pk=job.pk)
         )
-        output = FulfillmentJobOutput(job, context={"started": started, "tx_id": request.tx_id})
+        output = FulfillmentJobPutOutput(job, context={"started": started, "tx_id": request.tx_id})
         return Response(output.data)
 
     def _matching_job(self, data) -> Job | None:

@@ -179,7 +179,7 @@ class LifeCycleJob(serializers.Serializer):
     status = serializers.SerializerMethodField()
     log_information = serializers.SerializerMethodField()
 
-    @extend_schema_field(serializers.ChoiceField(choices=_LIFE_CYCLE_LABELS))
+    @extend_schema_field({"type": "string", "enum": _LIFE_CYCLE_LABELS})
     def get_life_cycle_state(self, job) -> str:
         return services.life_cycle_label(job.job_status.life_cycle_state)
 
