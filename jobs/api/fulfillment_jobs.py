@@ -140,8 +140,10 @@ class FulfillmentJobInput(serializers.Serializer):
             raise serializers.ValidationError("A job with this identifier exists.")
         return value
 
-    def model_values(self, *, user) -> dict:
-        data = dict(self.validated_data)
+    def validate(self, attrs) -> dict:
+        """The body as model values, the job type and status resolved."""
+        user = self.context["request"].user
+        data = attrs
         values = {k: v for k, v in data.items() if k in services.FULFILLMENT_JOB_FIELDS}
         for kind in ("job_type", "job_status"):
             by_id, by_code = data.get(f"{kind}_id"), data.get(f"{kind}_code")
@@ -187,19 +189,15 @@ class FulfillmentJobViewSet(CrudViewSet):
         return selectors.fulfillment_jobs(user=user)
 
     def write(self, *, instance, data):
-        started = time.perf_counter()
-        body = self._body
         return services.save_fulfillment_job(
             job=instance,
-            values=body.model_values(user=self.request.user),
+            values=data,
             by=self.request.user,
             operation=OPERATION,
             tx_id=self.request.tx_id,
-            started=started,
+            started=self.started,
         )
 
-    def get_serializer(self, *args, **kwargs):
-        serializer = super().get_serializer(*args, **kwargs)
-        if isinstance(serializer, FulfillmentJobInput):
-            self._body = serializer
-        return serializer
+    def initial(self, request, *args, **kwargs):
+        self.started = time.perf_counter()
+        super().initial(request, *args, **kwargs)
