@@ -54,6 +54,13 @@ class TenantFilterSet(django_filters.FilterSet):
     )
 
 
+class BlankReferenceIsNone:
+    """An empty reference_back_office is no reference: stored as NULL, so it never collides."""
+
+    def validate_reference_back_office(self, value):
+        return value or None
+
+
 # --- companies ----------------------------------------------------------------------------------
 
 
@@ -87,7 +94,7 @@ class CompanyOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CompanyInput(serializers.ModelSerializer):
+class CompanyInput(BlankReferenceIsNone, serializers.ModelSerializer):
     id2 = serializers.IntegerField(
         required=False, min_value=1, help_text="Given on create only; else the next number."
     )
@@ -168,7 +175,7 @@ class ContactOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ContactInput(serializers.ModelSerializer):
+class ContactInput(BlankReferenceIsNone, serializers.ModelSerializer):
     company_id = ScopedPrimaryKeyRelatedField(
         source="company",
         queryset=Company.objects.all(),

@@ -148,3 +148,10 @@ def test_pagination(api, sales_org):
     )
     page = api.get("/api/v1/companies?page_size=5&page=3").json()
     assert page["count"] == 12 and len(page["results"]) == 2 and page["next"] is None
+
+
+def test_empty_back_office_references_never_collide(api, company):
+    for name in ("Ann", "Bob"):
+        body = {"company_id": str(company.pk), "last_name": name, "reference_back_office": ""}
+        assert api.post("/api/v1/contacts", body, format="json").status_code == 201
+    assert set(Contact.objects.values_list("reference_back_office", flat=True)) == {None}
