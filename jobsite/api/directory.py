@@ -302,6 +302,7 @@ class UserOutput(serializers.ModelSerializer):
     )
     team_leader_id = serializers.UUIDField(allow_null=True)
     skills = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    email = serializers.CharField(help_text="May be empty.")
 
     class Meta:
         model = User
