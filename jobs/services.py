@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.db import models, transaction
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from jobs.models import (
@@ -22,7 +23,7 @@ from jobs.models import (
 )
 from jobsite.errors import ServiceError
 from jobsite.models import User
-from jobsite.services import next_numbers, save_record
+from jobsite.services import next_numbers, observe_number, save_record
 
 Action = Literal["start_progress", "complete"]
 
@@ -146,7 +147,18 @@ def elapsed_ms(started: float) -> int:
 
 
 def next_job_number() -> str:
-    return f"J-{next_numbers(name=FULFILLMENT_JOB_SEQUENCE, count=1)[0]:06d}"
+    number = f"J-{next_numbers(name=FULFILLMENT_JOB_SEQUENCE, count=1)[0]:06d}"
+    if Job.objects.filter(number=number).exists():
+        # Jobs numbered outside the sequence (demo data, imports): continue after the highest.
+        highest = (
+            Job.objects.filter(number__regex=r"^J-[0-9]+$")
+            .order_by(Length("number").desc(), "-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        observe_number(name=FULFILLMENT_JOB_SEQUENCE, value=int(highest[2:]))
+        number = f"J-{next_numbers(name=FULFILLMENT_JOB_SEQUENCE, count=1)[0]:06d}"
+    return number
 
 
 def record_job_detail(*, job: Job, operation: str, tx_id: str, started: float) -> JobDetail:

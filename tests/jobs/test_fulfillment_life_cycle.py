@@ -76,6 +76,16 @@ def test_every_write_leaves_a_job_detail(company, planner):
 
 
 @pytest.mark.django_db
+def test_numbers_continue_after_jobs_numbered_outside_the_sequence(company, job_type, statuses):
+    from jobs.models import Job
+
+    Job.objects.bulk_create(
+        Job(number=f"J-{n:06d}", job_type=job_type, job_status=statuses["Open"]) for n in (1, 2, 7)
+    )
+    assert make_job(client=company).number == "J-000008"
+
+
+@pytest.mark.django_db
 def test_numbers_are_readable_and_increasing(company):
     first, second = make_job(client=company), make_job(client=company)
     assert first.number.startswith("J-") and len(first.number) == 8
