@@ -240,3 +240,36 @@ def test_bad_date_names_the_field(api, job):
 
 def test_get_is_405_in_the_envelope(api):
     refused(api.get(START), 405, "METHOD_NOT_ALLOWED")
+
+
+def test_the_schema_documents_real_bodies(client, db):
+    schema = client.get("/api/schema/?format=json").json()
+    paths, components = schema["paths"], schema["components"]["schemas"]
+
+    def body(path, method):
+        operation = paths[path][method]
+        request = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        response = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        return components[request.rsplit("/", 1)[1]], components[response.rsplit("/", 1)[1]]
+
+    request, response = body("/api/v1/Fulfillment/Job/", "put")
+    assert {"jobTypeId", "jobIdentifier", "jobDetails"} <= set(request["properties"])
+    assert {"modifiedDateTime", "executionTime", "txID"} <= set(response["properties"])
+    for path in ("start_progress", "complete"):
+        request, response = body(f"/api/v1/jobs/all_scopes/{path}/", "post")
+        assert {"token", "job_identifier", "status_identifier", "fields_set"} <= set(
+            request["properties"]
+        )
+        assert set(response["properties"]) == {"status", "data"}
+    assert set(components["LifeCycleJob"]["properties"]) == DATA_KEYS
+    for resource in (
+        "fulfillment-jobs",
+        "job-types",
+        "job-statuses",
+        "job-priorities",
+        "companies",
+        "contacts",
+        "skills",
+        "users",
+    ):
+        assert f"/api/v1/{resource}/" in paths and f"/api/v1/{resource}/{{id}}/" in paths
