@@ -28,7 +28,8 @@ def as_int(value) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    digits = value.strip().removeprefix("-") if isinstance(value, str) else ""
+    if digits.isascii() and digits.isdigit() and len(digits) <= 18:
         return int(value.strip())
     return None
 
@@ -105,3 +106,16 @@ def job_types(*, user: User) -> QuerySet[JobType]:
         ),
         user=user,
     )
+
+
+def fulfillment_job_by_identifier(*, user: User, how: str, value: str, field: str) -> Job | None:
+    """A visible job by `number`, or by `id`: its integer id or its job identifier (UUID)."""
+    jobs = fulfillment_jobs(user=user)
+    value = value.strip()
+    if how == "number":
+        return jobs.filter(number__iexact=value).first()
+    if (key := as_uuid(value)) is not None:
+        return jobs.filter(job_identifier=key).first()
+    if (pk := as_int(value)) is not None:
+        return jobs.filter(pk=pk).first() if 0 < pk < 2**31 else None
+    raise ServiceError("Give the job's id (an integer) or its jobIdentifier (a UUID).", field=field)

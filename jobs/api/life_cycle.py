@@ -20,7 +20,7 @@ from jobsite.api.authentication import BearerTokenAuthentication
 from jobsite.api.exceptions import exception_handler
 from jobsite.errors import ServiceError
 from jobsite.models import User
-from jobsite.selectors import restrict_to_tenant
+from jobsite.selectors import user_by_identifier
 
 # --- the envelope ------------------------------------------------------------------------------
 
@@ -294,47 +294,13 @@ class _LifeCycleView(APIView):
         raise NotImplementedError
 
     def _job(self, identifier: dict) -> Job:
-        jobs = selectors.fulfillment_jobs(user=self.request.user)
         (how, value), *_ = identifier.items()
-        value = value.strip()
-        if how == "number":
-            found = jobs.filter(number__iexact=value).first()
-        elif (key := selectors.as_uuid(value)) is not None:
-            found = jobs.filter(job_identifier=key).first()
-        elif value.isdigit() and int(value) < 2**31:
-            found = jobs.filter(pk=int(value)).first()
-        else:
-            raise ServiceError(
-                "Give the job's id (an integer) or its jobIdentifier (a UUID).",
-                field="job_identifier.id",
-            )
+        found = selectors.fulfillment_job_by_identifier(
+            user=self.request.user, how=how, value=value, field=f"job_identifier.{how}"
+        )
         if found is None:
-            raise NotFound({f"job_identifier.{how}": [f"No job with {how} {value}."]})
+            raise NotFound({f"job_identifier.{how}": [f"No job with {how} {value.strip()}."]})
         return found
-
-    def _user(self, identifier: dict) -> User:
-        users = restrict_to_tenant(User.objects.all(), user=self.request.user)
-        (how, value), *_ = identifier.items()
-        value = value.strip()
-        field = f"performed_by_user_identifier.{how}"
-        if how == "id":
-            if (key := selectors.as_uuid(value)) is not None:
-                matches = users.filter(pk=key)
-            elif value.isdigit():
-                matches = users.filter(id2=int(value))
-            else:
-                raise ServiceError("Give the user's id (UUID) or id2 (integer).", field=field)
-        elif how == "username":
-            matches = users.filter(username__iexact=value)
-        else:
-            matches = users.filter(code__iexact=value)
-        found = list(matches[:2])
-        if len(found) != 1:
-            raise ServiceError(
-                f"No user with {how} {value}." if not found else f"{how} {value} is ambiguous.",
-                field=field,
-            )
-        return found[0]
 
 
 _ERRORS = {400: EnvelopeError, 401: EnvelopeError, 404: EnvelopeError}
@@ -395,7 +361,13 @@ class CompleteView(_LifeCycleView):
     def move(self, *, job, status, data, started):
         performed_by = None
         if data.get("performed_by_user_identifier"):
-            performed_by = self._user(data["performed_by_user_identifier"])
+            (how, value), *_ = data["performed_by_user_identifier"].items()
+            performed_by = user_by_identifier(
+                user=self.request.user,
+                how=how,
+                value=value,
+                field=f"performed_by_user_identifier.{how}",
+            )
         services.complete_fulfillment_job(
             job=job,
             status=status,
