@@ -43,18 +43,10 @@ def visible_vocabulary[Q_: QuerySet](queryset: Q_, *, user: User) -> Q_:
 
 
 def fulfillment_jobs(*, user: User) -> QuerySet[Job]:
+    """The jobs `user` may see, with their type, status and client; callers that render users
+    join those they show."""
     return restrict_to_tenant(
-        Job.objects.select_related(
-            "job_type",
-            "job_status",
-            "client",
-            "requesting_user",
-            "assigned_to",
-            "performed_by",
-            "created_by",
-            "updated_by",
-        ),
-        user=user,
+        Job.objects.select_related("job_type", "job_status", "client"), user=user
     )
 
 

@@ -242,7 +242,10 @@ class FulfillmentJobPutView(APIView):
             started=started,
         )
         job = (
-            selectors.fulfillment_jobs(user=request.user).prefetch_related("details").get(pk=job.pk)
+            selectors.fulfillment_jobs(user=request.user)
+            .select_related("requesting_user")
+            .prefetch_related("details")
+            .get(pk=job.pk)
         )
         output = FulfillmentJobPutOutput(job, context={"started": started, "tx_id": request.tx_id})
         return Response(output.data)

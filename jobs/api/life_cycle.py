@@ -282,7 +282,11 @@ class _LifeCycleView(APIView):
                 value, field=f"status_identifier.{how}", by=by
             )
         self.move(job=job, status=status, data=data, started=started)
-        job = selectors.fulfillment_jobs(user=request.user).get(pk=job.pk)
+        job = (
+            selectors.fulfillment_jobs(user=request.user)
+            .select_related("assigned_to", "created_by", "updated_by")
+            .get(pk=job.pk)
+        )
         payload = LifeCycleJob(job).data
         if data.get("fields_set"):
             payload = {name: payload[name] for name in data["fields_set"]}
