@@ -17,17 +17,17 @@ EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "4"))
 
 @pytest.fixture(autouse=True)
 def keep_the_test_connection():
-    """Calls go through the WSGI app, whose request signals close "old" connections: on
-    PostgreSQL that closes the test's own connection mid-transaction (Django's test client
-    disconnects the same handler)."""
-    from django.core.signals import request_finished, request_started
+    """Calling the WSGI application directly fires request_started/finished, whose
+    close_old_connections closes the test's connection inside its transaction (PostgreSQL:
+    "the connection is closed"); Django's own test client disconnects it the same way."""
+    from django.core import signals
     from django.db import close_old_connections
 
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
     yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
