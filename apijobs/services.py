@@ -112,7 +112,9 @@ def record_outcomes(*, api_job: ApiJob, outcomes: Sequence[RecordOutcome]) -> No
     )
 
 
-def finish_api_job(*, api_job: ApiJob, status: str = ApiJobStatus.COMPLETED, note: str = "") -> ApiJob:
+def finish_api_job(
+    *, api_job: ApiJob, status: str = ApiJobStatus.COMPLETED, note: str = ""
+) -> ApiJob:
     """Ends a job: the end time, and the message written from the stored errors (plus `note`)."""
     api_job.refresh_from_db()
     message = format_error_message(api_job=api_job)

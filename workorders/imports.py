@@ -84,7 +84,9 @@ def open_import_file(path, *, kind: str = "workorders") -> ImportFile:
     elif suffix in (".xlsx", ".xlsm"):
         file = _open_xlsx(path)
     else:
-        raise ImportFileError(f"{path.name}: unknown format {suffix or '(none)'}; use CSV, JSON or XLSX.")
+        raise ImportFileError(
+            f"{path.name}: unknown format {suffix or '(none)'}; use CSV, JSON or XLSX."
+        )
     required = WORK_ORDER_REQUIRED if kind == "workorders" else PROJECT_REQUIRED
     present = set(file.columns)
     missing = [" or ".join(group) for group in required if not present & set(group)]
@@ -119,7 +121,9 @@ def _open_csv(path: Path) -> ImportFile:
             start, last = last + 1, reader.line_num
             if not any(values):
                 continue
-            yield Row(start, {c: (v if v != "" else None) for c, v in zip(columns, values, strict=False)})
+            yield Row(
+                start, {c: (v if v != "" else None) for c, v in zip(columns, values, strict=False)}
+            )
 
     return ImportFile(path, "csv", columns, rows(), max(text.count("\n") - 1, 1))
 
@@ -281,9 +285,12 @@ def run_import(
     file = open_import_file(path, kind=kind)
     if by is None:
         by = operator(sales_organization=sales_organization)
-    elif sales_organization is not None and not by.is_superuser:
-        if by.sales_organization_id != sales_organization.pk:
-            raise ImportFileError("You may only import into your own sales organization.")
+    elif (
+        sales_organization is not None
+        and not by.is_superuser
+        and by.sales_organization_id != sales_organization.pk
+    ):
+        raise ImportFileError("You may only import into your own sales organization.")
     if sales_organization is not None and by.is_superuser:
         # An operator choosing a sales organization imports as a member of it.
         by = operator(sales_organization=sales_organization)
@@ -407,9 +414,7 @@ def upsert_projects(records: Sequence[dict], *, by: User) -> list[ProjectResult]
     kind = REFERENCE_KINDS["project"]
     booleans = [name for name, spec in kind.scalars.items() if spec.kind == "bool"]
     # An empty cell of a yes/no column says nothing (a CSV cannot write null).
-    records = [
-        {k: v for k, v in r.items() if not (k in booleans and v is None)} for r in records
-    ]
+    records = [{k: v for k, v in r.items() if not (k in booleans and v is None)} for r in records]
     resolver = ReferenceResolver(records=list(records), by=by, root_kind="project")
     started = timezone.now()
     results = []
@@ -466,9 +471,11 @@ def start_import(
 
 def run_started_import(*, api_job_id) -> ApiJob | None:
     """The task's body: run the import an ApiJob describes; a file error fails the job."""
-    job = ApiJob.objects.select_related("requested_by", "sales_organization").filter(
-        pk=api_job_id
-    ).first()
+    job = (
+        ApiJob.objects.select_related("requested_by", "sales_organization")
+        .filter(pk=api_job_id)
+        .first()
+    )
     if job is None or job.status != ApiJobStatus.PENDING:
         return job
     options = job.options

@@ -54,7 +54,9 @@ class WorkOrderBulkView(APIView):
         )
         location = reverse("api-job-detail", kwargs={"pk": job.pk})
         return Response(
-            ApiJobSerializer(job).data, status=status.HTTP_202_ACCEPTED, headers={"Location": location}
+            ApiJobSerializer(job).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": location},
         )
 
 
