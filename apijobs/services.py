@@ -88,8 +88,19 @@ def start_api_job(*, api_job_id) -> ApiJob | None:
 def record_outcomes(*, api_job: ApiJob, outcomes: Sequence[RecordOutcome]) -> None:
     """Count a chunk and keep its errors; call it inside the chunk's transaction so the counts
     never disagree with what was written."""
-    effected = sum(1 for o in outcomes if o.outcome in EFFECTED)
-    failed = [o for o in outcomes if o.outcome == FAILED]
+    record_summary(
+        api_job=api_job,
+        processed=len(outcomes),
+        effected=sum(1 for o in outcomes if o.outcome in EFFECTED),
+        failed=[o for o in outcomes if o.outcome == FAILED],
+    )
+
+
+def record_summary(
+    *, api_job: ApiJob, processed: int, effected: int, failed: Sequence[RecordOutcome]
+) -> None:
+    """Add counts and the failed records' errors to a job (for callers that write set-based and
+    know only the totals of what succeeded)."""
     ApiJobError.objects.bulk_create(
         [
             ApiJobError(
@@ -102,10 +113,11 @@ def record_outcomes(*, api_job: ApiJob, outcomes: Sequence[RecordOutcome]) -> No
             )
             for o in failed
             for name, message in (o.errors or {"": "failed"}).items()
-        ]
+        ],
+        batch_size=1000,
     )
     ApiJob.objects.filter(pk=api_job.pk).update(
-        processed_records=F("processed_records") + len(outcomes),
+        processed_records=F("processed_records") + processed,
         effected_records=F("effected_records") + effected,
         error_records=F("error_records") + len(failed),
         updated_at=timezone.now(),

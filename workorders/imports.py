@@ -255,7 +255,7 @@ def create_import_job(
         raise ImportFileError(f"Unknown import kind {kind!r}; use one of {', '.join(KINDS)}.")
     return api_jobs.create_api_job(
         type=KINDS[kind],
-        by=by if by is not None and by.pk else None,
+        by=by if by is not None and not by._state.adding else None,
         sales_organization=sales_organization,
         source_name=Path(path).name,
         options={
@@ -324,10 +324,14 @@ def _use_set_based(method: str, file: ImportFile) -> bool:
         return False
     from workorders import import_sql
 
-    usable = connection.vendor == "postgresql" and import_sql.supports(file.columns)
+    usable = (
+        connection.vendor == "postgresql"
+        and file.format != "json"  # a JSON record may leave out any field: one at a time
+        and import_sql.supports(file.columns)
+    )
     if method == "set" and not usable:
         raise ImportFileError(
-            "The set-based import needs PostgreSQL and only the flat seed-004 columns."
+            "The set-based import needs PostgreSQL and a CSV or XLSX file (flat seed-004 columns)."
         )
     return usable
 
@@ -409,13 +413,17 @@ def upsert_projects(records: Sequence[dict], *, by: User) -> list[ProjectResult]
     project embedded in a work order (codes of company, status, equipment resolved there). Each
     record succeeds or fails alone."""
     from workorders.references import KINDS as REFERENCE_KINDS
-    from workorders.references import ReferenceError, ReferenceResolver
+    from workorders.references import ReferenceResolver, UnresolvedReference
 
     kind = REFERENCE_KINDS["project"]
     booleans = [name for name, spec in kind.scalars.items() if spec.kind == "bool"]
     # An empty cell of a yes/no column says nothing (a CSV cannot write null).
     records = [{k: v for k, v in r.items() if not (k in booleans and v is None)} for r in records]
     resolver = ReferenceResolver(records=list(records), by=by, root_kind="project")
+    if by._state.adding:
+        # The command-line operator is no stored user: nobody to name as updated_by_user.
+        # (Flat rows create nothing else that would need `by`.)
+        resolver.by = None
     started = timezone.now()
     results = []
     for index, record in enumerate(records):
@@ -425,7 +433,7 @@ def upsert_projects(records: Sequence[dict], *, by: User) -> list[ProjectResult]
                 project = resolver.upsert(
                     kind=kind, data=record, path="", context_org=by.sales_organization_id
                 )
-        except ReferenceError as exc:
+        except UnresolvedReference as exc:
             resolver.forget(resolver.created)
             errors = {k.lstrip("."): v for k, v in exc.errors.items()}
             results.append(ProjectResult(index, api_jobs.FAILED, errors))
