@@ -481,14 +481,22 @@ def _check_rules(cursor, plan: Plan, failures: _Failures, names) -> None:
         failed.append((ord_, errors))
     _fail_rows(cursor, failures, names, failed)
     # The same work order, reference or number twice in one file: the first row wins.
-    dup_checks = [("target_id", "id" if plan.has_id else "reference_back_office")]
+    used = "Already used by another work order."
+    dup_checks = []
     if plan.has_ref:
-        dup_checks.append(
-            (_q(WO.get_field("reference_back_office").column), "reference_back_office")
-        )
+        column = _q(WO.get_field("reference_back_office").column)
+        dup_checks.append((column, "reference_back_office", used))
     if plan.has_id2:
-        dup_checks.append(("CASE WHEN e_id IS NULL THEN id2 END", "id2"))
-    for expr, field in dup_checks:
+        dup_checks.append(("CASE WHEN e_id IS NULL THEN id2 END", "id2", used))
+    # The batched path would write such a row twice; one statement cannot: the first row wins.
+    dup_checks.append(
+        (
+            "target_id",
+            "id" if plan.has_id else "reference_back_office",
+            "The same work order is already on line {first} of this file.",
+        )
+    )
+    for expr, field, message in dup_checks:
         cursor.execute(
             f"""SELECT ord, first_line FROM (
                   SELECT ord, line, first_value(line) OVER w AS first_line,
@@ -500,10 +508,7 @@ def _check_rules(cursor, plan: Plan, failures: _Failures, names) -> None:
             cursor,
             failures,
             names,
-            [
-                (o, {field: f"Already used by another work order (line {first} of this file)."})
-                for o, first in cursor.fetchall()
-            ],
+            [(o, {field: message.format(first=first)}) for o, first in cursor.fetchall()],
         )
 
 
