@@ -40,13 +40,18 @@ from workorders.references import KINDS, WORK_ORDER_GROUPS, Group
 logger = logging.getLogger(__name__)
 
 COPY_BATCH = 5000
+# The Suggested rule as SQL (tested to match services.sync_suggested_plannings) or through it.
+PLANNINGS_IN_SQL = True
 SYNC_BATCH = 2000
 EMBEDDED_KEYS = {g.embedded_key for g in WORK_ORDER_GROUPS if g.embedded_key}
 WO = WorkOrder._meta
 WO_TABLE = WO.db_table
+PLANNING_TABLE = JobPlanning._meta.db_table
 
 # Problems a reference can have, worded as ReferenceResolver words them.
-DROP_TEMPORARY = "DROP TABLE IF EXISTS imp_stage, imp_m, imp_k, imp_done"
+DROP_TEMPORARY = "DROP TABLE IF EXISTS " + ", ".join(
+    ["imp_stage", "imp_m0", "imp_m", "imp_done", *(f"imp_k_{g.field}" for g in WORK_ORDER_GROUPS)]
+)
 UNKNOWN_ID, MISMATCH, UNKNOWN_KEY, AMBIGUOUS = 1, 2, 3, 4
 
 
@@ -149,37 +154,17 @@ def _norm(kind, expr: str) -> str:
     return f"lower({expr})" if kind.key_ci else expr
 
 
-def _resolve_group(cursor, plan: Plan, g: Group, params: dict) -> None:
-    """Adds r_<field> (the resolved id) and p_<field> (a problem code) to imp_m."""
+NO_CONTEXT = "'00000000-0000-0000-0000-000000000000'::uuid"
+
+
+def _key_table(cursor, g: Group, source: str, ctx: str, params: dict) -> None:
+    """imp_k_<field>: one resolution per distinct (code, context) pair of the batch, as
+    ReferenceResolver._by_code: one candidate wins; several: the one of the context's sales
+    organization, else the one shared by all; else the code is ambiguous."""
     kind = KINDS[g.kind]
-    table = kind.model._meta.db_table
-    rid, prob = f"r_{g.field}", f"p_{g.field}"
-    id_col, key_col = f"g_{g.field}_id", f"g_{g.field}_key"
-    cursor.execute(f"ALTER TABLE imp_m ADD COLUMN {rid} uuid, ADD COLUMN {prob} smallint")
-    key_name = kind.key
-    # By id (and the code beside it must name the same record).
-    mismatch = "FALSE"
-    if key_name:
-        mismatch = (
-            f"m.{key_col} IS NOT NULL AND "
-            f"{_norm(kind, f'coalesce(t.{key_name}, %(empty)s)')} <> {_norm(kind, f'm.{key_col}')}"
-        )
-    cursor.execute(
-        f"""UPDATE imp_m m SET {rid} = t.id,
-              {prob} = CASE WHEN t.id IS NULL THEN {UNKNOWN_ID}
-                            WHEN {mismatch} THEN {MISMATCH} END
-            FROM imp_m m2 LEFT JOIN {table} t
-              ON t.id = m2.{id_col}::uuid AND {_tenancy(kind, "t", params["visible"])}
-            WHERE m2.ord = m.ord AND m2.{id_col} IS NOT NULL""",
-        params,
-    )
-    if not key_name:
-        return
-    # By key: one resolution per distinct (key, context) pair, as ReferenceResolver._by_code.
     org = _org(kind, "t")
-    ctx = "m.ctx" if kind.tenant else "NULL::uuid"
     cursor.execute(
-        f"""CREATE TEMPORARY TABLE imp_k ON COMMIT DROP AS
+        f"""CREATE TEMPORARY TABLE imp_k_{g.field} ON COMMIT DROP AS
             SELECT k.nk, k.ctx, count(t.id) AS n,
               CASE WHEN count(t.id) = 1 THEN (array_agg(t.id))[1]
                    WHEN count(t.id) FILTER (WHERE {org} = k.ctx) = 1
@@ -187,23 +172,51 @@ def _resolve_group(cursor, plan: Plan, g: Group, params: dict) -> None:
                    WHEN count(t.id) FILTER (WHERE {org} IS NULL) = 1
                      THEN (array_agg(t.id) FILTER (WHERE {org} IS NULL))[1]
               END AS id
-            FROM (SELECT DISTINCT {_norm(kind, f"m.{key_col}")} AS nk, {ctx} AS ctx FROM imp_m m
-                  WHERE m.{key_col} IS NOT NULL AND m.{id_col} IS NULL) k
-            LEFT JOIN {table} t ON {_norm(kind, f"t.{key_name}")} = k.nk
+            FROM (SELECT DISTINCT {_norm(kind, f"m.g_{g.field}_key")} AS nk,
+                    coalesce({ctx}, {NO_CONTEXT}) AS ctx
+                  FROM {source}
+                  WHERE m.g_{g.field}_key IS NOT NULL AND m.g_{g.field}_id IS NULL) k
+            LEFT JOIN {kind.model._meta.db_table} t ON {_norm(kind, f"t.{kind.key}")} = k.nk
               AND {_tenancy(kind, "t", params["visible"])}
             GROUP BY k.nk, k.ctx""",
         params,
     )
-    cursor.execute(
-        f"""UPDATE imp_m m SET {rid} = k.id,
-              {prob} = CASE WHEN k.n = 0 THEN {UNKNOWN_KEY}
-                            WHEN k.id IS NULL THEN {AMBIGUOUS} END
-            FROM imp_k k
-            WHERE m.{key_col} IS NOT NULL AND m.{id_col} IS NULL
-              AND k.nk = {_norm(kind, f"m.{key_col}")}
-              AND k.ctx IS NOT DISTINCT FROM {ctx}""",
-    )
-    cursor.execute("DROP TABLE imp_k")
+
+
+def _group_sql(g: Group, ctx: str, params: dict) -> tuple[list[str], list[str]]:
+    """Joins and select expressions giving r_<field> (the resolved id) and p_<field> (a problem
+    code) for one group, as ReferenceResolver._resolve_group decides them."""
+    kind = KINDS[g.kind]
+    table = kind.model._meta.db_table
+    f = g.field
+    gid, gkey = f"m.g_{f}_id", f"m.g_{f}_key"
+    joins = [
+        f"LEFT JOIN {table} i_{f} ON i_{f}.id = {gid}::uuid "
+        f"AND {_tenancy(kind, f'i_{f}', params['visible'])}"
+    ]
+    if kind.key is None:
+        resolved = f"i_{f}.id"
+        problem = f"CASE WHEN {gid} IS NOT NULL AND i_{f}.id IS NULL THEN {UNKNOWN_ID} END"
+        return joins, [f"{resolved} AS r_{f}", f"{problem}::smallint AS p_{f}"]
+    if kind.key_ci:
+        joins.append(
+            f"LEFT JOIN imp_k_{f} k_{f} ON {gid} IS NULL AND k_{f}.nk = lower({gkey}) "
+            f"AND k_{f}.ctx = coalesce({ctx}, {NO_CONTEXT})"
+        )
+        found, n_zero = f"k_{f}.id", f"k_{f}.n = 0"
+    else:  # references back office are unique: at most one candidate
+        joins.append(
+            f"LEFT JOIN {table} k_{f} ON {gid} IS NULL AND k_{f}.{kind.key} = {gkey} "
+            f"AND {_tenancy(kind, f'k_{f}', params['visible'])}"
+        )
+        found, n_zero = f"k_{f}.id", f"k_{f}.id IS NULL"
+    mismatch = f"{_norm(kind, f'coalesce(i_{f}.{kind.key}, %(empty)s)')} <> {_norm(kind, gkey)}"
+    problem = f"""CASE
+        WHEN {gid} IS NOT NULL AND i_{f}.id IS NULL THEN {UNKNOWN_ID}
+        WHEN {gid} IS NOT NULL AND {gkey} IS NOT NULL AND {mismatch} THEN {MISMATCH}
+        WHEN {gid} IS NULL AND {gkey} IS NOT NULL AND {n_zero} THEN {UNKNOWN_KEY}
+        WHEN {gid} IS NULL AND {gkey} IS NOT NULL AND {found} IS NULL THEN {AMBIGUOUS} END"""
+    return joins, [f"coalesce(i_{f}.id, {found}) AS r_{f}", f"({problem})::smallint AS p_{f}"]
 
 
 def _group_message(g: Group, problem: int, raw_id, raw_key) -> tuple[str, str]:
@@ -331,14 +344,43 @@ def _merge(cursor, plan: Plan, params, failures: _Failures, names, now) -> int:
         match = f"LEFT JOIN {WO_TABLE} e1 ON e1.id = s.id"
         existing = "e1.id"
         pick = "e1.{c}"
+    groups = {g.field: g for g in plan.groups}
+    project = groups.get("project")
+    joins, selects = _group_sql(project, "NULL::uuid", params) if project else ([], [])
+    status_col = _q(WO.get_field("job_status").column)
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE imp_m0 ON COMMIT DROP AS
+            SELECT m.*{"".join(", " + x for x in selects)} FROM (
+              SELECT s.*, {existing} AS e_id,
+                {pick.format(c="sales_organization_id")} AS e_org,
+                {pick.format(c="id2")} AS e_id2,
+                {pick.format(c="date_closed")} AS e_date_closed,
+                {pick.format(c=status_col)} AS e_status,
+                coalesce(s.id, {existing}, gen_random_uuid()) AS target_id
+              FROM imp_stage s {match}) m
+            {" ".join(joins)}""",
+        params,
+    )
+    # The sales organization codes are read in: the stored work order's, else its project's.
+    ctx = "coalesce(m.e_org, ctx_p.sales_organization_id)"
+    ctx_join = (
+        "LEFT JOIN workorders_project ctx_p ON ctx_p.id = m.r_project"
+        if project
+        else "LEFT JOIN (SELECT NULL::uuid AS sales_organization_id) ctx_p ON TRUE"
+    )
+    others = [g for g in plan.groups if g.field != "project"]
+    joins, selects = [], []
+    for g in others:
+        if KINDS[g.kind].key and KINDS[g.kind].key_ci:
+            _key_table(cursor, g, f"imp_m0 m {ctx_join}", ctx, params)
+        j, sel = _group_sql(g, ctx, params)
+        joins += j
+        selects += sel
     cursor.execute(
         f"""CREATE TEMPORARY TABLE imp_m ON COMMIT DROP AS
-            SELECT s.*, {existing} AS e_id,
-              {pick.format(c="sales_organization_id")} AS e_org,
-              {pick.format(c="id2")} AS e_id2,
-              coalesce(s.id, {existing}, gen_random_uuid()) AS target_id,
-              NULL::uuid AS ctx
-            FROM imp_stage s {match}"""
+            SELECT m.*{"".join(", " + x for x in selects)}
+            FROM imp_m0 m {ctx_join} {" ".join(joins)}""",
+        params,
     )
     cursor.execute("CREATE INDEX ON imp_m (ord)")
     if params["visible"] is not None:
@@ -361,18 +403,6 @@ def _merge(cursor, plan: Plan, params, failures: _Failures, names, now) -> int:
                 for o, by_id in cursor.fetchall()
             ],
         )
-    # -- references, the project first: it sets the sales organization codes are read in ------
-    groups = {g.field: g for g in plan.groups}
-    if "project" in groups:
-        _resolve_group(cursor, plan, groups["project"], params)
-        cursor.execute(
-            "UPDATE imp_m m SET ctx = coalesce(m.e_org, p.sales_organization_id) "
-            "FROM workorders_project p WHERE p.id = m.r_project"
-        )
-    cursor.execute("UPDATE imp_m SET ctx = e_org WHERE ctx IS NULL AND e_org IS NOT NULL")
-    for g in plan.groups:
-        if g.field != "project":
-            _resolve_group(cursor, plan, g, params)
     problems = [f"p_{g.field} IS NOT NULL" for g in plan.groups]
     # A required group that did not resolve; on create, also beside a problem (as the API).
     required = [
@@ -533,24 +563,24 @@ def _write(cursor, plan: Plan, now) -> int:
             expr = f"p.{_q(column)}"
             update_cols.append(column)
         elif f.name == "date_create":
-            expr = "coalesce(e.date_create, %(now)s)"
+            expr = "%(now)s"  # not updated: only a new row takes it
         elif f.name in ("date_update", "modified_dateutc"):
             expr = "%(now)s"
             update_cols.append(column)
         elif f.name == "date_closed":
             expr = (
                 "CASE WHEN st.life_cycle_state <> 'COMPLETED' THEN NULL "
-                "WHEN est.life_cycle_state = 'COMPLETED' THEN e.date_closed ELSE %(now)s END"
+                "WHEN est.life_cycle_state = 'COMPLETED' THEN m.e_date_closed ELSE %(now)s END"
             )
             update_cols.append(column)
         elif f.name in plan.scalar_fields or f.name in plan.group_columns:
             expr = _final(plan, f.attname)
             update_cols.append(column)
         elif f.null:
-            expr = f"e.{_q(column)}"
+            expr = "NULL"
         else:
-            # A column the file does not carry: the stored value, or the model's default.
-            expr = f"coalesce(e.{_q(column)}, %(default_{f.name})s)"
+            # A column the file does not carry is not updated: a new row takes the default.
+            expr = f"%(default_{f.name})s"
         insert_cols.append(_q(column))
         select_exprs.append(expr)
     defaults = {
@@ -558,7 +588,6 @@ def _write(cursor, plan: Plan, now) -> int:
         for f in WO.concrete_fields
         if not f.null and f.has_default()
     }
-    status_col = WO.get_field("job_status").column
     sets = ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in update_cols)
     compared = [
         c for c in update_cols if c not in ("date_update", "modified_dateutc", "date_closed")
@@ -571,10 +600,9 @@ def _write(cursor, plan: Plan, now) -> int:
           INSERT INTO {WO_TABLE} ({", ".join(insert_cols)})
           SELECT {", ".join(select_exprs)}
           FROM imp_m m
-          LEFT JOIN {WO_TABLE} e ON e.id = m.e_id
           JOIN workorders_project p ON p.id = {_final(plan, "project_id")}
           JOIN jobs_jobstatus st ON st.id = {_final(plan, "job_status_id")}
-          LEFT JOIN jobs_jobstatus est ON est.id = e.{_q(status_col)}
+          LEFT JOIN jobs_jobstatus est ON est.id = m.e_status
           ORDER BY m.ord
           ON CONFLICT (id) DO UPDATE SET {sets}
           WHERE ({target}) IS DISTINCT FROM ({proposed})
@@ -589,13 +617,17 @@ def _write(cursor, plan: Plan, now) -> int:
     return effected
 
 
-def _sync_plannings(cursor) -> None:
-    """The Suggested rule, once, for the written rows it can act on: Suggested ones, and those
-    holding a planning the rule made (which it may remove)."""
+def _sync_plannings(cursor, *, in_sql: bool | None = None) -> None:
+    """The Suggested rule for the written rows (table imp_done)."""
+    if in_sql if in_sql is not None else PLANNINGS_IN_SQL:
+        sync_suggested_plannings_sql(cursor, written="imp_done", now=timezone.now())
+        return
+    # Through the service, for the rows it can act on: Suggested ones, and those holding a
+    # planning the rule made (which it may remove).
     cursor.execute(
         f"""SELECT d.id FROM imp_done d JOIN jobs_jobstatus st ON st.id = d.job_status_id
             WHERE st.number = %s OR EXISTS (
-              SELECT 1 FROM {JobPlanning._meta.db_table} jp
+              SELECT 1 FROM {PLANNING_TABLE} jp
               WHERE jp.work_order_id = d.id AND jp.made_by_rule)""",
         [StatusNumber.SUGGESTED],
     )
@@ -607,6 +639,55 @@ def _sync_plannings(cursor) -> None:
         if statuses is None:
             statuses = services._statuses_by_id()
         services.sync_suggested_plannings(work_orders=batch, statuses=statuses)
+
+
+def sync_suggested_plannings_sql(cursor, *, written: str, now) -> None:
+    """`services.sync_suggested_plannings` as three statements for the work orders whose ids are
+    in table `written` (same constants; tests/workorders/test_import_paths.py checks that both
+    give the same plannings): remove the rule's planning where the rule says so, move the ones
+    whose user or times changed, add the missing ones."""
+    suggested = int(StatusNumber.SUGGESTED)
+    unplanned = sorted(int(n) for n in services._UNPLANNED_STATUSES)
+    minutes = services.DEFAULT_PLANNING_MINUTES
+    end = (
+        "w.suggested_date_start + make_interval(mins => "
+        f"coalesce(nullif(w.estimated_time, 0), {minutes}))"
+    )
+    planned = (
+        f"st.number = {suggested} AND w.suggested_user_id IS NOT NULL "
+        "AND w.suggested_date_start IS NOT NULL"
+    )
+    source = (
+        f"{written} d JOIN {WO_TABLE} w ON w.id = d.id "
+        "JOIN jobs_jobstatus st ON st.id = w.job_status_id"
+    )
+    cursor.execute(
+        f"""DELETE FROM {PLANNING_TABLE} jp USING {source}
+            WHERE jp.work_order_id = w.id AND jp.made_by_rule
+              AND ((st.number = {suggested} AND NOT ({planned}))
+                   OR st.number = ANY(%s))""",
+        [unplanned],
+    )
+    cursor.execute(
+        f"""UPDATE {PLANNING_TABLE} jp SET user_id = w.suggested_user_id,
+              date_start = w.suggested_date_start, date_end = {end}, modified_dateutc = %s
+            FROM {source}
+            WHERE jp.work_order_id = w.id AND jp.made_by_rule AND {planned}
+              AND (jp.user_id, jp.date_start, jp.date_end)
+                  IS DISTINCT FROM (w.suggested_user_id, w.suggested_date_start, {end})""",
+        [now],
+    )
+    cursor.execute(
+        f"""INSERT INTO {PLANNING_TABLE}
+              (id, work_order_id, user_id, date_start, date_end, made_by_rule, modified_dateutc)
+            SELECT gen_random_uuid(), w.id, w.suggested_user_id, w.suggested_date_start, {end},
+                   TRUE, %s
+            FROM {source}
+            WHERE {planned} AND NOT EXISTS (
+              SELECT 1 FROM {PLANNING_TABLE} jp WHERE jp.work_order_id = w.id AND jp.made_by_rule)
+            ORDER BY w.id""",
+        [now],
+    )
 
 
 __all__ = ["run", "supports"]

@@ -243,3 +243,80 @@ def test_a_file_of_updates_only_touches_what_changed(tmp_path, project, job_type
     assert (job.effected_records, job.error_records) == (2, 0)
     assert WorkOrder.objects.get(reference_back_office="OLD-2").date_update == world["start"]
     assert not JobPlanning.objects.filter(work_order__reference_back_office="OLD-3").exists()
+
+
+def test_the_suggested_rule_in_sql_matches_the_service(
+    project, company, statuses, job_type, technician, technician2
+):
+    from django.db import connection
+
+    from workorders import import_sql, services
+
+    start = datetime(2030, 3, 4, 8, 0, tzinfo=UTC)
+    later = start.replace(hour=13)
+    base = {
+        "project": project,
+        "company": company,
+        "sales_organization": project.sales_organization,
+        "job_type": job_type,
+        "date_create": start,
+        "date_update": start,
+        "modified_dateutc": start,
+    }
+    # status, suggested user, start, estimated_time, existing planning (user, start, by rule)
+    cases = [
+        ("Suggested", technician, start, 90, None),
+        ("Suggested", technician, start, 90, (technician, start, True)),
+        ("Suggested", technician2, later, None, (technician, start, True)),
+        ("Suggested", technician, start, 0, (technician, start, True)),
+        ("Suggested", None, start, 30, (technician, start, True)),
+        ("Canceled", technician, start, 30, (technician, start, True)),
+        ("Activated", technician, start, 30, (technician, start, True)),
+        ("ToBePlanned", None, None, 30, (technician, start, False)),
+        ("Suggested", technician2, later, 45, (technician, start, False)),
+        ("Waiting", technician, start, 30, (technician, start, True)),
+    ]
+    work_orders = []
+    for n, (status, user, at, minutes, planning) in enumerate(cases):
+        wo = WorkOrder.objects.create(
+            id2=800000 + n,
+            name=f"case {n}",
+            job_status=statuses[status],
+            suggested_user=user,
+            suggested_date_start=at,
+            estimated_time=minutes,
+            **base,
+        )
+        if planning:
+            who, when, rule = planning
+            JobPlanning.objects.create(
+                work_order=wo,
+                user=who,
+                date_start=when,
+                date_end=when.replace(hour=9),
+                made_by_rule=rule,
+            )
+        work_orders.append(wo)
+
+    def plannings():
+        return sorted(
+            JobPlanning.objects.values_list(
+                "work_order__name", "user_id", "date_start", "date_end", "made_by_rule"
+            )
+        )
+
+    with transaction.atomic():
+        services.sync_suggested_plannings(work_orders=work_orders)
+        by_service = plannings()
+        transaction.set_rollback(True)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE written (id uuid)")
+        cursor.execute(
+            "INSERT INTO written SELECT unnest(%s::uuid[])", [[wo.pk for wo in work_orders]]
+        )
+        import_sql.sync_suggested_plannings_sql(cursor, written="written", now=start)
+        by_sql = plannings()
+        cursor.execute("DROP TABLE written")
+        transaction.set_rollback(True)
+    assert by_sql == by_service
+    assert len(by_service) == 8  # 4 (suggestion cleared), 5 (Canceled), 9 (Waiting) lost theirs
