@@ -299,7 +299,7 @@ def run(*, api_job: ApiJob, file, by: User, dry_run: bool, progress) -> ApiJob:
             reason=f"The import stopped on an unexpected error ({type(exc).__name__}: {exc}); "
             "nothing was written.",
         )
-        return ApiJob.objects.get(pk=job.pk)
+        return api_jobs.jobs().get(pk=job.pk)
     return api_jobs.finish_api_job(api_job=job)
 
 
