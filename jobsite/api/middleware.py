@@ -2,6 +2,7 @@ import logging
 import re
 import uuid
 
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import JsonResponse
 
@@ -22,6 +23,29 @@ class TxIdMiddleware:
         response = self.get_response(request)
         response["X-Tx-ID"] = request.tx_id
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """An API body over the upload limit is a 413 with a JSON body (Django would answer 400)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if limit is not None and length > limit and request.path.startswith("/api/"):
+            return JsonResponse(
+                {
+                    "detail": f"The request body is {length} bytes; the limit is {limit}.",
+                    "code": "request_too_large",
+                },
+                status=413,
+            )
+        return self.get_response(request)
 
 
 class DatabaseUnavailableMiddleware:

@@ -74,3 +74,29 @@ def test_check_deploy_is_clean_in_production(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_sends_security_headers(tmp_path):
+    code = (
+        "import django; django.setup(); from django.test import Client; "
+        "r = Client().get('/api/schema/', secure=True, HTTP_HOST='jobsite.example'); "
+        "print(r.status_code); "
+        "[print(h, '=', r.headers.get(h)) for h in ('Strict-Transport-Security', "
+        "'X-Content-Type-Options', 'Referrer-Policy', 'X-Frame-Options', 'X-Tx-ID')]; "
+        "r = Client().get('/api/schema/', HTTP_HOST='jobsite.example'); "
+        "print('plain http', r.status_code, r.headers.get('Location'))"
+    )
+    result = run_python(
+        code,
+        DEBUG="false",
+        SECRET_KEY="k" + "9Xq#2m!Lp0zR7vT&wY4s" * 3,
+        ALLOWED_HOSTS="jobsite.example",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'headers.sqlite3'}",
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "max-age=31536000; includeSubDomains; preload" in out
+    assert "X-Content-Type-Options = nosniff" in out
+    assert "Referrer-Policy = same-origin" in out
+    assert "X-Frame-Options = DENY" in out
+    assert "plain http 301 https://jobsite.example/api/schema/" in out
