@@ -186,18 +186,25 @@ def shape(
     tuples = list(tuples)
     position = {name: i for i, name in enumerate(columns(fields))}
     codes = _codes(tuples, fields, position, known or {})
+    # One plan per field, made once: (name, column, code key or None).
+    plan = [
+        (name, position[spec.fk], (spec.model, spec.field))
+        if isinstance(spec, Code)
+        else (name, position[spec], None)
+        for name, spec in fields.items()
+    ]
+    plain = (str, int, bool, float, type(None))
     out = []
     for row in tuples:
         item = {}
-        for name, spec in fields.items():
-            if isinstance(spec, Code):
-                ref = row[position[spec.fk]]
-                item[name] = None if ref is None else codes.get((spec.model, spec.field, ref))
+        for name, column, code in plan:
+            value = row[column]
+            if code is not None:
+                item[name] = None if value is None else codes.get((*code, value))
+            elif type(value) in plain:
+                item[name] = value
             else:
-                value = row[position[spec]]
-                item[name] = (
-                    value if value is None or type(value) in (str, int, bool) else _plain(value)
-                )
+                item[name] = _plain(value)
         out.append(item)
     return out
 

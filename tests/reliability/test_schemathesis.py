@@ -17,6 +17,21 @@ from jobsite.services import issue_api_token
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "4"))
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Calls go through the WSGI app, whose request signals close "old" connections: on
+    PostgreSQL that closes the test's own connection mid-transaction (Django's test client
+    disconnects the same handler)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def bearer(superuser, planner):
     raw, _ = issue_api_token(user=planner)

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from jobsite.api.parsers import JSONParser
 from workorders import selectors, services
 from workorders.api.filters import PlanningFilter, ProjectFilter, WorkOrderFilter
+from workorders.api.pagination import CappedCountPagination
 from workorders.api.serializers import (
     PlanningInputSerializer,
     PlanningSerializer,
@@ -69,6 +70,7 @@ class ShapedListMixin:
     """List = filter the model queryset, page it as `values_list` tuples, shape the page."""
 
     output_fields: dict[str, str] = {}
+    pagination_class = CappedCountPagination
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
