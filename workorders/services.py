@@ -1,6 +1,7 @@
 """Writes of work orders, projects and plannings. Every entry path (API, bulk, import, admin,
 planning board) goes through these functions, so each rule holds everywhere."""
 
+import contextlib
 import copy
 import uuid
 from collections.abc import Iterable, Sequence
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.utils import timezone
 
 from jobs import services as life_cycle
@@ -276,11 +277,16 @@ def upsert_work_orders(
     """Create or update seed-004 work orders, each matched by `id`, else (when
     `match_by_reference`) by `reference_back_office`.
 
-    Each record succeeds or fails alone (a savepoint per record when there are several); a record
-    already up to date is "unchanged" and not written; an update writes only the columns that
-    changed. References are resolved for the whole batch (one query per kind), and the Suggested
-    rule runs once for every written work order. With `partial` (PATCH), absent fields are left
-    as they are and `name` is not required on update."""
+    Each record succeeds or fails alone; a record already up to date is "unchanged" and not
+    written; an update writes only the columns that changed. References are resolved for the
+    whole batch (one query per kind), and the Suggested rule runs once for every written work
+    order. With `partial` (PATCH), absent fields are left as they are and `name` is not required
+    on update.
+
+    A batch is validated whole first, then written set-wise (one INSERT for the new work orders,
+    one UPDATE per set of changed columns). Should that write collide with a row written
+    meanwhile (a unique race), the batch is rolled back and run again record by record, a
+    savepoint each, so the collision fails only its record."""
     records = list(records)
     results: list[RecordResult | None] = [None] * len(records)
     cleaned: dict[int, dict] = {}
@@ -293,97 +299,202 @@ def upsert_work_orders(
     if not cleaned:
         return results
 
+    args = {
+        "records": records,
+        "cleaned": cleaned,
+        "by": by,
+        "partial": partial,
+        "match_by_reference": match_by_reference,
+    }
+    if len(cleaned) > 1:
+        try:
+            with transaction.atomic():
+                return _upsert_cleaned(results=list(results), batched=True, **args)
+        except _BatchConflict:
+            pass  # rolled back: run it again record by record
+    with transaction.atomic():
+        return _upsert_cleaned(results=results, batched=False, **args)
+
+
+class _BatchConflict(Exception):
+    """The set-wise write of a batch hit a unique constraint."""
+
+
+def _embeds(record: dict) -> bool:
+    """Whether resolving the record may write (an embedded project, address...)."""
+    return any(g.embedded_key and record.get(g.embedded_key) is not None for g in WORK_ORDER_GROUPS)
+
+
+def _upsert_cleaned(
+    *, records, cleaned, results, by, partial, match_by_reference, batched
+) -> list[RecordResult]:
+    """The body of `upsert_work_orders`, in a transaction. `batched`: the work orders are
+    written after the whole batch is checked, set-wise (a record only gets a savepoint when
+    resolving it writes embedded objects); otherwise each record is written at once in its own
+    savepoint."""
     visible = visible_sales_organization_ids(user=by)
     now = timezone.now()
     written: list[WorkOrder] = []
-    with transaction.atomic():
-        existing_by_id, existing_by_ref = _existing(cleaned.values(), match_by_reference)
-        targets: dict[int, WorkOrder | None] = {}
-        for index, values in cleaned.items():
-            wo = existing_by_id.get(values.get("id")) if values.get("id") else None
-            if wo is None and not values.get("id") and match_by_reference:
-                wo = existing_by_ref.get(values.get("reference_back_office"))
-            if wo is not None and visible is not None and wo.sales_organization_id not in visible:
-                if values.get("id"):
-                    errors, not_found = {"id": NOT_FOUND}, True
-                else:
-                    errors = {"reference_back_office": "Already used by another work order."}
-                    not_found = False
-                results[index] = RecordResult(index, None, "failed", errors, not_found)
-                continue
-            targets[index] = wo
-        resolver = ReferenceResolver(
-            records=[records[i] for i in targets],
-            by=by,
-            extra_ids={"project": {wo.project_id for wo in targets.values() if wo}},
-        )
-        to_create = sum(
-            1 for i, wo in targets.items() if wo is None and cleaned[i].get("id2") is None
-        )
-        numbers = iter(next_numbers(name=WorkOrder.number_sequence, count=to_create))
-        refs_in_batch = {
-            wo.reference_back_office: wo.pk
-            for wo in existing_by_ref.values()
-            if wo.reference_back_office
-        }
-        explicit_numbers = []
-        created_by_ref: dict[str, WorkOrder] = {}
-        latest: dict = {}  # pk -> the work order as the batch has written it so far
-        for index, wo in targets.items():
-            record, values = records[index], cleaned[index]
-            ref = values.get("reference_back_office")
-            if wo is None and match_by_reference and not values.get("id"):
-                wo = created_by_ref.get(ref)  # the batch names it twice: the later one updates
-            if wo is not None:
-                wo = latest.get(wo.pk, wo)
-            creating = wo is None
-            try:
-                with transaction.atomic(savepoint=len(targets) > 1):
-                    outcome, wo = _write_one(
-                        record=record,
-                        values=values,
-                        existing=wo,
-                        resolver=resolver,
-                        partial=partial,
-                        refs_in_batch=refs_in_batch,
-                        numbers=numbers,
-                        now=now,
-                        by=by,
-                    )
-            except _RecordFailed as failed:
-                resolver.forget(resolver.created)
-                results[index] = RecordResult(
-                    index, None, "failed", failed.errors, failed.not_found
+    existing_by_id, existing_by_ref = _existing(cleaned.values(), match_by_reference)
+    targets: dict[int, WorkOrder | None] = {}
+    for index, values in cleaned.items():
+        wo = existing_by_id.get(values.get("id")) if values.get("id") else None
+        if wo is None and not values.get("id") and match_by_reference:
+            wo = existing_by_ref.get(values.get("reference_back_office"))
+        if wo is not None and visible is not None and wo.sales_organization_id not in visible:
+            if values.get("id"):
+                errors, not_found = {"id": NOT_FOUND}, True
+            else:
+                errors = {"reference_back_office": "Already used by another work order."}
+                not_found = False
+            results[index] = RecordResult(index, None, "failed", errors, not_found)
+            continue
+        targets[index] = wo
+    resolver = ReferenceResolver(
+        records=[records[i] for i in targets],
+        by=by,
+        extra_ids={"project": {wo.project_id for wo in targets.values() if wo}},
+    )
+    to_create = sum(1 for i, wo in targets.items() if wo is None and cleaned[i].get("id2") is None)
+    numbers = iter(next_numbers(name=WorkOrder.number_sequence, count=to_create))
+    refs_in_batch = {
+        wo.reference_back_office: wo.pk
+        for wo in existing_by_ref.values()
+        if wo.reference_back_office
+    }
+    explicit_numbers = []
+    created_by_ref: dict[str, WorkOrder] = {}
+    latest: dict = {}  # pk -> the work order as the batch has written it so far
+    # Batched: what is left to write, by pk (a work order named twice is written once, as the
+    # batch leaves it: the same row as writing each record in turn).
+    new_rows: dict = {}
+    changed_rows: dict = {}  # pk -> (work order, fields to update)
+    for index, wo in targets.items():
+        record, values = records[index], cleaned[index]
+        ref = values.get("reference_back_office")
+        if wo is None and match_by_reference and not values.get("id"):
+            wo = created_by_ref.get(ref)  # the batch names it twice: the later one updates
+        if wo is not None:
+            wo = latest.get(wo.pk, wo)
+        creating = wo is None
+        if not batched:
+            scope = transaction.atomic(savepoint=len(targets) > 1)
+        elif _embeds(record):
+            scope = transaction.atomic()  # resolving it writes: undo that if the record fails
+        else:
+            scope = contextlib.nullcontext()  # nothing written yet: nothing to undo
+        try:
+            with scope:
+                outcome, wo, update_fields = _write_one(
+                    record=record,
+                    values=values,
+                    existing=wo,
+                    resolver=resolver,
+                    partial=partial,
+                    refs_in_batch=refs_in_batch,
+                    numbers=numbers,
+                    now=now,
+                    by=by,
+                    write=not batched,
                 )
-                continue
-            except IntegrityError as exc:
-                resolver.forget(resolver.created)
-                results[index] = RecordResult(index, None, "failed", _integrity_errors(exc))
-                if len(targets) == 1:
-                    transaction.set_rollback(True)
-                continue
-            finally:
-                resolver.created = []
-            latest[wo.pk] = wo
-            if wo.reference_back_office:
-                refs_in_batch[wo.reference_back_office] = wo.pk
-            if outcome == "created" and wo.reference_back_office:
-                created_by_ref[wo.reference_back_office] = wo
-            if outcome != "unchanged":
-                written.append(wo)
-                if creating and values.get("id2") is not None:
-                    explicit_numbers.append(values["id2"])
-            results[index] = RecordResult(index, wo, outcome)
-        if explicit_numbers:
-            observe_number(name=WorkOrder.number_sequence, value=max(explicit_numbers))
-        if written:
-            once = list({wo.pk: wo for wo in written}.values())
-            sync_suggested_plannings(work_orders=once, statuses=resolver.statuses())
-        codes = resolver.known_codes()
-        for result in results:
-            if result is not None and result.work_order is not None:
-                result.codes = codes
+        except _RecordFailed as failed:
+            resolver.forget(resolver.created)
+            results[index] = RecordResult(index, None, "failed", failed.errors, failed.not_found)
+            continue
+        except IntegrityError as exc:
+            if batched:
+                raise _BatchConflict from exc
+            resolver.forget(resolver.created)
+            results[index] = RecordResult(index, None, "failed", _integrity_errors(exc))
+            if len(targets) == 1:
+                transaction.set_rollback(True)
+            continue
+        finally:
+            resolver.created = []
+        if batched and outcome == "created":
+            new_rows[wo.pk] = wo
+        elif batched and outcome == "updated":
+            if wo.pk in new_rows:
+                new_rows[wo.pk] = wo
+            else:
+                _, before = changed_rows.get(wo.pk, (None, set()))
+                changed_rows[wo.pk] = (wo, before | update_fields)
+        latest[wo.pk] = wo
+        if wo.reference_back_office:
+            refs_in_batch[wo.reference_back_office] = wo.pk
+        if outcome == "created" and wo.reference_back_office:
+            created_by_ref[wo.reference_back_office] = wo
+        if outcome != "unchanged":
+            written.append(wo)
+            if creating and values.get("id2") is not None:
+                explicit_numbers.append(values["id2"])
+        results[index] = RecordResult(index, wo, outcome)
+    if batched:
+        try:
+            with transaction.atomic():
+                _write_rows(new_rows=list(new_rows.values()), changed_rows=changed_rows)
+        except IntegrityError as exc:
+            raise _BatchConflict from exc
+        for wo in latest.values():
+            wo._state.adding, wo._state.db = False, "default"
+    if explicit_numbers:
+        observe_number(name=WorkOrder.number_sequence, value=max(explicit_numbers))
+    if written:
+        once = list({wo.pk: wo for wo in written}.values())
+        sync_suggested_plannings(work_orders=once, statuses=resolver.statuses())
+    codes = resolver.known_codes()
+    for result in results:
+        if result is not None and result.work_order is not None:
+            result.codes = codes
     return results
+
+
+def _write_rows(*, new_rows: list[WorkOrder], changed_rows: dict) -> None:
+    """One INSERT for the new work orders, one UPDATE per set of changed columns."""
+    if new_rows:
+        _insert_work_orders(new_rows)
+    by_fields: dict[frozenset, list[WorkOrder]] = {}
+    for wo, fields in changed_rows.values():
+        by_fields.setdefault(frozenset(fields), []).append(wo)
+    for fields, rows in by_fields.items():
+        if len(rows) == 1:
+            _update_row(rows[0], fields)
+        else:
+            WorkOrder._base_manager.bulk_update(rows, sorted(fields))
+
+
+def _insert_work_orders(rows: list[WorkOrder]) -> None:
+    """bulk_create, but on SQLite one prepared single-row INSERT run for every row: building one
+    statement with 40 placeholders per row costs most of the import's time in the ORM."""
+    connection = connections[router.db_for_write(WorkOrder)]
+    if connection.vendor != "sqlite":
+        WorkOrder.objects.bulk_create(rows)
+        return
+    fields = WorkOrder._meta.local_concrete_fields
+    qn = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        qn(WorkOrder._meta.db_table),
+        ", ".join(qn(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    params = [
+        [f.get_db_prep_save(f.pre_save(wo, True), connection=connection) for f in fields]
+        for wo in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+    for wo in rows:
+        wo._state.adding, wo._state.db = False, connection.alias
+
+
+def _update_row(wo: WorkOrder, update_fields) -> None:
+    columns = {
+        WorkOrder._meta.get_field(name).attname: getattr(
+            wo, WorkOrder._meta.get_field(name).attname
+        )
+        for name in update_fields
+    }
+    WorkOrder._base_manager.filter(pk=wo.pk).update(**columns)
 
 
 def _existing(values_list, match_by_reference: bool) -> tuple[dict, dict]:
@@ -403,8 +514,10 @@ def _existing(values_list, match_by_reference: bool) -> tuple[dict, dict]:
 
 
 def _write_one(
-    *, record, values, existing, resolver, partial, refs_in_batch, numbers, now, by
-) -> tuple[str, WorkOrder]:
+    *, record, values, existing, resolver, partial, refs_in_batch, numbers, now, by, write=True
+) -> tuple[str, WorkOrder, set[str] | None]:
+    """Check one record against the work order it names (None: a new one) and apply it to a copy;
+    with `write`, write it. Returns the outcome, the work order and the fields an update writes."""
     creating = existing is None
     project_hint = resolver.get("project", existing.project_id) if existing else None
     refs, errors = resolver.resolve(
@@ -474,23 +587,19 @@ def _write_one(
         ):
             changed.add("company")
         if not changed:
-            return "unchanged", wo
+            return "unchanged", wo, None
     apply_system_fields(work_order=wo, previous_state=previous_state, now=now)
     if creating:
-        WorkOrder.objects.bulk_create([wo])
-        return "created", wo
+        if write:
+            WorkOrder.objects.bulk_create([wo])
+        return "created", wo, None
     update_fields = changed | {"date_update", "modified_dateutc"}
     for name, old in before.items():
         if getattr(wo, name) != old:
             update_fields.add(name.removesuffix("_id"))
-    columns = {
-        WorkOrder._meta.get_field(name).attname: getattr(
-            wo, WorkOrder._meta.get_field(name).attname
-        )
-        for name in update_fields
-    }
-    WorkOrder._base_manager.filter(pk=wo.pk).update(**columns)
-    return "updated", wo
+    if write:
+        _update_row(wo, update_fields)
+    return "updated", wo, update_fields
 
 
 def _integrity_errors(exc: IntegrityError) -> dict[str, str]:
