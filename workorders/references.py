@@ -402,6 +402,7 @@ class ReferenceResolver:
         self._by_pk: dict[str, dict] = defaultdict(dict)
         self._by_key: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         self.created: list[tuple[str, Any]] = []
+        self.writes = 0  # rows embedded upserts saved, so a caller knows a record wrote
         self._embedded_kinds: set[str] = set()
         self._company_codes: dict = {}
         wanted_ids: dict[str, set] = defaultdict(set)
@@ -842,6 +843,8 @@ class ReferenceResolver:
                 raise UnresolvedReference(
                     {f"{p}{kind.key}": f"Already used by another {kind.label} ({other.pk})."}
                 )
+        if creating or changed:
+            self.writes += 1
         if kind.name == "project" and (creating or changed):
             from workorders.services import save_project  # services builds on this module
 

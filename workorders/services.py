@@ -285,8 +285,9 @@ def upsert_work_orders(
 
     A batch is validated whole first, then written set-wise (one INSERT for the new work orders,
     one UPDATE per set of changed columns). Should that write collide with a row written
-    meanwhile (a unique race), the batch is rolled back and run again record by record, a
-    savepoint each, so the collision fails only its record."""
+    meanwhile (a unique race), or a record fail after writing its embedded objects, the batch
+    is rolled back and run again record by record, a savepoint each, so a failure fails only
+    its record."""
     records = list(records)
     results: list[RecordResult | None] = [None] * len(records)
     cleaned: dict[int, dict] = {}
@@ -317,21 +318,21 @@ def upsert_work_orders(
 
 
 class _BatchConflict(Exception):
-    """The set-wise write of a batch hit a unique constraint."""
+    """The batch cannot be written set-wise: its write hit a unique constraint, or a record
+    failed after its embedded objects were written. Run it again record by record."""
 
 
-def _embeds(record: dict) -> bool:
-    """Whether resolving the record may write (an embedded project, address...)."""
-    return any(g.embedded_key and record.get(g.embedded_key) is not None for g in WORK_ORDER_GROUPS)
+# Checking a record writes nothing but its embedded objects, so the batched path needs no
+# savepoint per record: a record that fails after such a write sends the batch record by record.
+_no_scope = contextlib.nullcontext()
 
 
 def _upsert_cleaned(
     *, records, cleaned, results, by, partial, match_by_reference, batched
 ) -> list[RecordResult]:
     """The body of `upsert_work_orders`, in a transaction. `batched`: the work orders are
-    written after the whole batch is checked, set-wise (a record only gets a savepoint when
-    resolving it writes embedded objects); otherwise each record is written at once in its own
-    savepoint."""
+    written after the whole batch is checked, set-wise, with no savepoint per record; otherwise
+    each record is written at once in its own savepoint."""
     visible = visible_sales_organization_ids(user=by)
     now = timezone.now()
     written: list[WorkOrder] = []
@@ -377,14 +378,9 @@ def _upsert_cleaned(
         if wo is not None:
             wo = latest.get(wo.pk, wo)
         creating = wo is None
-        if not batched:
-            scope = transaction.atomic(savepoint=len(targets) > 1)
-        elif _embeds(record):
-            scope = transaction.atomic()  # resolving it writes: undo that if the record fails
-        else:
-            scope = contextlib.nullcontext()  # nothing written yet: nothing to undo
+        writes = resolver.writes
         try:
-            with scope:
+            with transaction.atomic(savepoint=len(targets) > 1) if not batched else _no_scope:
                 outcome, wo, update_fields = _write_one(
                     record=record,
                     values=values,
@@ -398,6 +394,8 @@ def _upsert_cleaned(
                     write=not batched,
                 )
         except _RecordFailed as failed:
+            if batched and resolver.writes != writes:
+                raise _BatchConflict from failed  # what its embedded objects wrote must go
             resolver.forget(resolver.created)
             results[index] = RecordResult(index, None, "failed", failed.errors, failed.not_found)
             continue
