@@ -410,6 +410,8 @@ def _upsert_cleaned(
         finally:
             resolver.created = []
         if batched and outcome == "created":
+            if wo.pk in new_rows:  # a new id named twice: its second INSERT fails, as it did
+                raise _BatchConflict
             new_rows[wo.pk] = wo
         elif batched and outcome == "updated":
             if wo.pk in new_rows:

@@ -139,3 +139,11 @@ def test_a_unique_race_fails_only_its_record(planner, project, job_type, monkeyp
     assert "id2" in results[1].errors
     assert WorkOrder.objects.count() == 3
     assert WorkOrder.objects.filter(reference_back_office=good["reference_back_office"]).exists()
+
+
+def test_a_new_id_named_twice_answers_as_record_by_record(planner, project, job_type):
+    pk = str(uuid.uuid4())
+    first = _flat(project, job_type, id=pk, name="First")
+    records = [first, {**first, "name": "Second"}, _flat(project, job_type)]
+    batched = _run(records, planner, record_by_record=False)
+    assert batched == _run(records, planner, record_by_record=True)
