@@ -19,6 +19,7 @@ unless the caller is a superuser."""
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.db import connection, models
@@ -55,7 +56,7 @@ class Group:
     embedded_key: str | None = None
     required: bool = False  # on create
 
-    @property
+    @cached_property  # read for every group of every record
     def input_keys(self) -> tuple[str, ...]:
         return tuple(k for k in (self.id_key, self.key_key, self.embedded_key) if k)
 

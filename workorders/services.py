@@ -477,8 +477,12 @@ def _insert_work_orders(rows: list[WorkOrder]) -> None:
         ", ".join(qn(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
+    # Most columns of a new work order are empty: None needs no preparing.
     params = [
-        [f.get_db_prep_save(f.pre_save(wo, True), connection=connection) for f in fields]
+        [
+            None if (v := f.pre_save(wo, True)) is None else f.get_db_prep_save(v, connection)
+            for f in fields
+        ]
         for wo in rows
     ]
     with connection.cursor() as cursor:
