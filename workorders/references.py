@@ -692,7 +692,7 @@ class ReferenceResolver:
 
     def _resolve_group(self, record: dict, group: Group, prefix: str, context_org) -> Any:
         kind = KINDS[group.kind]
-        if not any(k in record for k in group.input_keys):
+        if record.keys().isdisjoint(group.input_keys):
             return ABSENT
         result = None
         embedded_path = f"{prefix}{group.embedded_key}"
