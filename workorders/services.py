@@ -435,8 +435,10 @@ def _upsert_cleaned(
                 _write_rows(new_rows=list(new_rows.values()), changed_rows=changed_rows)
         except IntegrityError as exc:
             raise _BatchConflict from exc
-        for wo in latest.values():
-            wo._state.adding, wo._state.db = False, "default"
+        alias = router.db_for_write(WorkOrder)
+        for result in results:  # each record's view of its work order is now a stored one
+            if result is not None and result.work_order is not None:
+                result.work_order._state.adding, result.work_order._state.db = False, alias
     if explicit_numbers:
         observe_number(name=WorkOrder.number_sequence, value=max(explicit_numbers))
     if written:
