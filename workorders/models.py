@@ -304,6 +304,8 @@ class WorkOrder(AutoNumbered, models.Model):
                 fields=["suggested_user", "suggested_date_start"], name="wo_suggested_idx"
             ),
             models.Index(fields=["modified_dateutc"], name="wo_modified_idx"),
+            # The admin's search finds a customer's reference exactly.
+            models.Index(fields=["customer_reference"], name="wo_customer_ref_idx"),
         ]
 
     def __str__(self):
