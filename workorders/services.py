@@ -231,14 +231,18 @@ def save_work_order(
     believed it was: a status changed meanwhile by the API still sets date_closed right."""
     with transaction.atomic():
         if previous_state is _FROM_DATABASE:
-            previous_state = (
+            stored = (
                 WorkOrder.objects.select_for_update(of=("self",))
                 .filter(pk=work_order.pk)
-                .values_list("job_status__life_cycle_state", flat=True)
+                .values_list("job_status__life_cycle_state", "date_closed")
                 .first()
                 if work_order.pk and not work_order._state.adding
                 else None
             )
+            previous_state = stored[0] if stored else None
+            if stored and work_order.date_closed is None:
+                # Completed meanwhile (API, import): keep when it was closed.
+                work_order.date_closed = stored[1]
         apply_system_fields(work_order=work_order, previous_state=previous_state)
         work_order.save()
         sync_suggested_plannings(work_orders=[work_order])
