@@ -64,6 +64,9 @@ class TenantAdmin(TenantScoped, admin.ModelAdmin):
 admin.site.site_header = "Jobsite"
 admin.site.site_title = "Jobsite"
 admin.site.index_title = "Planning office"
+# Planners live in wide lists and the board: the page's width goes to them, not to a menu
+# (the index and the breadcrumbs lead everywhere).
+admin.site.enable_nav_sidebar = False
 
 
 @admin.register(Country)

@@ -921,10 +921,19 @@ class WorkOrderAdmin(KnownLabels, TenantAdmin):
                 if one_after_another:
                     start = services.planning_end(date_start=start, estimated_time=c.estimated_time)
         if done:
+            week = selectors.week_start_of(timezone.localtime(date_start).date())
+            board = reverse("admin:workorders_workorder_board") + f"?week={week.isoformat()}"
             self.message_user(
                 request,
-                f"Suggested {technician} for {len(done)} work order(s) from "
-                f"{_when(date_start)}: {_ids(done)}. See them on the planning board.",
+                format_html(
+                    'Suggested {} for {} work order(s) from {}: {}. <a href="{}">See them on the '
+                    "planning board</a>.",
+                    technician,
+                    len(done),
+                    _when(date_start),
+                    _ids(done),
+                    board,
+                ),
                 messages.SUCCESS,
             )
         self._report(request, "Suggested", [], refused)

@@ -79,7 +79,7 @@ def board_view(model_admin):
         context = {
             **model_admin.admin_site.each_context(request),
             "title": "Planning board",
-            "subtitle": f"Week {week_start.isocalendar().week}, {week_start:%Y}",
+            "week_label": f"Week {week_start.isocalendar().week}, {week_start:%Y}",
             "opts": model_admin.model._meta,
             "board": board,
             "today": today,
