@@ -115,6 +115,8 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 BULK_MAX_RECORDS = env.int("BULK_MAX_RECORDS", default=100_000)
+# Records per transaction when a bulk job or an import runs (progress is saved per chunk).
+BULK_CHUNK_SIZE = env.int("BULK_CHUNK_SIZE", default=500)
 
 TASKS = {
     "default": {

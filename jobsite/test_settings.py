@@ -19,3 +19,12 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_THROTTLE_RATES": {"login": "1000/min"},
 }
+
+# A file, not memory, for SQLite's test database: the `worker` tests start a real db_worker
+# process, which must see the same database. One file per test run (pid), in the tmp dir.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"jobsite-test-{os.getpid()}.sqlite3")
+    }

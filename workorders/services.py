@@ -2,16 +2,27 @@
 planning board) goes through these functions, so each rule holds everywhere."""
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from jobs import services as life_cycle
 from jobs.models import JobStatus, LifeCycleState, StatusNumber
 from jobsite.errors import ServiceError
 from jobsite.models import User
+from jobsite.selectors import visible_sales_organization_ids
+from jobsite.services import next_numbers, observe_number
 from workorders.models import JobPlanning, WorkOrder
+from workorders.records import (
+    MOBILE_ADDRESS_REQUIRED,
+    WORK_ORDER_SCALARS,
+    clean_work_order_fields,
+)
+from workorders.references import WORK_ORDER_GROUPS, ReferenceResolver
+
+__all__ = ["RecordResult", "clean_work_order_fields", "upsert_work_orders"]
 
 DEFAULT_PLANNING_MINUTES = 60
 
@@ -56,7 +67,9 @@ def apply_system_fields(
         work_order.date_closed = None
 
 
-def sync_suggested_plannings(*, work_orders: Sequence[WorkOrder]) -> None:
+def sync_suggested_plannings(
+    *, work_orders: Sequence[WorkOrder], statuses: dict | None = None
+) -> None:
     """The Suggested rule, for a batch of saved work orders (one query to read, one per kind of
     write).
 
@@ -72,7 +85,7 @@ def sync_suggested_plannings(*, work_orders: Sequence[WorkOrder]) -> None:
             made_by_rule=True, work_order_id__in=[wo.pk for wo in work_orders]
         )
     }
-    statuses = _statuses_by_id()
+    statuses = statuses or _statuses_by_id()
     to_create, to_update, to_delete = [], [], []
     for wo in work_orders:
         number = statuses[wo.job_status_id].number
@@ -256,3 +269,253 @@ def save_project(*, project, by: User | None = None):
         project.updated_by_user = by
     project.save()
     return project
+
+
+# -- The work order upsert: PUT, POST, PATCH, bulk and import all write through it. -------------
+
+NOT_FOUND = "Not found."
+
+# Seed-004 input name of each model field, to name the field a message is about.
+_INPUT_NAME = {spec.field: name for name, spec in WORK_ORDER_SCALARS.items()}
+_GROUP_BY_FIELD = {g.field: g for g in WORK_ORDER_GROUPS}
+
+
+@dataclass
+class RecordResult:
+    index: int  # position in the input
+    work_order: WorkOrder | None
+    outcome: str  # "created" | "updated" | "unchanged" | "failed"
+    errors: dict[str, str] = field(default_factory=dict)  # field path -> message (when failed)
+    not_found: bool = False  # the id names a work order the caller may not see (a 404)
+
+
+class _RecordFailed(Exception):
+    def __init__(self, errors: dict[str, str], *, not_found: bool = False):
+        super().__init__(errors)
+        self.errors = errors
+        self.not_found = not_found
+
+
+def upsert_work_orders(
+    *,
+    records: Sequence[dict],
+    by: User,
+    partial: bool = False,
+    match_by_reference: bool = True,
+) -> list[RecordResult]:
+    """Create or update seed-004 work orders, each matched by `id`, else (when
+    `match_by_reference`) by `reference_back_office`.
+
+    Each record succeeds or fails alone (a savepoint per record when there are several); a record
+    already up to date is "unchanged" and not written; an update writes only the columns that
+    changed. References are resolved for the whole batch (one query per kind), and the Suggested
+    rule runs once for every written work order. With `partial` (PATCH), absent fields are left
+    as they are and `name` is not required on update."""
+    records = list(records)
+    results: list[RecordResult | None] = [None] * len(records)
+    cleaned: dict[int, dict] = {}
+    for index, record in enumerate(records):
+        values, errors = clean_work_order_fields(record, partial=partial, creating=False)
+        if errors:
+            results[index] = RecordResult(index, None, "failed", errors)
+        else:
+            cleaned[index] = values
+    if not cleaned:
+        return results
+
+    visible = visible_sales_organization_ids(user=by)
+    now = timezone.now()
+    written: list[WorkOrder] = []
+    with transaction.atomic():
+        existing_by_id, existing_by_ref = _existing(cleaned.values(), match_by_reference)
+        targets: dict[int, WorkOrder | None] = {}
+        for index, values in cleaned.items():
+            wo = existing_by_id.get(values.get("id")) if values.get("id") else None
+            if wo is None and not values.get("id") and match_by_reference:
+                wo = existing_by_ref.get(values.get("reference_back_office"))
+            if wo is not None and visible is not None and wo.sales_organization_id not in visible:
+                if values.get("id"):
+                    errors, not_found = {"id": NOT_FOUND}, True
+                else:
+                    errors = {"reference_back_office": "Already used by another work order."}
+                    not_found = False
+                results[index] = RecordResult(index, None, "failed", errors, not_found)
+                continue
+            targets[index] = wo
+        resolver = ReferenceResolver(
+            records=[records[i] for i in targets],
+            by=by,
+            extra_ids={"project": {wo.project_id for wo in targets.values() if wo}},
+        )
+        to_create = sum(
+            1 for i, wo in targets.items() if wo is None and cleaned[i].get("id2") is None
+        )
+        numbers = iter(next_numbers(name=WorkOrder.number_sequence, count=to_create))
+        refs_in_batch = {
+            wo.reference_back_office: wo.pk
+            for wo in existing_by_ref.values()
+            if wo.reference_back_office
+        }
+        explicit_numbers = []
+        for index, wo in targets.items():
+            record, values = records[index], cleaned[index]
+            creating = wo is None
+            try:
+                with transaction.atomic(savepoint=len(targets) > 1):
+                    outcome, wo = _write_one(
+                        record=record,
+                        values=values,
+                        existing=wo,
+                        resolver=resolver,
+                        partial=partial,
+                        refs_in_batch=refs_in_batch,
+                        numbers=numbers,
+                        now=now,
+                        by=by,
+                    )
+            except _RecordFailed as failed:
+                resolver.forget(resolver.created)
+                results[index] = RecordResult(
+                    index, None, "failed", failed.errors, failed.not_found
+                )
+                continue
+            except IntegrityError as exc:
+                resolver.forget(resolver.created)
+                results[index] = RecordResult(index, None, "failed", _integrity_errors(exc))
+                if len(targets) == 1:
+                    transaction.set_rollback(True)
+                continue
+            finally:
+                resolver.created = []
+            if wo.reference_back_office:
+                refs_in_batch[wo.reference_back_office] = wo.pk
+            if outcome != "unchanged":
+                written.append(wo)
+                if creating and values.get("id2") is not None:
+                    explicit_numbers.append(values["id2"])
+            results[index] = RecordResult(index, wo, outcome)
+        if explicit_numbers:
+            observe_number(name=WorkOrder.number_sequence, value=max(explicit_numbers))
+        if written:
+            sync_suggested_plannings(work_orders=written, statuses=resolver.statuses())
+    return results
+
+
+def _existing(values_list, match_by_reference: bool) -> tuple[dict, dict]:
+    """The stored work orders the batch names by id or reference back office (one query, rows
+    locked), and the holders of the references it uses (for the unique check)."""
+    ids = {v["id"] for v in values_list if v.get("id")}
+    refs = {v["reference_back_office"] for v in values_list if v.get("reference_back_office")}
+    condition = models.Q(pk__in=ids) if ids else models.Q(pk__in=[])
+    if refs:
+        condition |= models.Q(reference_back_office__in=refs)
+    if not ids and not refs:
+        return {}, {}
+    rows = list(WorkOrder.objects.select_for_update(of=("self",)).filter(condition).order_by())
+    return {wo.pk: wo for wo in rows}, {
+        wo.reference_back_office: wo for wo in rows if wo.reference_back_office
+    }
+
+
+def _write_one(
+    *, record, values, existing, resolver, partial, refs_in_batch, numbers, now, by
+) -> tuple[str, WorkOrder]:
+    creating = existing is None
+    project_hint = resolver.get("project", existing.project_id) if existing else None
+    refs, errors = resolver.resolve(
+        record=record,
+        groups=WORK_ORDER_GROUPS,
+        context_org=project_hint.sales_organization_id if project_hint else None,
+    )
+    if creating and not values.get("name"):
+        errors.setdefault("name", "This field is required.")
+    for group in WORK_ORDER_GROUPS:
+        if group.required and (
+            (group.field in refs and refs[group.field] is None)
+            or (creating and group.field not in refs)
+        ):
+            keys = " or ".join(group.input_keys)
+            errors.setdefault(group.input_keys[0], f"Required: give {keys}.")
+    if errors:
+        raise _RecordFailed(errors)
+
+    wo = existing or WorkOrder(id=values.get("id") or WorkOrder._meta.pk.default())
+    previous_state = None
+    if not creating:
+        previous_state = resolver.statuses()[wo.job_status_id].life_cycle_state
+        wo.project = resolver.get("project", wo.project_id) or wo.project
+        wo.job_status = resolver.statuses()[wo.job_status_id]
+    changed: set[str] = set()
+    for name, value in values.items():
+        if name in ("id", "id2"):
+            continue
+        if getattr(wo, name) != value:
+            setattr(wo, name, value)
+            changed.add(name)
+    for name, obj in refs.items():
+        if getattr(wo, f"{name}_id") != (obj.pk if obj else None) or creating:
+            setattr(wo, name, obj)
+            changed.add(name)
+    if not partial and not creating:
+        pass  # absent optional fields are left as they are, as DRF's PUT does
+
+    project = wo.project
+    errors = {}
+    if wo.parent_id is not None and wo.parent_id == wo.pk:
+        errors["_parent_id"] = "A work order cannot be its own parent."
+    if project.is_mobile_installation:
+        for name in MOBILE_ADDRESS_REQUIRED:
+            if not getattr(wo, name):
+                errors[name] = "Required: the project is a mobile installation."
+    address_moved = "db_address" in changed or "project" in changed
+    if wo.db_address_id is not None and address_moved and wo.db_address_id != project.db_address_id:
+        errors["db_address_id"] = "Must be the address of the project."
+    ref = wo.reference_back_office
+    if ref and refs_in_batch.get(ref, wo.pk) != wo.pk:
+        errors["reference_back_office"] = "Already used by another work order."
+    if errors:
+        raise _RecordFailed(errors)
+
+    before = {
+        "company_id": wo.company_id,
+        "sales_organization_id": wo.sales_organization_id,
+        "date_closed": wo.date_closed,
+    }
+    if creating:
+        wo.id2 = values.get("id2") or next(numbers)
+    else:
+        # The project's company may have changed since the last write: that is a change too.
+        if (project.company_id, project.sales_organization_id) != (
+            wo.company_id,
+            wo.sales_organization_id,
+        ):
+            changed.add("company")
+        if not changed:
+            return "unchanged", wo
+    apply_system_fields(work_order=wo, previous_state=previous_state, now=now)
+    if creating:
+        WorkOrder.objects.bulk_create([wo])
+        return "created", wo
+    update_fields = changed | {"date_update", "modified_dateutc"}
+    for name, old in before.items():
+        if getattr(wo, name) != old:
+            update_fields.add(name.removesuffix("_id"))
+    columns = {
+        WorkOrder._meta.get_field(name).attname: getattr(
+            wo, WorkOrder._meta.get_field(name).attname
+        )
+        for name in update_fields
+    }
+    WorkOrder._base_manager.filter(pk=wo.pk).update(**columns)
+    return "updated", wo
+
+
+def _integrity_errors(exc: IntegrityError) -> dict[str, str]:
+    """A write lost a race with another one: name the unique field it collided on."""
+    text = str(exc).lower()
+    for name in ("reference_back_office", "id2"):
+        if name in text:
+            return {name: "Already used by another work order."}
+    if "pkey" in text or ".id" in text or "primary" in text:
+        return {"id": "A work order with this id was created meanwhile; retry."}
+    return {"non_field_errors": "The record conflicts with stored data."}

@@ -1,0 +1,239 @@
+"""The generic machinery of API jobs: accept a bulk request, run its records in chunks (each chunk
+one transaction), count what was effected, keep the per-record errors and write the message.
+
+Nothing here knows what a record is: the caller passes a `handler` that writes one chunk and says,
+record by record, what happened. Bulk work orders, imports and future bulk types reuse it."""
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apijobs.models import ApiJob, ApiJobError, ApiJobStatus
+from jobsite.models import SalesOrganization, User
+
+logger = logging.getLogger(__name__)
+
+CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
+EFFECTED = {CREATED, UPDATED}
+SEPARATOR = "---------------------------"
+# The message is for people; past this many failed records it points at the structured errors.
+MESSAGE_MAX_RECORDS = 200
+DEFAULT_CHUNK_SIZE = 500
+
+
+@dataclass
+class RecordOutcome:
+    """What happened to one record. `index` is its position in the whole request (0-based),
+    `line` its line in an imported file; `record_id` is how the message names it."""
+
+    index: int
+    outcome: str
+    errors: dict[str, str] = field(default_factory=dict)
+    record_id: str = ""
+    line: int | None = None
+
+
+# handler(records, offset) writes one chunk; offset is the index of records[0] in the request.
+ChunkHandler = Callable[[Sequence[dict], int], Sequence[RecordOutcome]]
+
+
+class ApiJobFailed(Exception):
+    """Raised inside a run to stop it with a message meant for the caller."""
+
+
+def create_api_job(
+    *,
+    type: str,
+    by: User | None,
+    sales_organization: SalesOrganization | None = None,
+    payload: list | None = None,
+    total_records: int = 0,
+    source_name: str = "",
+    options: dict | None = None,
+) -> ApiJob:
+    if sales_organization is None and by is not None:
+        sales_organization = by.sales_organization
+    return ApiJob.objects.create(
+        type=type,
+        requested_by=by,
+        sales_organization=sales_organization,
+        payload=payload,
+        total_records=total_records,
+        source_name=source_name,
+        options=options or {},
+    )
+
+
+def start_api_job(*, api_job_id) -> ApiJob | None:
+    """pending -> processing. A job already processing is resumed (its worker died: every chunk
+    committed its counts with its writes, so `processed_records` says where to go on). A job
+    that ended, or is unknown, is not run again: None."""
+    with transaction.atomic():
+        job = ApiJob.objects.select_for_update().filter(pk=api_job_id).first()
+        if job is None or job.status in (ApiJobStatus.COMPLETED, ApiJobStatus.FAILED):
+            return None
+        if job.status == ApiJobStatus.PENDING:
+            job.status = ApiJobStatus.PROCESSING
+            job.start_time = timezone.now()
+            job.save(update_fields=["status", "start_time", "updated_at"])
+    return job
+
+
+def record_outcomes(*, api_job: ApiJob, outcomes: Sequence[RecordOutcome]) -> None:
+    """Count a chunk and keep its errors; call it inside the chunk's transaction so the counts
+    never disagree with what was written."""
+    record_summary(
+        api_job=api_job,
+        processed=len(outcomes),
+        effected=sum(1 for o in outcomes if o.outcome in EFFECTED),
+        failed=[o for o in outcomes if o.outcome == FAILED],
+    )
+
+
+def record_summary(
+    *, api_job: ApiJob, processed: int, effected: int, failed: Sequence[RecordOutcome]
+) -> None:
+    """Add counts and the failed records' errors to a job (for callers that write set-based and
+    know only the totals of what succeeded)."""
+    ApiJobError.objects.bulk_create(
+        [
+            ApiJobError(
+                api_job=api_job,
+                index=o.index,
+                line=o.line,
+                record_id=(o.record_id or "")[:100],
+                field=name[:255],
+                message=message,
+            )
+            for o in failed
+            for name, message in (o.errors or {"": "failed"}).items()
+        ],
+        batch_size=1000,
+    )
+    ApiJob.objects.filter(pk=api_job.pk).update(
+        processed_records=F("processed_records") + processed,
+        effected_records=F("effected_records") + effected,
+        error_records=F("error_records") + len(failed),
+        updated_at=timezone.now(),
+    )
+
+
+def finish_api_job(
+    *, api_job: ApiJob, status: str = ApiJobStatus.COMPLETED, note: str = ""
+) -> ApiJob:
+    """Ends a job: the end time, and the message written from the stored errors (plus `note`)."""
+    api_job.refresh_from_db()
+    message = format_error_message(api_job=api_job)
+    if note:
+        message = f"{note}\n{message}" if message else note
+    now = timezone.now()
+    api_job.status = status
+    api_job.end_time = now
+    api_job.message = message
+    api_job.save(update_fields=["status", "end_time", "message", "updated_at"])
+    return api_job
+
+
+def fail_api_job(*, api_job_id, reason: str) -> None:
+    """failed, with the reason first in the message; what earlier chunks committed stays."""
+    job = ApiJob.objects.filter(pk=api_job_id).first()
+    if job is not None:
+        finish_api_job(api_job=job, status=ApiJobStatus.FAILED, note=reason)
+
+
+def format_error_message(*, api_job: ApiJob, limit: int = MESSAGE_MAX_RECORDS) -> str:
+    """The seed-003 style: one block per failed record, `<field>: <message>` per line."""
+    label = api_job.options.get("record_label", "Record ID")
+    blocks: dict[tuple, list[str]] = {}
+    names: dict[tuple, str] = {}
+    for error in api_job.errors.order_by("index", "line", "id").iterator():
+        key = (error.index, error.line)
+        if key not in blocks:
+            if len(blocks) == limit:
+                break
+            blocks[key] = []
+            name = error.record_id or (f"#{error.index + 1}" if error.index is not None else "")
+            if error.line is not None:
+                name = f"{name} (line {error.line})" if name else f"line {error.line}"
+            names[key] = name
+        blocks[key].append(f"{error.field}: {error.message}" if error.field else error.message)
+    if not blocks:
+        return ""
+    text = "".join(
+        f"{SEPARATOR}\n{label}: {names[key]} failed with the following errors:\n\n"
+        + "\n".join(lines)
+        + f"\n{SEPARATOR}"
+        for key, lines in blocks.items()
+    )
+    more = api_job.error_records - len(blocks)
+    if more > 0:
+        text += f"\n… and {more} more failed records: see /api/v1/api-jobs/{api_job.pk}/errors"
+    return text
+
+
+def iter_payload(*, api_job: ApiJob, start: int = 0, chunk_size: int) -> Iterator[list[dict]]:
+    """The stored payload in chunks from record `start` on. On PostgreSQL the array is streamed
+    from a server-side cursor, so a worker never holds 100,000 records at once."""
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT e.value::text FROM apijobs_apijob j, "
+            "jsonb_array_elements(j.payload) WITH ORDINALITY AS e(value, n) "
+            "WHERE j.id = %s AND e.n > %s ORDER BY e.n"
+        )
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, [api_job.pk, start])
+            while rows := cursor.fetchmany(chunk_size):
+                yield [json.loads(value) for (value,) in rows]
+        return
+    records = ApiJob.objects.filter(pk=api_job.pk).values_list("payload", flat=True).first() or []
+    for begin in range(start, len(records), chunk_size):
+        yield records[begin : begin + chunk_size]
+
+
+def run_records(
+    *,
+    api_job_id,
+    handler: ChunkHandler,
+    records: Iterable[Sequence[dict]] | None = None,
+    chunk_size: int | None = None,
+) -> ApiJob | None:
+    """Run a job's records (its stored payload unless `records` gives the chunks) through
+    `handler`, one transaction per chunk, then complete it. An unexpected exception fails the
+    job with a clear message: it never stays 'processing'."""
+    job = start_api_job(api_job_id=api_job_id)
+    if job is None:
+        return None
+    chunk_size = chunk_size or getattr(settings, "BULK_CHUNK_SIZE", DEFAULT_CHUNK_SIZE)
+    offset = job.processed_records
+    try:
+        chunks = (
+            records
+            if records is not None
+            else iter_payload(api_job=job, start=offset, chunk_size=chunk_size)
+        )
+        for chunk in chunks:
+            with transaction.atomic():
+                outcomes = handler(chunk, offset)
+                record_outcomes(api_job=job, outcomes=outcomes)
+            offset += len(chunk)
+    except ApiJobFailed as exc:
+        fail_api_job(api_job_id=api_job_id, reason=str(exc))
+        return ApiJob.objects.get(pk=api_job_id)
+    except Exception as exc:
+        logger.exception("API job %s failed at record %s", api_job_id, offset)
+        fail_api_job(
+            api_job_id=api_job_id,
+            reason=(
+                f"The job stopped at record {offset + 1} on an unexpected error "
+                f"({type(exc).__name__}: {exc}). Records before it were processed; "
+                "that chunk was rolled back."
+            ),
+        )
+        return ApiJob.objects.get(pk=api_job_id)
+    return finish_api_job(api_job=job)

@@ -1,0 +1,58 @@
+import csv
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+IMPORT_COLUMNS = [
+    "reference_back_office",
+    "name",
+    "project_reference_back_office",
+    "job_type_code",
+    "job_status_code",
+    "suggested_user_code",
+    "suggested_date_start",
+    "estimated_time",
+    "skill_code",
+    "due_date",
+    "description",
+]
+
+
+@pytest.fixture
+def rows(project, job_type, technician, skill):
+    """Import rows (seed-004 names): three good ones, one Suggested, and the fourth bad."""
+    start = datetime(2030, 5, 6, 8, 0, tzinfo=UTC).isoformat()
+    base = {
+        "project_reference_back_office": project.reference_back_office,
+        "job_type_code": job_type.code.upper(),
+        "job_status_code": "ToBePlanned",
+        "estimated_time": "45",
+    }
+    return [
+        {**base, "reference_back_office": "IMP-1", "name": "Service A", "skill_code": "elec"},
+        {
+            **base,
+            "reference_back_office": "IMP-2",
+            "name": "Service B",
+            "job_status_code": "Suggested",
+            "suggested_user_code": technician.code,
+            "suggested_date_start": start,
+        },
+        {**base, "reference_back_office": "IMP-3", "name": "Service C", "due_date": "2030-06-01"},
+        {**base, "reference_back_office": "IMP-4", "name": "Bad", "job_status_code": "Nope"},
+    ]
+
+
+def write_csv(path, rows, columns=IMPORT_COLUMNS, *, encoding="utf-8", delimiter=","):
+    with open(path, "w", newline="", encoding=encoding) as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, delimiter=delimiter)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: row.get(c, "") for c in columns})
+    return path
+
+
+def write_json(path, rows):
+    path.write_text(json.dumps(rows))
+    return path

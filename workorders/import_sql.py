@@ -1,0 +1,693 @@
+"""The set-based work order import on PostgreSQL, at database speed.
+
+1. Each row is validated in Python by `clean_work_order_fields` (the API's own function); good
+   rows are COPYed into a TEMPORARY staging table.
+2. References are resolved with joins, as `workorders.references.ReferenceResolver` resolves them
+   (ids, else codes case-insensitively / references exactly, within the caller's tenancy, codes
+   preferring the project's sales organization, then shared records). Unresolved ones become
+   per-row errors with line and field, worded as the API words them.
+3. The checks of `services.upsert_work_orders` run as set queries (mobile address, the project's
+   address, references already used, explicit numbers).
+4. One `INSERT … ON CONFLICT (id) DO UPDATE … WHERE (…) IS DISTINCT FROM (…)` writes the rows:
+   unchanged rows are not written; new rows get their id2 from `next_numbers`; company and sales
+   organization come from the project; only the columns the file carries are updated.
+5. The Suggested rule: `services.sync_suggested_plannings` for the written rows it can act on.
+
+Everything runs in one transaction: a failure leaves nothing half-written."""
+
+import logging
+from collections.abc import Sequence
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apijobs import services as api_jobs
+from apijobs.models import ApiJob
+from jobs.models import StatusNumber
+from jobsite.models import User
+from jobsite.selectors import visible_sales_organization_ids
+from jobsite.services import next_numbers, observe_number
+from workorders import services
+from workorders.models import JobPlanning, WorkOrder
+from workorders.records import (
+    MOBILE_ADDRESS_REQUIRED,
+    WORK_ORDER_SCALARS,
+    clean_uuid,
+    clean_work_order_fields,
+)
+from workorders.references import KINDS, WORK_ORDER_GROUPS, Group
+
+logger = logging.getLogger(__name__)
+
+COPY_BATCH = 5000
+# The Suggested rule as SQL (tested to match services.sync_suggested_plannings) or through it.
+PLANNINGS_IN_SQL = True
+SYNC_BATCH = 2000
+EMBEDDED_KEYS = {g.embedded_key for g in WORK_ORDER_GROUPS if g.embedded_key}
+WO = WorkOrder._meta
+WO_TABLE = WO.db_table
+PLANNING_TABLE = JobPlanning._meta.db_table
+
+# Problems a reference can have, worded as ReferenceResolver words them.
+DROP_TEMPORARY = "DROP TABLE IF EXISTS " + ", ".join(
+    ["imp_stage", "imp_m0", "imp_m", "imp_done", *(f"imp_k_{g.field}" for g in WORK_ORDER_GROUPS)]
+)
+UNKNOWN_ID, MISMATCH, UNKNOWN_KEY, AMBIGUOUS = 1, 2, 3, 4
+
+
+def supports(columns: Sequence[str]) -> bool:
+    """Flat seed-004 columns only: embedded objects (JSON) go through the batched path."""
+    return not (set(columns) & EMBEDDED_KEYS)
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+class Plan:
+    """Which columns a file carries, and the SQL pieces that follow from it."""
+
+    def __init__(self, columns: Sequence[str]):
+        present = set(columns)
+        self.has_id = "id" in present
+        self.has_id2 = "id2" in present
+        self.scalars = [
+            (name, spec) for name, spec in WORK_ORDER_SCALARS.items() if name in present
+        ]
+        self.groups = [g for g in WORK_ORDER_GROUPS if set(g.input_keys) & present]
+        self.group_columns = {
+            g.field: (
+                g.id_key if g.id_key in present else None,
+                g.key_key if g.key_key in present else None,
+            )
+            for g in self.groups
+        }
+        self.scalar_fields = [spec.field for _, spec in self.scalars]
+        self.has_ref = "reference_back_office" in self.scalar_fields
+
+    def stage_ddl(self) -> str:
+        cols = ["line integer", "ord integer", "id uuid", "id2 bigint"]
+        for field in self.scalar_fields:
+            f = WO.get_field(field)
+            cols.append(f"{_q(f.column)} {f.db_type(connection)}")
+        for g in self.groups:
+            cols.append(f"{_q('g_' + g.field + '_id')} text")
+            cols.append(f"{_q('g_' + g.field + '_key')} text")
+        return f"CREATE TEMPORARY TABLE imp_stage ({', '.join(cols)}) ON COMMIT DROP"
+
+    def stage_columns(self) -> list[str]:
+        names = ["line", "ord", "id", "id2"]
+        names += [WO.get_field(f).column for f in self.scalar_fields]
+        for g in self.groups:
+            names += [f"g_{g.field}_id", f"g_{g.field}_key"]
+        return names
+
+
+def _stage_row(plan: Plan, line: int, ord_: int, record: dict) -> tuple[list | None, dict]:
+    """Validate one row (the API's scalar validation), and the values to COPY."""
+    cleaned, errors = clean_work_order_fields(record, partial=False, creating=False)
+    row = [line, ord_, cleaned.get("id"), cleaned.get("id2")]
+    row += [cleaned.get(field) for field in plan.scalar_fields]
+    for g in plan.groups:
+        id_key, key_key = plan.group_columns[g.field]
+        raw_id = record.get(id_key) if id_key else None
+        if raw_id not in (None, ""):
+            try:
+                clean_uuid(raw_id)
+            except ValueError as exc:
+                errors.setdefault(id_key, str(exc))
+        raw_key = record.get(key_key) if key_key else None
+        row += [raw_id or None, raw_key or None]
+    return (None if errors else row), errors
+
+
+def _tenancy(kind, alias: str, visible) -> str:
+    """SQL: may the caller see row `alias` of this kind (as ReferenceResolver._load filters)."""
+    if kind.tenant is None or visible is None:
+        return "TRUE"
+    ids = "%(visible)s::uuid[]"
+    if kind.tenant == "pk":
+        return f"{alias}.id = ANY({ids})"
+    if kind.tenant == "company__sales_organization":
+        return (
+            f"EXISTS (SELECT 1 FROM jobsite_company tc WHERE tc.id = {alias}.company_id "
+            f"AND tc.sales_organization_id = ANY({ids}))"
+        )
+    condition = f"{alias}.sales_organization_id = ANY({ids})"
+    if kind.shared_when_null:
+        condition = f"({condition} OR {alias}.sales_organization_id IS NULL)"
+    return condition
+
+
+def _org(kind, alias: str) -> str:
+    if kind.tenant == "sales_organization":
+        return f"{alias}.sales_organization_id"
+    if kind.tenant == "company__sales_organization":
+        return (
+            "(SELECT tc.sales_organization_id FROM jobsite_company tc "
+            f"WHERE tc.id = {alias}.company_id)"
+        )
+    return "NULL::uuid"
+
+
+def _norm(kind, expr: str) -> str:
+    return f"lower({expr})" if kind.key_ci else expr
+
+
+NO_CONTEXT = "'00000000-0000-0000-0000-000000000000'::uuid"
+
+
+def _key_table(cursor, g: Group, source: str, ctx: str, params: dict) -> None:
+    """imp_k_<field>: one resolution per distinct (code, context) pair of the batch, as
+    ReferenceResolver._by_code: one candidate wins; several: the one of the context's sales
+    organization, else the one shared by all; else the code is ambiguous."""
+    kind = KINDS[g.kind]
+    org = _org(kind, "t")
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE imp_k_{g.field} ON COMMIT DROP AS
+            SELECT k.nk, k.ctx, count(t.id) AS n,
+              CASE WHEN count(t.id) = 1 THEN (array_agg(t.id))[1]
+                   WHEN count(t.id) FILTER (WHERE {org} = k.ctx) = 1
+                     THEN (array_agg(t.id) FILTER (WHERE {org} = k.ctx))[1]
+                   WHEN count(t.id) FILTER (WHERE {org} IS NULL) = 1
+                     THEN (array_agg(t.id) FILTER (WHERE {org} IS NULL))[1]
+              END AS id
+            FROM (SELECT DISTINCT {_norm(kind, f"m.g_{g.field}_key")} AS nk,
+                    coalesce({ctx}, {NO_CONTEXT}) AS ctx
+                  FROM {source}
+                  WHERE m.g_{g.field}_key IS NOT NULL AND m.g_{g.field}_id IS NULL) k
+            LEFT JOIN {kind.model._meta.db_table} t ON {_norm(kind, f"t.{kind.key}")} = k.nk
+              AND {_tenancy(kind, "t", params["visible"])}
+            GROUP BY k.nk, k.ctx""",
+        params,
+    )
+
+
+def _group_sql(g: Group, ctx: str, params: dict) -> tuple[list[str], list[str]]:
+    """Joins and select expressions giving r_<field> (the resolved id) and p_<field> (a problem
+    code) for one group, as ReferenceResolver._resolve_group decides them."""
+    kind = KINDS[g.kind]
+    table = kind.model._meta.db_table
+    f = g.field
+    gid, gkey = f"m.g_{f}_id", f"m.g_{f}_key"
+    joins = [
+        f"LEFT JOIN {table} i_{f} ON i_{f}.id = {gid}::uuid "
+        f"AND {_tenancy(kind, f'i_{f}', params['visible'])}"
+    ]
+    if kind.key is None:
+        resolved = f"i_{f}.id"
+        problem = f"CASE WHEN {gid} IS NOT NULL AND i_{f}.id IS NULL THEN {UNKNOWN_ID} END"
+        return joins, [f"{resolved} AS r_{f}", f"{problem}::smallint AS p_{f}"]
+    if kind.key_ci:
+        joins.append(
+            f"LEFT JOIN imp_k_{f} k_{f} ON {gid} IS NULL AND k_{f}.nk = lower({gkey}) "
+            f"AND k_{f}.ctx = coalesce({ctx}, {NO_CONTEXT})"
+        )
+        found, n_zero = f"k_{f}.id", f"k_{f}.n = 0"
+    else:  # references back office are unique: at most one candidate
+        joins.append(
+            f"LEFT JOIN {table} k_{f} ON {gid} IS NULL AND k_{f}.{kind.key} = {gkey} "
+            f"AND {_tenancy(kind, f'k_{f}', params['visible'])}"
+        )
+        found, n_zero = f"k_{f}.id", f"k_{f}.id IS NULL"
+    mismatch = f"{_norm(kind, f'coalesce(i_{f}.{kind.key}, %(empty)s)')} <> {_norm(kind, gkey)}"
+    problem = f"""CASE
+        WHEN {gid} IS NOT NULL AND i_{f}.id IS NULL THEN {UNKNOWN_ID}
+        WHEN {gid} IS NOT NULL AND {gkey} IS NOT NULL AND {mismatch} THEN {MISMATCH}
+        WHEN {gid} IS NULL AND {gkey} IS NOT NULL AND {n_zero} THEN {UNKNOWN_KEY}
+        WHEN {gid} IS NULL AND {gkey} IS NOT NULL AND {found} IS NULL THEN {AMBIGUOUS} END"""
+    return joins, [f"coalesce(i_{f}.id, {found}) AS r_{f}", f"({problem})::smallint AS p_{f}"]
+
+
+def _group_message(g: Group, problem: int, raw_id, raw_key) -> tuple[str, str]:
+    kind = KINDS[g.kind]
+    if problem == UNKNOWN_ID:
+        return g.id_key, f"Unknown {kind.label} id {raw_id}."
+    if problem == MISMATCH:
+        return g.key_key, f"Does not name the same {kind.label} as {g.id_key}."
+    if problem == UNKNOWN_KEY:
+        return g.key_key, f"Unknown {kind.label} {kind.key} {raw_key!r}."
+    return g.key_key, f"{raw_key!r} names several {kind.label} records; give the id."
+
+
+class _Failures:
+    def __init__(self):
+        self.by_ord: dict[int, api_jobs.RecordOutcome] = {}
+
+    def add(self, *, ord_: int, line: int, record_id: str, errors: dict) -> None:
+        outcome = self.by_ord.get(ord_)
+        if outcome is None:
+            self.by_ord[ord_] = api_jobs.RecordOutcome(
+                index=ord_,
+                outcome=api_jobs.FAILED,
+                errors=dict(errors),
+                record_id=record_id,
+                line=line,
+            )
+        else:
+            for k, v in errors.items():
+                outcome.errors.setdefault(k, v)
+
+
+def _name(record: dict) -> str:
+    for key in ("id", "reference_back_office"):
+        if record.get(key) not in (None, ""):
+            return str(record[key])
+    return ""
+
+
+def run(*, api_job: ApiJob, file, by: User, dry_run: bool, progress) -> ApiJob:
+    job = api_jobs.start_api_job(api_job_id=api_job.pk)
+    if job is None:
+        return api_job
+    try:
+        with transaction.atomic():
+            total, effected, failures = _import(file=file, by=by, progress=progress)
+            if dry_run:
+                transaction.set_rollback(True)
+            else:
+                _record(job, total, effected, failures)
+        if dry_run:
+            with transaction.atomic():
+                _record(job, total, effected, failures)
+    except Exception as exc:
+        logger.exception("set-based import %s failed", job.pk)
+        api_jobs.fail_api_job(
+            api_job_id=job.pk,
+            reason=f"The import stopped on an unexpected error ({type(exc).__name__}: {exc}); "
+            "nothing was written.",
+        )
+        return ApiJob.objects.get(pk=job.pk)
+    return api_jobs.finish_api_job(api_job=job)
+
+
+def _record(job, total, effected, failures: _Failures) -> None:
+    failed = sorted(failures.by_ord.values(), key=lambda o: o.index)
+    api_jobs.record_summary(api_job=job, processed=total, effected=effected, failed=failed)
+    ApiJob.objects.filter(pk=job.pk).update(total_records=total)
+
+
+def _import(*, file, by: User, progress) -> tuple[int, int, _Failures]:
+    plan = Plan(file.columns)
+    visible = visible_sales_organization_ids(user=by)
+    params = {"visible": visible, "empty": ""}
+    failures = _Failures()
+    names: dict[int, tuple[int, str]] = {}  # ord -> (line, name), for rows that were staged
+    total = 0
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        # ON COMMIT DROP cleans up after a commit; inside a caller's transaction, this does.
+        cursor.execute(DROP_TEMPORARY)
+        cursor.execute(plan.stage_ddl())
+        columns = ", ".join(_q(c) for c in plan.stage_columns())
+        with cursor.cursor.copy(f"COPY imp_stage ({columns}) FROM STDIN") as copy:
+            for ord_, row in enumerate(file.rows):
+                total += 1
+                values, errors = _stage_row(plan, row.line, ord_, row.record)
+                if errors:
+                    failures.add(
+                        ord_=ord_, line=row.line, record_id=_name(row.record), errors=errors
+                    )
+                else:
+                    copy.write_row(values)
+                    names[ord_] = (row.line, _name(row.record))
+                if total % COPY_BATCH == 0:
+                    progress.advance(COPY_BATCH)
+        progress.advance(total % COPY_BATCH)
+        if not names:
+            cursor.execute(DROP_TEMPORARY)
+            return total, 0, failures
+        cursor.execute("ANALYZE imp_stage")
+        effected = _merge(cursor, plan, params, failures, names, now)
+        cursor.execute(DROP_TEMPORARY)
+    return total, effected, failures
+
+
+def _fail_rows(cursor, failures: _Failures, names, rows: list[tuple[int, dict]]) -> None:
+    if not rows:
+        return
+    for ord_, errors in rows:
+        line, name = names[ord_]
+        failures.add(ord_=ord_, line=line, record_id=name, errors=errors)
+    cursor.execute("DELETE FROM imp_m WHERE ord = ANY(%s)", [[o for o, _ in rows]])
+
+
+def _merge(cursor, plan: Plan, params, failures: _Failures, names, now) -> int:
+    ref = _q(WO.get_field("reference_back_office").column)
+    # -- the work order each row names: by id, else by reference back office -----------------
+    if plan.has_ref:
+        match = f"""LEFT JOIN {WO_TABLE} e1 ON e1.id = s.id
+                    LEFT JOIN {WO_TABLE} e2 ON s.id IS NULL AND e2.{ref} = s.{ref}"""
+        existing = "coalesce(e1.id, e2.id)"
+        pick = "CASE WHEN e1.id IS NOT NULL THEN e1.{c} ELSE e2.{c} END"
+    else:
+        match = f"LEFT JOIN {WO_TABLE} e1 ON e1.id = s.id"
+        existing = "e1.id"
+        pick = "e1.{c}"
+    groups = {g.field: g for g in plan.groups}
+    project = groups.get("project")
+    joins, selects = _group_sql(project, "NULL::uuid", params) if project else ([], [])
+    status_col = _q(WO.get_field("job_status").column)
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE imp_m0 ON COMMIT DROP AS
+            SELECT m.*{"".join(", " + x for x in selects)} FROM (
+              SELECT s.*, {existing} AS e_id,
+                {pick.format(c="sales_organization_id")} AS e_org,
+                {pick.format(c="id2")} AS e_id2,
+                {pick.format(c="date_closed")} AS e_date_closed,
+                {pick.format(c=status_col)} AS e_status,
+                coalesce(s.id, {existing}, gen_random_uuid()) AS target_id
+              FROM imp_stage s {match}) m
+            {" ".join(joins)}""",
+        params,
+    )
+    # The sales organization codes are read in: the stored work order's, else its project's.
+    ctx = "coalesce(m.e_org, ctx_p.sales_organization_id)"
+    ctx_join = (
+        "LEFT JOIN workorders_project ctx_p ON ctx_p.id = m.r_project"
+        if project
+        else "LEFT JOIN (SELECT NULL::uuid AS sales_organization_id) ctx_p ON TRUE"
+    )
+    others = [g for g in plan.groups if g.field != "project"]
+    joins, selects = [], []
+    for g in others:
+        if KINDS[g.kind].key and KINDS[g.kind].key_ci:
+            _key_table(cursor, g, f"imp_m0 m {ctx_join}", ctx, params)
+        j, sel = _group_sql(g, ctx, params)
+        joins += j
+        selects += sel
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE imp_m ON COMMIT DROP AS
+            SELECT m.*{"".join(", " + x for x in selects)}
+            FROM imp_m0 m {ctx_join} {" ".join(joins)}""",
+        params,
+    )
+    cursor.execute("CREATE INDEX ON imp_m (ord)")
+    if params["visible"] is not None:
+        cursor.execute(
+            "SELECT ord, id IS NOT NULL FROM imp_m WHERE e_id IS NOT NULL "
+            "AND NOT (e_org = ANY(%(visible)s::uuid[]))",
+            params,
+        )
+        _fail_rows(
+            cursor,
+            failures,
+            names,
+            [
+                (
+                    o,
+                    {"id": services.NOT_FOUND}
+                    if by_id
+                    else {"reference_back_office": "Already used by another work order."},
+                )
+                for o, by_id in cursor.fetchall()
+            ],
+        )
+    problems = [f"p_{g.field} IS NOT NULL" for g in plan.groups]
+    # A required group that did not resolve; on create, also beside a problem (as the API).
+    required = [
+        f"((r_{g.field} IS NULL AND p_{g.field} IS NULL) OR (e_id IS NULL AND r_{g.field} IS NULL))"
+        for g in plan.groups
+        if g.required
+    ]
+    # (Required groups absent from the file cannot happen: the file's columns are checked.)
+    if problems or required:
+        select = ", ".join(f"p_{g.field}, g_{g.field}_id, g_{g.field}_key" for g in plan.groups)
+        cursor.execute(
+            f"SELECT ord, {select}, {', '.join(f'r_{g.field} IS NULL' for g in plan.groups)}, "
+            "e_id IS NULL "
+            f"FROM imp_m WHERE {' OR '.join(problems + required)}"
+        )
+        failed = []
+        n = len(plan.groups)
+        for row in cursor.fetchall():
+            errors = {}
+            for i, g in enumerate(plan.groups):
+                problem, raw_id, raw_key = row[1 + 3 * i : 4 + 3 * i]
+                if problem:
+                    key, message = _group_message(g, problem, raw_id, raw_key)
+                    errors[key] = message
+            creating = row[-1]
+            for i, g in enumerate(plan.groups):
+                unresolved, problem = row[1 + 3 * n + i], row[1 + 3 * i]
+                if g.required and unresolved and (creating or not problem):
+                    errors.setdefault(
+                        g.input_keys[0], f"Required: give {' or '.join(g.input_keys)}."
+                    )
+            failed.append((row[0], errors))
+        _fail_rows(cursor, failures, names, failed)
+    _check_rules(cursor, plan, failures, names)
+    return _write(cursor, plan, now)
+
+
+def _final(plan: Plan, field: str, creating_default: str = "NULL") -> str:
+    """SQL: the value a column will have: the file's when it carries it, else the stored one."""
+    column = WO.get_field(field).column
+    if field in plan.scalar_fields:
+        return f"m.{_q(column)}"
+    if field.removesuffix("_id") in plan.group_columns:
+        return f"m.r_{field.removesuffix('_id')}"
+    return f"CASE WHEN m.e_id IS NULL THEN {creating_default} ELSE e.{_q(column)} END"
+
+
+def _check_rules(cursor, plan: Plan, failures: _Failures, names) -> None:
+    """The checks of services._write_one that need the final row, as one query."""
+    project = _final(plan, "project_id")
+    parent = _final(plan, "parent_id")
+    db_address = _final(plan, "db_address_id")
+    reference = _final(plan, "reference_back_office")
+    checks = [
+        f"({parent} IS NOT NULL AND {parent} = m.target_id) AS own_parent",
+    ]
+    for name in MOBILE_ADDRESS_REQUIRED:
+        checks.append(
+            f"(p.is_mobile_installation AND coalesce({_final(plan, name, "''")}, '') = '') "
+            f"AS {name}"
+        )
+    moved = ["m.e_id IS NULL"]
+    if "db_address" in plan.group_columns:
+        moved.append("m.r_db_address IS DISTINCT FROM e.db_address_id")
+    if "project" in plan.group_columns:
+        moved.append("m.r_project IS DISTINCT FROM e.project_id")
+    checks.append(
+        f"({db_address} IS NOT NULL AND ({' OR '.join(moved)}) "
+        f"AND {db_address} IS DISTINCT FROM p.db_address_id) AS bad_address"
+    )
+    checks.append(
+        f"EXISTS (SELECT 1 FROM {WO_TABLE} h WHERE h.reference_back_office = {reference} "
+        "AND h.id <> m.target_id) AS ref_used"
+    )
+    if plan.has_id2:
+        checks.append(
+            f"(m.e_id IS NULL AND m.id2 IS NOT NULL AND EXISTS "
+            f"(SELECT 1 FROM {WO_TABLE} h WHERE h.id2 = m.id2)) AS id2_used"
+        )
+    else:
+        checks.append("FALSE AS id2_used")
+    cursor.execute(
+        f"""SELECT * FROM (
+              SELECT m.ord, {", ".join(checks)}
+              FROM imp_m m LEFT JOIN {WO_TABLE} e ON e.id = m.e_id
+              JOIN workorders_project p ON p.id = {project}) c
+            WHERE own_parent OR {" OR ".join(MOBILE_ADDRESS_REQUIRED)} OR bad_address
+              OR ref_used OR id2_used"""
+    )
+    failed = []
+    for ord_, own_parent, *rest in cursor.fetchall():
+        mobile = rest[: len(MOBILE_ADDRESS_REQUIRED)]
+        bad_address, ref_used, id2_used = rest[len(MOBILE_ADDRESS_REQUIRED) :]
+        errors = {}
+        if own_parent:
+            errors["_parent_id"] = "A work order cannot be its own parent."
+        for name, missing in zip(MOBILE_ADDRESS_REQUIRED, mobile, strict=True):
+            if missing:
+                errors[name] = "Required: the project is a mobile installation."
+        if bad_address:
+            errors["db_address_id"] = "Must be the address of the project."
+        if ref_used:
+            errors["reference_back_office"] = "Already used by another work order."
+        if id2_used:
+            errors["id2"] = "Already used by another work order."
+        failed.append((ord_, errors))
+    _fail_rows(cursor, failures, names, failed)
+    # The same work order, reference or number twice in one file: the first row wins.
+    used = "Already used by another work order."
+    dup_checks = []
+    if plan.has_ref:
+        column = _q(WO.get_field("reference_back_office").column)
+        dup_checks.append((column, "reference_back_office", used))
+    if plan.has_id2:
+        dup_checks.append(("CASE WHEN e_id IS NULL THEN id2 END", "id2", used))
+    # The batched path would write such a row twice; one statement cannot: the first row wins.
+    dup_checks.append(
+        (
+            "target_id",
+            "id" if plan.has_id else "reference_back_office",
+            "The same work order is already on line {first} of this file.",
+        )
+    )
+    for expr, field, message in dup_checks:
+        cursor.execute(
+            f"""SELECT ord, first_line FROM (
+                  SELECT ord, line, first_value(line) OVER w AS first_line,
+                         row_number() OVER w AS n
+                  FROM imp_m WHERE {expr} IS NOT NULL
+                  WINDOW w AS (PARTITION BY {expr} ORDER BY ord)) d WHERE n > 1"""
+        )
+        _fail_rows(
+            cursor,
+            failures,
+            names,
+            [(o, {field: message.format(first=first)}) for o, first in cursor.fetchall()],
+        )
+
+
+def _write(cursor, plan: Plan, now) -> int:
+    cursor.execute("SELECT count(*) FROM imp_m WHERE e_id IS NULL AND id2 IS NULL")
+    (new_numbers,) = cursor.fetchone()
+    numbers = next_numbers(name=WorkOrder.number_sequence, count=new_numbers)
+    first_number = numbers.start if new_numbers else 0
+
+    insert_cols, select_exprs, update_cols = [], [], []
+    for f in WO.concrete_fields:
+        column = f.column
+        if f.name == "id":
+            expr = "m.target_id"
+        elif f.name == "id2":
+            expr = (
+                "CASE WHEN m.e_id IS NOT NULL THEN m.e_id2 WHEN m.id2 IS NOT NULL THEN m.id2 "
+                "ELSE %(first)s - 1 + row_number() OVER "
+                "(PARTITION BY m.e_id IS NULL AND m.id2 IS NULL ORDER BY m.ord) END"
+            )
+        elif f.name in ("company", "sales_organization"):
+            expr = f"p.{_q(column)}"
+            update_cols.append(column)
+        elif f.name == "date_create":
+            expr = "%(now)s"  # not updated: only a new row takes it
+        elif f.name in ("date_update", "modified_dateutc"):
+            expr = "%(now)s"
+            update_cols.append(column)
+        elif f.name == "date_closed":
+            expr = (
+                "CASE WHEN st.life_cycle_state <> 'COMPLETED' THEN NULL "
+                "WHEN est.life_cycle_state = 'COMPLETED' THEN m.e_date_closed ELSE %(now)s END"
+            )
+            update_cols.append(column)
+        elif f.name in plan.scalar_fields or f.name in plan.group_columns:
+            expr = _final(plan, f.attname)
+            update_cols.append(column)
+        elif f.null:
+            expr = "NULL"
+        else:
+            # A column the file does not carry is not updated: a new row takes the default.
+            expr = f"%(default_{f.name})s"
+        insert_cols.append(_q(column))
+        select_exprs.append(expr)
+    defaults = {
+        f"default_{f.name}": f.get_default()
+        for f in WO.concrete_fields
+        if not f.null and f.has_default()
+    }
+    sets = ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in update_cols)
+    compared = [
+        c for c in update_cols if c not in ("date_update", "modified_dateutc", "date_closed")
+    ]
+    target = ", ".join(f"{WO_TABLE}.{_q(c)}" for c in compared)
+    proposed = ", ".join(f"EXCLUDED.{_q(c)}" for c in compared)
+    sql = f"""
+        CREATE TEMPORARY TABLE imp_done ON COMMIT DROP AS
+        WITH written AS (
+          INSERT INTO {WO_TABLE} ({", ".join(insert_cols)})
+          SELECT {", ".join(select_exprs)}
+          FROM imp_m m
+          JOIN workorders_project p ON p.id = {_final(plan, "project_id")}
+          JOIN jobs_jobstatus st ON st.id = {_final(plan, "job_status_id")}
+          LEFT JOIN jobs_jobstatus est ON est.id = m.e_status
+          ORDER BY m.ord
+          ON CONFLICT (id) DO UPDATE SET {sets}
+          WHERE ({target}) IS DISTINCT FROM ({proposed})
+          RETURNING id, job_status_id, (xmax = 0) AS inserted, id2
+        ) SELECT * FROM written"""
+    cursor.execute(sql, {"first": first_number, "now": now, **defaults})
+    cursor.execute("SELECT count(*), max(id2) FILTER (WHERE inserted) FROM imp_done")
+    effected, max_id2 = cursor.fetchone()
+    if plan.has_id2 and max_id2 is not None:
+        observe_number(name=WorkOrder.number_sequence, value=max_id2)
+    _sync_plannings(cursor)
+    return effected
+
+
+def _sync_plannings(cursor, *, in_sql: bool | None = None) -> None:
+    """The Suggested rule for the written rows (table imp_done)."""
+    if in_sql if in_sql is not None else PLANNINGS_IN_SQL:
+        sync_suggested_plannings_sql(cursor, written="imp_done", now=timezone.now())
+        return
+    # Through the service, for the rows it can act on: Suggested ones, and those holding a
+    # planning the rule made (which it may remove).
+    cursor.execute(
+        f"""SELECT d.id FROM imp_done d JOIN jobs_jobstatus st ON st.id = d.job_status_id
+            WHERE st.number = %s OR EXISTS (
+              SELECT 1 FROM {PLANNING_TABLE} jp
+              WHERE jp.work_order_id = d.id AND jp.made_by_rule)""",
+        [StatusNumber.SUGGESTED],
+    )
+    ids = [row[0] for row in cursor.fetchall()]
+    fields = ["id", "job_status_id", "suggested_user_id", "suggested_date_start", "estimated_time"]
+    statuses = None
+    for begin in range(0, len(ids), SYNC_BATCH):
+        batch = list(WorkOrder.objects.filter(pk__in=ids[begin : begin + SYNC_BATCH]).only(*fields))
+        if statuses is None:
+            statuses = services._statuses_by_id()
+        services.sync_suggested_plannings(work_orders=batch, statuses=statuses)
+
+
+def sync_suggested_plannings_sql(cursor, *, written: str, now) -> None:
+    """`services.sync_suggested_plannings` as three statements for the work orders whose ids are
+    in table `written` (same constants; tests/workorders/test_import_paths.py checks that both
+    give the same plannings): remove the rule's planning where the rule says so, move the ones
+    whose user or times changed, add the missing ones."""
+    suggested = int(StatusNumber.SUGGESTED)
+    unplanned = sorted(int(n) for n in services._UNPLANNED_STATUSES)
+    minutes = services.DEFAULT_PLANNING_MINUTES
+    end = (
+        "w.suggested_date_start + make_interval(mins => "
+        f"coalesce(nullif(w.estimated_time, 0), {minutes}))"
+    )
+    planned = (
+        f"st.number = {suggested} AND w.suggested_user_id IS NOT NULL "
+        "AND w.suggested_date_start IS NOT NULL"
+    )
+    source = (
+        f"{written} d JOIN {WO_TABLE} w ON w.id = d.id "
+        "JOIN jobs_jobstatus st ON st.id = w.job_status_id"
+    )
+    cursor.execute(
+        f"""DELETE FROM {PLANNING_TABLE} jp USING {source}
+            WHERE jp.work_order_id = w.id AND jp.made_by_rule
+              AND ((st.number = {suggested} AND NOT ({planned}))
+                   OR st.number = ANY(%s))""",
+        [unplanned],
+    )
+    cursor.execute(
+        f"""UPDATE {PLANNING_TABLE} jp SET user_id = w.suggested_user_id,
+              date_start = w.suggested_date_start, date_end = {end}, modified_dateutc = %s
+            FROM {source}
+            WHERE jp.work_order_id = w.id AND jp.made_by_rule AND {planned}
+              AND (jp.user_id, jp.date_start, jp.date_end)
+                  IS DISTINCT FROM (w.suggested_user_id, w.suggested_date_start, {end})""",
+        [now],
+    )
+    cursor.execute(
+        f"""INSERT INTO {PLANNING_TABLE}
+              (id, work_order_id, user_id, date_start, date_end, made_by_rule, modified_dateutc)
+            SELECT gen_random_uuid(), w.id, w.suggested_user_id, w.suggested_date_start, {end},
+                   TRUE, %s
+            FROM {source}
+            WHERE {planned} AND NOT EXISTS (
+              SELECT 1 FROM {PLANNING_TABLE} jp WHERE jp.work_order_id = w.id AND jp.made_by_rule)
+            ORDER BY w.id""",
+        [now],
+    )
+
+
+__all__ = ["run", "supports"]
