@@ -98,10 +98,10 @@ class ApiJobAdmin(TenantAdmin):
                     "requested_by",
                     "sales_organization",
                     "company",
-                    "options",
                 ]
             },
         ),
+        ("Options", {"classes": ["collapse"], "fields": ["options"]}),
         ("Times", {"fields": ["created_at", "start_time", "end_time", "updated_at"]}),
     ]
     readonly_fields = [

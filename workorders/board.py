@@ -3,7 +3,6 @@
 Thin views: the board's reads are in `workorders.selectors`, planning goes through
 `workorders.services.suggest_technician`, imports through `workorders.imports.start_import`."""
 
-import importlib
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -17,11 +16,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import urlencode
+from django.utils.text import get_valid_filename
 
 from jobsite.errors import ServiceError
 from jobsite.models import SalesOrganization, Skill, User
 from jobsite.selectors import restrict_to_tenant, visible_sales_organization_ids
-from workorders import selectors, services
+from workorders import imports, selectors, services
 from workorders.models import WorkOrder
 
 
@@ -229,8 +229,7 @@ class ImportForm(forms.Form):
 
 def start_import(**kwargs):
     """The import task of `workorders.imports` (the same one `import_workorders` starts)."""
-    module = importlib.import_module("workorders.imports")
-    return module.start_import(**kwargs)
+    return imports.start_import(**kwargs)
 
 
 def import_view(model_admin):
@@ -245,9 +244,10 @@ def import_view(model_admin):
             form = ImportForm(request.POST, request.FILES, organizations=orgs)
             if form.is_valid():
                 upload = form.cleaned_data["file"]
-                folder = Path(settings.MEDIA_ROOT) / "imports"
+                # A folder per upload keeps the planner's file name (the job shows it) unique.
+                folder = Path(settings.MEDIA_ROOT) / "imports" / uuid.uuid4().hex
                 folder.mkdir(parents=True, exist_ok=True)
-                target = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
+                target = folder / (get_valid_filename(Path(upload.name).name) or "upload")
                 with target.open("wb") as out:
                     for chunk in upload.chunks():
                         out.write(chunk)
@@ -259,14 +259,12 @@ def import_view(model_admin):
                         sales_organization=form.cleaned_data["sales_organization"],
                         dry_run=form.cleaned_data["dry_run"],
                     )
-                except ImportError:
-                    messages.error(request, "Imports are not installed on this server yet.")
+                except imports.ImportFileError as exc:
+                    # The file cannot be read as an import at all: say why, write nothing.
+                    form.add_error("file", str(exc))
                 except ServiceError as exc:
                     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 else:
-                    if not job.source_name:
-                        job.source_name = upload.name
-                        job.save(update_fields=["source_name"])
                     messages.success(
                         request,
                         f"Import of {upload.name} started"

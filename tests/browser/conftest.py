@@ -60,3 +60,14 @@ def shot():
         return path
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def vocabulary(transactional_db):
+    """The live server needs committed data, so these tests flush the database after each
+    one; the statuses, job types and priorities a data migration installed come back here."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("jobs.migrations.0003_vocabulary").install(apps, None)

@@ -620,6 +620,7 @@ def test_import_upload_starts_the_import_task(planner_client, planner, monkeypat
             type="workorder_import",
             sales_organization=kwargs["sales_organization"],
             requested_by=kwargs["by"],
+            source_name=kwargs["path"].rsplit("/", 1)[-1],
         )
 
     monkeypatch.setattr(board, "start_import", fake_start_import)
@@ -651,6 +652,24 @@ def test_import_upload_starts_the_import_task(planner_client, planner, monkeypat
         },
     )
     assert response.status_code == 200 and "Upload a .csv" in response.text
+
+
+def test_import_upload_of_an_unreadable_file_says_why(planner_client, planner, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    upload = SimpleUploadedFile("orders.csv", b"nothing,useful\n1,2\n", "text/csv")
+    response = planner_client.post(
+        "/admin/workorders/workorder/import/",
+        {
+            "file": upload,
+            "kind": "workorders",
+            "sales_organization": str(planner.sales_organization_id),
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"]
+    assert not ApiJob.objects.exists()
 
 
 # --- Project counters ------------------------------------------------------------------------
