@@ -6,9 +6,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
-# synchronous, so Django's async-safety guard must not refuse them.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # The live server listens on a port of this project's range, on 127.0.0.1 only.
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1:8171")
 
@@ -33,12 +30,23 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - the dev group installs it
         pytest.skip("playwright is not installed (make install-dev)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls are
+    # still synchronous, so Django's async-safety guard must let them through — for these tests
+    # only (a deploy check in a subprocess must not inherit it).
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

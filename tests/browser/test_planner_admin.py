@@ -133,6 +133,11 @@ def test_planner_finds_suggests_and_sees_it_on_the_board(
     assert "Overlaps" in cell.inner_text()
     assert page.locator(".board-warning-summary").is_visible()
     shot(page, "07-board-overlap-warning")
+    # The admin's dark theme: the board and the list use its colors.
+    page.emulate_media(color_scheme="dark")
+    shot(page, "07b-board-dark")
+    page.goto(f"{live_server.url}/admin/workorders/workorder/")
+    shot(page, "07c-list-dark")
 
 
 def test_drag_a_work_order_onto_a_technicians_day(page, live_server, office, technician2, shot):
