@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
@@ -84,7 +86,8 @@ class ApiJobAdmin(TenantAdmin):
     ]
     list_display_links = ["created_at", "type"]
     list_filter = ["status", "type"]
-    search_fields = ["=id", "source_name"]
+    search_fields = ["source_name"]
+    search_help_text = "An API job's id, or a word of the uploaded file's name."
     list_select_related = ["requested_by"]
     fieldsets = [
         (None, {"fields": ["status_badge", "progress", "counts", "message"]}),
@@ -130,6 +133,12 @@ class ApiJobAdmin(TenantAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_search_results(self, request, queryset, search_term):
+        try:
+            return queryset.filter(pk=uuid.UUID(search_term.strip())), False
+        except ValueError:
+            return super().get_search_results(request, queryset, search_term)
 
     def has_change_permission(self, request, obj=None):
         # Everything is read-only: the page is a report, without a Save button.

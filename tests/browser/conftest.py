@@ -20,8 +20,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def page():
+    """A fresh headless chromium per test. Playwright's sync API runs an event loop in this
+    thread while it is open; the tests' own ORM calls are still synchronous, so Django's
+    async-safety guard is lifted for the test only (a later subprocess must not inherit it)."""
     if not CHROMIUM.exists():
         pytest.skip(
             "Debian's chromium is not installed (`make browser`, or apt-get install chromium)"
@@ -30,9 +33,6 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - the dev group installs it
         pytest.skip("playwright is not installed (make install-dev)")
-    # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls are
-    # still synchronous, so Django's async-safety guard must let them through — for these tests
-    # only (a deploy check in a subprocess must not inherit it).
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
@@ -40,22 +40,17 @@ def browser():
             browser = playwright.chromium.launch(
                 executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
             )
-            yield browser
+            context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            yield page
+            context.close()
             browser.close()
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 @pytest.fixture

@@ -696,3 +696,16 @@ def test_project_counters(project, make_wo, technician):
     assert counters["nb_jobs_waitingfurtheraction"] == 1
     assert counters["date_next_job"] > now
     assert counters["date_last_job"] < now
+
+
+def test_api_job_search_by_id_or_file_name(planner_client, planner):
+    job = ApiJob.objects.create(
+        type="workorder_import",
+        source_name="monday-orders.csv",
+        sales_organization=planner.sales_organization,
+    )
+    for term in (str(job.pk), "monday", "no-such-thing"):
+        response = planner_client.get("/admin/apijobs/apijob/", {"q": term})
+        assert response.status_code == 200
+        found = list(response.context["cl"].result_list)
+        assert found == ([] if term == "no-such-thing" else [job])
