@@ -183,10 +183,17 @@ class WorkOrderChangeList(ChangeList):
         if first is None:
             return None
         first, last = timezone.localtime(first), timezone.localtime(last)
+        # Like Django's: when everything falls in one year (or month), start there.
+        if not year and first.year == last.year:
+            year = first.year
+            if first.month == last.month:
+                month = first.month
         if year and month:
             days = range(first.day, last.day + 1)
             return {
-                "back": (link({f"{field}__year": year}), str(year)),
+                "back": (link({f"{field}__year": year}), str(year))
+                if self.params.get(f"{field}__year")
+                else None,
                 "choices": [
                     (
                         link(
