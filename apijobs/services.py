@@ -43,6 +43,17 @@ class RecordOutcome:
 ChunkHandler = Callable[[Sequence[dict], int], Sequence[RecordOutcome]]
 
 
+def jobs():
+    """API jobs without their payload: a 100,000-record body is read only to process it."""
+    return ApiJob.objects.defer("payload")
+
+
+def refresh(api_job: ApiJob) -> None:
+    api_job.refresh_from_db(
+        fields=[f.attname for f in ApiJob._meta.concrete_fields if f.name != "payload"]
+    )
+
+
 class ApiJobFailed(Exception):
     """Raised inside a run to stop it with a message meant for the caller."""
 
@@ -75,7 +86,7 @@ def start_api_job(*, api_job_id) -> ApiJob | None:
     committed its counts with its writes, so `processed_records` says where to go on). A job
     that ended, or is unknown, is not run again: None."""
     with transaction.atomic():
-        job = ApiJob.objects.select_for_update().filter(pk=api_job_id).first()
+        job = jobs().select_for_update().filter(pk=api_job_id).first()
         if job is None or job.status in (ApiJobStatus.COMPLETED, ApiJobStatus.FAILED):
             return None
         if job.status == ApiJobStatus.PENDING:
@@ -128,7 +139,7 @@ def finish_api_job(
     *, api_job: ApiJob, status: str = ApiJobStatus.COMPLETED, note: str = ""
 ) -> ApiJob:
     """Ends a job: the end time, and the message written from the stored errors (plus `note`)."""
-    api_job.refresh_from_db()
+    refresh(api_job)
     message = format_error_message(api_job=api_job)
     if note:
         message = f"{note}\n{message}" if message else note
@@ -142,7 +153,7 @@ def finish_api_job(
 
 def fail_api_job(*, api_job_id, reason: str) -> None:
     """failed, with the reason first in the message; what earlier chunks committed stays."""
-    job = ApiJob.objects.filter(pk=api_job_id).first()
+    job = jobs().filter(pk=api_job_id).first()
     if job is not None:
         finish_api_job(api_job=job, status=ApiJobStatus.FAILED, note=reason)
 
@@ -224,7 +235,7 @@ def run_records(
             offset += len(chunk)
     except ApiJobFailed as exc:
         fail_api_job(api_job_id=api_job_id, reason=str(exc))
-        return ApiJob.objects.get(pk=api_job_id)
+        return jobs().get(pk=api_job_id)
     except Exception as exc:
         logger.exception("API job %s failed at record %s", api_job_id, offset)
         fail_api_job(
@@ -235,5 +246,5 @@ def run_records(
                 "that chunk was rolled back."
             ),
         )
-        return ApiJob.objects.get(pk=api_job_id)
+        return jobs().get(pk=api_job_id)
     return finish_api_job(api_job=job)

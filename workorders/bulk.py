@@ -82,13 +82,13 @@ def upsert_chunk(
 
 
 def run_bulk_upsert(*, api_job_id) -> ApiJob | None:
-    job = ApiJob.objects.select_related("requested_by").filter(pk=api_job_id).first()
+    job = api_jobs.jobs().select_related("requested_by").filter(pk=api_job_id).first()
     if job is None:
         return None
     if job.requested_by is None:
         api_jobs.fail_api_job(
             api_job_id=job.pk, reason="The user who sent the request no longer exists."
         )
-        return ApiJob.objects.get(pk=job.pk)
+        return api_jobs.jobs().get(pk=job.pk)
     handler = partial(upsert_chunk, by=job.requested_by, partial=job.options.get("partial", False))
     return api_jobs.run_records(api_job_id=job.pk, handler=handler)

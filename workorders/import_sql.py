@@ -49,8 +49,18 @@ WO_TABLE = WO.db_table
 PLANNING_TABLE = JobPlanning._meta.db_table
 
 # Problems a reference can have, worded as ReferenceResolver words them.
-DROP_TEMPORARY = "DROP TABLE IF EXISTS " + ", ".join(
-    ["imp_stage", "imp_m0", "imp_m", "imp_done", *(f"imp_k_{g.field}" for g in WORK_ORDER_GROUPS)]
+DROP_TEMPORARY = (
+    "DROP TABLE IF EXISTS "
+    + ", ".join(
+        [
+            "imp_stage",
+            "imp_m0",
+            "imp_m",
+            "imp_done",
+            *(f"imp_k_{g.field}" for g in WORK_ORDER_GROUPS),
+        ]
+    )
+    + "; RESET work_mem; RESET enable_mergejoin; RESET enable_nestloop"
 )
 UNKNOWN_ID, MISMATCH, UNKNOWN_KEY, AMBIGUOUS = 1, 2, 3, 4
 
@@ -91,7 +101,7 @@ class Plan:
             f = WO.get_field(field)
             cols.append(f"{_q(f.column)} {f.db_type(connection)}")
         for g in self.groups:
-            cols.append(f"{_q('g_' + g.field + '_id')} text")
+            cols.append(f"{_q('g_' + g.field + '_id')} uuid")
             cols.append(f"{_q('g_' + g.field + '_key')} text")
         return f"CREATE TEMPORARY TABLE imp_stage ({', '.join(cols)}) ON COMMIT DROP"
 
@@ -117,7 +127,10 @@ def _stage_row(plan: Plan, line: int, ord_: int, record: dict) -> tuple[list | N
             except ValueError as exc:
                 errors.setdefault(id_key, str(exc))
         raw_key = record.get(key_key) if key_key else None
-        row += [raw_id or None, raw_key or None]
+        try:
+            row += [clean_uuid(raw_id), raw_key or None]
+        except ValueError:
+            row += [None, raw_key or None]
     return (None if errors else row), errors
 
 
@@ -183,33 +196,42 @@ def _key_table(cursor, g: Group, source: str, ctx: str, params: dict) -> None:
     )
 
 
-def _group_sql(g: Group, ctx: str, params: dict) -> tuple[list[str], list[str]]:
+def _group_sql(plan: Plan, g: Group, ctx: str, params: dict) -> tuple[list[str], list[str]]:
     """Joins and select expressions giving r_<field> (the resolved id) and p_<field> (a problem
     code) for one group, as ReferenceResolver._resolve_group decides them."""
     kind = KINDS[g.kind]
     table = kind.model._meta.db_table
     f = g.field
+    id_carried, key_carried = (c is not None for c in plan.group_columns[f])
     gid, gkey = f"m.g_{f}_id", f"m.g_{f}_key"
-    joins = [
-        f"LEFT JOIN {table} i_{f} ON i_{f}.id = {gid}::uuid "
-        f"AND {_tenancy(kind, f'i_{f}', params['visible'])}"
-    ]
-    if kind.key is None:
+    joins = []
+    if id_carried:
+        joins.append(
+            f"LEFT JOIN {table} i_{f} ON i_{f}.id = {gid} "
+            f"AND {_tenancy(kind, f'i_{f}', params['visible'])}"
+        )
+    else:  # a column the file does not have: nothing to look up
+        joins.append(
+            f"LEFT JOIN (SELECT NULL::uuid AS id, NULL::text AS {kind.key or 'key'}) i_{f} ON FALSE"
+        )
+    if kind.key is None or not key_carried:
         resolved = f"i_{f}.id"
         problem = f"CASE WHEN {gid} IS NOT NULL AND i_{f}.id IS NULL THEN {UNKNOWN_ID} END"
-        return joins, [f"{resolved} AS r_{f}", f"{problem}::smallint AS p_{f}"]
+        return joins, [f"{resolved} AS r_{f}", f"({problem})::smallint AS p_{f}"]
+    # Plain equality joins (hash joins); whether the key counts (no id given) is decided below.
     if kind.key_ci:
         joins.append(
-            f"LEFT JOIN imp_k_{f} k_{f} ON {gid} IS NULL AND k_{f}.nk = lower({gkey}) "
+            f"LEFT JOIN imp_k_{f} k_{f} ON k_{f}.nk = lower({gkey}) "
             f"AND k_{f}.ctx = coalesce({ctx}, {NO_CONTEXT})"
         )
-        found, n_zero = f"k_{f}.id", f"k_{f}.n = 0"
+        n_zero = f"coalesce(k_{f}.n, 0) = 0"
     else:  # references back office are unique: at most one candidate
         joins.append(
-            f"LEFT JOIN {table} k_{f} ON {gid} IS NULL AND k_{f}.{kind.key} = {gkey} "
+            f"LEFT JOIN {table} k_{f} ON k_{f}.{kind.key} = {gkey} "
             f"AND {_tenancy(kind, f'k_{f}', params['visible'])}"
         )
-        found, n_zero = f"k_{f}.id", f"k_{f}.id IS NULL"
+        n_zero = f"k_{f}.id IS NULL"
+    found = f"CASE WHEN {gid} IS NULL THEN k_{f}.id END"
     mismatch = f"{_norm(kind, f'coalesce(i_{f}.{kind.key}, %(empty)s)')} <> {_norm(kind, gkey)}"
     problem = f"""CASE
         WHEN {gid} IS NOT NULL AND i_{f}.id IS NULL THEN {UNKNOWN_ID}
@@ -277,7 +299,7 @@ def run(*, api_job: ApiJob, file, by: User, dry_run: bool, progress) -> ApiJob:
             reason=f"The import stopped on an unexpected error ({type(exc).__name__}: {exc}); "
             "nothing was written.",
         )
-        return ApiJob.objects.get(pk=job.pk)
+        return api_jobs.jobs().get(pk=job.pk)
     return api_jobs.finish_api_job(api_job=job)
 
 
@@ -298,6 +320,12 @@ def _import(*, file, by: User, progress) -> tuple[int, int, _Failures]:
     with connection.cursor() as cursor:
         # ON COMMIT DROP cleans up after a commit; inside a caller's transaction, this does.
         cursor.execute(DROP_TEMPORARY)
+        # Whole-batch joins against small code tables: hash joins in memory are right, and the
+        # planner's estimates for a fresh temporary table are not to be trusted.
+        cursor.execute(
+            "SET LOCAL work_mem = '64MB'; SET LOCAL enable_mergejoin = off; "
+            "SET LOCAL enable_nestloop = off"
+        )
         cursor.execute(plan.stage_ddl())
         columns = ", ".join(_q(c) for c in plan.stage_columns())
         with cursor.cursor.copy(f"COPY imp_stage ({columns}) FROM STDIN") as copy:
@@ -346,7 +374,7 @@ def _merge(cursor, plan: Plan, params, failures: _Failures, names, now) -> int:
         pick = "e1.{c}"
     groups = {g.field: g for g in plan.groups}
     project = groups.get("project")
-    joins, selects = _group_sql(project, "NULL::uuid", params) if project else ([], [])
+    joins, selects = _group_sql(plan, project, "NULL::uuid", params) if project else ([], [])
     status_col = _q(WO.get_field("job_status").column)
     cursor.execute(
         f"""CREATE TEMPORARY TABLE imp_m0 ON COMMIT DROP AS
@@ -361,6 +389,7 @@ def _merge(cursor, plan: Plan, params, failures: _Failures, names, now) -> int:
             {" ".join(joins)}""",
         params,
     )
+    cursor.execute("ANALYZE imp_m0")
     # The sales organization codes are read in: the stored work order's, else its project's.
     ctx = "coalesce(m.e_org, ctx_p.sales_organization_id)"
     ctx_join = (
@@ -371,9 +400,9 @@ def _merge(cursor, plan: Plan, params, failures: _Failures, names, now) -> int:
     others = [g for g in plan.groups if g.field != "project"]
     joins, selects = [], []
     for g in others:
-        if KINDS[g.kind].key and KINDS[g.kind].key_ci:
+        if KINDS[g.kind].key and KINDS[g.kind].key_ci and plan.group_columns[g.field][1]:
             _key_table(cursor, g, f"imp_m0 m {ctx_join}", ctx, params)
-        j, sel = _group_sql(g, ctx, params)
+        j, sel = _group_sql(plan, g, ctx, params)
         joins += j
         selects += sel
     cursor.execute(
@@ -473,22 +502,19 @@ def _check_rules(cursor, plan: Plan, failures: _Failures, names) -> None:
         f"({db_address} IS NOT NULL AND ({' OR '.join(moved)}) "
         f"AND {db_address} IS DISTINCT FROM p.db_address_id) AS bad_address"
     )
-    checks.append(
-        f"EXISTS (SELECT 1 FROM {WO_TABLE} h WHERE h.reference_back_office = {reference} "
-        "AND h.id <> m.target_id) AS ref_used"
-    )
+    # Holders of the reference and of an explicit number (unique: at most one each), joined.
+    checks.append("(h.id IS NOT NULL AND h.id <> m.target_id) AS ref_used")
+    holders = f"LEFT JOIN {WO_TABLE} h ON h.reference_back_office = {reference}"
     if plan.has_id2:
-        checks.append(
-            f"(m.e_id IS NULL AND m.id2 IS NOT NULL AND EXISTS "
-            f"(SELECT 1 FROM {WO_TABLE} h WHERE h.id2 = m.id2)) AS id2_used"
-        )
+        checks.append("(m.e_id IS NULL AND h2.id IS NOT NULL) AS id2_used")
+        holders += f" LEFT JOIN {WO_TABLE} h2 ON h2.id2 = m.id2"
     else:
         checks.append("FALSE AS id2_used")
     cursor.execute(
         f"""SELECT * FROM (
               SELECT m.ord, {", ".join(checks)}
               FROM imp_m m LEFT JOIN {WO_TABLE} e ON e.id = m.e_id
-              JOIN workorders_project p ON p.id = {project}) c
+              JOIN workorders_project p ON p.id = {project} {holders}) c
             WHERE own_parent OR {" OR ".join(MOBILE_ADDRESS_REQUIRED)} OR bad_address
               OR ref_used OR id2_used"""
     )

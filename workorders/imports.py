@@ -315,7 +315,7 @@ def run_import(
             _run_batched(api_job, file, progress, handler=_work_order_handler(by, dry_run))
     finally:
         progress.close()
-    api_job.refresh_from_db()
+    api_jobs.refresh(api_job)
     return api_job
 
 
@@ -353,7 +353,7 @@ def _run_batched(api_job: ApiJob, file: ImportFile, progress: Progress, *, handl
     ApiJob.objects.filter(pk=api_job.pk).update(total_records=file.estimated_rows)
     api_jobs.run_records(api_job_id=api_job.pk, handler=handler, records=_chunks(file, progress))
     # The estimate counted lines; the true total is what was read.
-    job = ApiJob.objects.get(pk=api_job.pk)
+    job = api_jobs.jobs().get(pk=api_job.pk)
     ApiJob.objects.filter(pk=api_job.pk).update(total_records=job.processed_records)
 
 
@@ -480,7 +480,8 @@ def start_import(
 def run_started_import(*, api_job_id) -> ApiJob | None:
     """The task's body: run the import an ApiJob describes; a file error fails the job."""
     job = (
-        ApiJob.objects.select_related("requested_by", "sales_organization")
+        api_jobs.jobs()
+        .select_related("requested_by", "sales_organization")
         .filter(pk=api_job_id)
         .first()
     )
@@ -503,7 +504,7 @@ def run_started_import(*, api_job_id) -> ApiJob | None:
         api_jobs.fail_api_job(
             api_job_id=job.pk, reason=f"The import stopped: {type(exc).__name__}: {exc}"
         )
-    return ApiJob.objects.get(pk=job.pk)
+    return api_jobs.jobs().get(pk=job.pk)
 
 
 def print_errors(api_job: ApiJob, *, stream=sys.stderr, limit: int = 50) -> None:

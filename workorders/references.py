@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.db.models.functions import Lower
 
 from jobs.models import JobPriority, JobStatus, JobType
@@ -343,6 +343,40 @@ WORK_ORDER_GROUPS: tuple[Group, ...] = (
 ABSENT = object()  # the record does not mention the group: leave the reference as it is
 
 
+class Ref:
+    """A referenced row read only to be referred to: its id, key and sales organization.
+    (Rows an embedded object may change are loaded whole instead.)"""
+
+    __slots__ = ("key", "org", "pk")
+
+    def __init__(self, pk, key, org):
+        self.pk, self.key, self.org = pk, key, org
+
+    def __eq__(self, other):
+        return isinstance(other, Ref) and other.pk == self.pk
+
+    def __hash__(self):
+        return hash(self.pk)
+
+
+def key_of(kind: Kind, obj) -> str | None:
+    return obj.key if isinstance(obj, Ref) else getattr(obj, kind.key)
+
+
+def assign(instance: models.Model, field_name: str, value) -> None:
+    """Point `instance.<field_name>` at a resolved reference (a model instance, a Ref or None)."""
+    if isinstance(value, Ref):
+        setattr(instance, f"{field_name}_id", value.pk)
+    else:
+        setattr(instance, field_name, value)
+
+
+def _as_uuid(value):
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    return uuid.UUID(str(value))
+
+
 def _norm_key(kind: Kind, value: str) -> str:
     return value.lower() if kind.key_ci else value
 
@@ -368,6 +402,8 @@ class ReferenceResolver:
         self._by_pk: dict[str, dict] = defaultdict(dict)
         self._by_key: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         self.created: list[tuple[str, Any]] = []
+        self._embedded_kinds: set[str] = set()
+        self._company_codes: dict = {}
         wanted_ids: dict[str, set] = defaultdict(set)
         wanted_keys: dict[str, set] = defaultdict(set)
         for kind_name, ids in (extra_ids or {}).items():
@@ -379,9 +415,14 @@ class ReferenceResolver:
                 self._collect_embedded(KINDS[root_kind], record, wanted_ids, wanted_keys)
             else:
                 self._collect(record, groups, wanted_ids, wanted_keys)
-        wanted_ids["job_status"].add(None)  # statuses are few: always load them all
+        light = []
         for kind_name in set(wanted_ids) | set(wanted_keys):
-            self._load(KINDS[kind_name], wanted_ids[kind_name], wanted_keys[kind_name])
+            kind = KINDS[kind_name]
+            if kind_name in self._embedded_kinds:
+                self._load(kind, wanted_ids[kind_name], wanted_keys[kind_name])
+            else:
+                light.append((kind, wanted_ids[kind_name], wanted_keys[kind_name]))
+        self._load_refs(light)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -397,6 +438,7 @@ class ReferenceResolver:
                 self._collect_embedded(kind, embedded, wanted_ids, wanted_keys)
 
     def _collect_embedded(self, kind: Kind, data: dict, wanted_ids, wanted_keys) -> None:
+        self._embedded_kinds.add(kind.name)
         if isinstance(data.get("id"), str):
             wanted_ids[kind.name].add(data["id"])
         if kind.key and isinstance(data.get(kind.key), str):
@@ -435,13 +477,130 @@ class ReferenceResolver:
             qs = qs.filter(tenancy)
         if kind.tenant and "__" in kind.tenant:
             qs = qs.annotate(_org_id=models.F(kind.tenant))
+        if kind.name == "project":
+            qs = qs.select_related("company")  # its code is in every work order answer
         for obj in qs:
             self._remember(kind, obj)
+
+    def _extras(self, kind: Kind) -> list[str]:
+        """Four more TEXT columns for the kinds whose fields the work order rules read: a status's
+        number and state; a project's company, mobile flag, address and company code."""
+        qn = connection.ops.quote_name
+        if kind.name == "job_status":
+            return ["CAST(t.number AS TEXT)", "CAST(t.life_cycle_state AS TEXT)", "NULL", "NULL"]
+        if kind.name == "project":
+            company = Company._meta
+            return [
+                "CAST(t.company_id AS TEXT)",
+                "CAST(t.is_mobile_installation AS TEXT)",
+                "CAST(t.db_address_id AS TEXT)",
+                f"(SELECT CAST(c.code AS TEXT) FROM {qn(company.db_table)} c "
+                f"WHERE c.{qn(company.pk.column)} = t.company_id)",
+            ]
+        return ["NULL"] * 4
+
+    def _from_union(self, kind: Kind, pk, key, org, extras):
+        """A status or project as the rules need it (read-only), or a Ref."""
+        if kind.name == "job_status":
+            obj = JobStatus(id=pk, code=key, number=int(extras[0]), life_cycle_state=extras[1])
+        elif kind.name == "project":
+            obj = Project(
+                id=pk,
+                reference_back_office=key,
+                sales_organization_id=org,
+                company_id=_as_uuid(extras[0]),
+                is_mobile_installation=str(extras[1]).lower() in ("true", "1"),
+                db_address_id=_as_uuid(extras[2]),
+            )
+            self._company_codes[obj.company_id] = extras[3]
+        else:
+            return Ref(pk, key, org)
+        obj._state.adding = False
+        obj._state.db = "default"
+        return obj
+
+    def _load_refs(self, wanted: list[tuple[Kind, set, set]]) -> None:
+        """Every kind only referred to, in ONE query: UNION ALL of (kind, id, key, org, extras).
+        All statuses come along (they are few)."""
+        qn = connection.ops.quote_name
+        parts, params, kinds = [], [], []
+        if "job_status" not in {kind.name for kind, _, _ in wanted}:
+            wanted = [*wanted, (KINDS["job_status"], set(), set())]
+        for kind, ids, keys in wanted:
+            meta = kind.model._meta
+            if kind.name == "job_status":
+                parts.append(
+                    f"SELECT {len(kinds)}, t.id, CAST(t.code AS TEXT), NULL, "
+                    f"{', '.join(self._extras(kind))} FROM {qn(meta.db_table)} t"
+                )
+                kinds.append(kind)
+                continue
+            pks = []
+            for raw in ids:
+                try:
+                    if raw is not None:
+                        pks.append(uuid.UUID(str(raw)))
+                except ValueError:
+                    continue
+            keys = {k for k in keys if k}
+            if not pks and not keys:
+                continue
+            table, pk_col = qn(meta.db_table), qn(meta.pk.column)
+            conditions = []
+            if pks:
+                conditions.append(f"t.{pk_col} IN ({', '.join(['%s'] * len(pks))})")
+                params_ids = [meta.pk.get_db_prep_value(v, connection) for v in pks]
+            else:
+                params_ids = []
+            key_col = f"t.{qn(meta.get_field(kind.key).column)}"
+            if keys:
+                lhs = f"LOWER({key_col})" if kind.key_ci else key_col
+                conditions.append(f"{lhs} IN ({', '.join(['%s'] * len(keys))})")
+            params_keys = sorted(k.lower() for k in keys) if kind.key_ci else sorted(keys)
+            org_pk = SalesOrganization._meta.pk
+            if kind.tenant is None:
+                org = "NULL"
+            elif kind.tenant == "pk":
+                org = f"t.{pk_col}"
+            elif kind.tenant == "sales_organization":
+                org = f"t.{qn(meta.get_field('sales_organization').column)}"
+            else:  # a contact: its company's
+                company = Company._meta
+                org = (
+                    f"(SELECT c.{qn(company.get_field('sales_organization').column)} FROM "
+                    f"{qn(company.db_table)} c WHERE c.{qn(company.pk.column)} = "
+                    f"t.{qn(meta.get_field('company').column)})"
+                )
+            where = f"({' OR '.join(conditions)})"
+            params_org = []
+            if kind.tenant and self.visible is not None:
+                visible = [org_pk.get_db_prep_value(v, connection) for v in self.visible]
+                tenancy = f"{org} IN ({', '.join(['%s'] * len(visible))})" if visible else "1=0"
+                if kind.shared_when_null:
+                    tenancy = f"({tenancy} OR {org} IS NULL)"
+                where += f" AND {tenancy}"
+                params_org = visible
+            parts.append(
+                f"SELECT {len(kinds)}, t.{pk_col}, CAST({key_col} AS TEXT), {org}, "
+                f"{', '.join(self._extras(kind))} FROM {table} t WHERE {where}"
+            )
+            # The org expression may carry no params; ids, keys, then tenancy, in SQL order.
+            params.extend(params_ids + params_keys + params_org)
+            kinds.append(kind)
+        if not parts:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for n, pk, key, org, *extras in cursor.fetchall():
+                kind = kinds[n]
+                self._remember(
+                    kind, self._from_union(kind, _as_uuid(pk), key, _as_uuid(org), extras)
+                )
 
     def _remember(self, kind: Kind, obj) -> None:
         self._by_pk[kind.name][obj.pk] = obj
         if kind.key:
-            value = getattr(obj, kind.key)
+            value = key_of(kind, obj)
             if value:
                 bucket = self._by_key[kind.name][_norm_key(kind, value)]
                 if obj not in bucket:
@@ -449,8 +608,8 @@ class ReferenceResolver:
 
     def _forget(self, kind: Kind, obj) -> None:
         self._by_pk[kind.name].pop(obj.pk, None)
-        if kind.key and getattr(obj, kind.key, None):
-            bucket = self._by_key[kind.name].get(_norm_key(kind, getattr(obj, kind.key)), [])
+        if kind.key and key_of(kind, obj):
+            bucket = self._by_key[kind.name].get(_norm_key(kind, key_of(kind, obj)), [])
             if obj in bucket:
                 bucket.remove(obj)
 
@@ -458,6 +617,23 @@ class ReferenceResolver:
         """Drop what a rolled-back record created from the cache."""
         for kind_name, obj in created:
             self._forget(KINDS[kind_name], obj)
+
+    def known_codes(self) -> dict:
+        """{(model, key field, id): key} of every row read so far, so an answer can show the
+        `x_code` of what the record referred to without reading it again."""
+        out = {}
+        for kind_name, objects in self._by_pk.items():
+            kind = KINDS[kind_name]
+            if not kind.key:
+                continue
+            for pk, obj in objects.items():
+                out[(kind.model, kind.key, pk)] = key_of(kind, obj)
+                if kind_name == "project" and obj.company_id:
+                    if obj.company_id in self._company_codes:
+                        out[(Company, "code", obj.company_id)] = self._company_codes[obj.company_id]
+                    elif "company" in obj._state.fields_cache:
+                        out[(Company, "code", obj.company_id)] = obj.company.code
+        return out
 
     def get(self, kind_name: str, pk) -> Any | None:
         return self._by_pk[kind_name].get(pk)
@@ -469,6 +645,8 @@ class ReferenceResolver:
     def org_of(kind: Kind, obj) -> Any:
         if kind.tenant is None:
             return None
+        if isinstance(obj, Ref):
+            return obj.org
         if kind.tenant == "pk":
             return obj.pk
         if "__" in kind.tenant:
@@ -544,7 +722,7 @@ class ReferenceResolver:
             if not isinstance(raw_key, str):
                 raise UnresolvedReference({path: "Must be a string."})
             if result is not None:
-                if _norm_key(kind, getattr(result, kind.key) or "") != _norm_key(kind, raw_key):
+                if _norm_key(kind, key_of(kind, result) or "") != _norm_key(kind, raw_key):
                     other = embedded_path if embedded is not None else f"{prefix}{group.id_key}"
                     raise UnresolvedReference(
                         {path: f"Does not name the same {kind.label} as {other}."}
@@ -561,7 +739,7 @@ class ReferenceResolver:
     def upsert(self, *, kind: Kind, data: dict, path: str, context_org=None) -> Any:
         """An embedded object: matched by id, else key; updated or created (kinds that allow it).
         Raises UnresolvedReference naming `path.<field>`."""
-        p = f"{path}."
+        p = f"{path}." if path else ""
         try:
             pk = clean_uuid(data.get("id"))
         except ValueError as exc:
@@ -581,7 +759,7 @@ class ReferenceResolver:
             if (
                 pk
                 and raw_key
-                and _norm_key(kind, getattr(obj, kind.key) or "") != _norm_key(kind, raw_key)
+                and _norm_key(kind, key_of(kind, obj) or "") != _norm_key(kind, raw_key)
             ):
                 raise UnresolvedReference({f"{p}{kind.key}": f"Does not name {kind.label} {pk}."})
             return obj
@@ -617,7 +795,7 @@ class ReferenceResolver:
                 changed.append(name)
         for name, value in refs.items():
             if getattr(obj, f"{name}_id") != (value.pk if value else None):
-                setattr(obj, name, value)
+                assign(obj, name, value)
                 changed.append(name)
         errors = {}
         if kind.name == "project":

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
@@ -14,13 +15,23 @@ from jobsite.errors import ServiceError
 from jobsite.models import User
 from jobsite.selectors import visible_sales_organization_ids
 from jobsite.services import next_numbers, observe_number
-from workorders.models import JobPlanning, WorkOrder
+from workorders.models import JobPlanning, Project, WorkOrder
 from workorders.records import (
     MOBILE_ADDRESS_REQUIRED,
     WORK_ORDER_SCALARS,
+    Scalar,
+    clean_scalar,
+    clean_uuid,
     clean_work_order_fields,
 )
-from workorders.references import WORK_ORDER_GROUPS, ReferenceResolver
+from workorders.references import (
+    KINDS,
+    WORK_ORDER_GROUPS,
+    Group,
+    ReferenceResolver,
+    UnresolvedReference,
+    assign,
+)
 
 __all__ = ["RecordResult", "clean_work_order_fields", "upsert_work_orders"]
 
@@ -287,6 +298,8 @@ class RecordResult:
     outcome: str  # "created" | "updated" | "unchanged" | "failed"
     errors: dict[str, str] = field(default_factory=dict)  # field path -> message (when failed)
     not_found: bool = False  # the id names a work order the caller may not see (a 404)
+    # {(model, field, id): code} of the rows the record referred to, for the answer's x_code.
+    codes: dict = field(default_factory=dict, repr=False)
 
 
 class _RecordFailed(Exception):
@@ -398,6 +411,10 @@ def upsert_work_orders(
             observe_number(name=WorkOrder.number_sequence, value=max(explicit_numbers))
         if written:
             sync_suggested_plannings(work_orders=written, statuses=resolver.statuses())
+        codes = resolver.known_codes()
+        for result in results:
+            if result is not None and result.work_order is not None:
+                result.codes = codes
     return results
 
 
@@ -454,7 +471,7 @@ def _write_one(
             changed.add(name)
     for name, obj in refs.items():
         if getattr(wo, f"{name}_id") != (obj.pk if obj else None) or creating:
-            setattr(wo, name, obj)
+            assign(wo, name, obj)
             changed.add(name)
     if not partial and not creating:
         pass  # absent optional fields are left as they are, as DRF's PUT does
@@ -519,3 +536,130 @@ def _integrity_errors(exc: IntegrityError) -> dict[str, str]:
     if "pkey" in text or ".id" in text or "primary" in text:
         return {"id": "A work order with this id was created meanwhile; retry."}
     return {"non_field_errors": "The record conflicts with stored data."}
+
+
+def delete_work_order(*, work_order: WorkOrder, by: User | None = None) -> None:
+    """Its plannings go with it; a multi job with children is refused (ProtectedError, a 409)."""
+    work_order.delete()
+
+
+# -- Projects ----------------------------------------------------------------------------------
+
+
+def upsert_project(
+    *, data: dict, by: User, pk=None, create_only: bool = False
+) -> tuple[Project, bool]:
+    """Create or update a seed-004 project (the same upsert an embedded `project` gets).
+    Returns (project, created). Raises ValidationError by field path, or Project.DoesNotExist
+    when `pk` names a project of another sales organization. With `create_only` (POST), an
+    existing id or reference back office is an error instead of an update."""
+    if not isinstance(data, dict):
+        raise ValidationError({"non_field_errors": "The body must be a JSON object."})
+    record = dict(data)
+    if pk is not None:
+        if record.get("id") not in (None, "") and str(record["id"]).lower() != str(pk).lower():
+            raise ValidationError({"id": "Must equal the id in the URL."})
+        record["id"] = str(pk)
+    try:
+        clean_uuid(record.get("id"))
+    except ValueError as exc:
+        raise ValidationError({"id": str(exc)}) from exc
+    if record.get("id"):
+        visible = visible_sales_organization_ids(user=by)
+        stored = Project.objects.filter(pk=record["id"]).values_list("sales_organization_id")
+        org = stored.first()
+        if org is not None and visible is not None and org[0] not in visible:
+            raise Project.DoesNotExist
+    if create_only:
+        if record.get("id") and Project.objects.filter(pk=record["id"]).exists():
+            raise ValidationError({"id": "A project with this id exists; PUT updates it."})
+        ref = record.get("reference_back_office")
+        if ref and Project.objects.filter(reference_back_office=ref).exists():
+            raise ValidationError({"reference_back_office": "Already used by another project."})
+    resolver = ReferenceResolver(records=[record], by=by, root_kind="project")
+    try:
+        with transaction.atomic():
+            project = resolver.upsert(kind=KINDS["project"], data=record, path="")
+    except UnresolvedReference as exc:
+        raise ValidationError(exc.errors) from exc
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"reference_back_office": "Already used by another project."}
+            if "reference_back_office" in str(exc).lower()
+            else {"non_field_errors": "The project conflicts with stored data."}
+        ) from exc
+    return project, any(obj is project for _, obj in resolver.created)
+
+
+def delete_project(*, project: Project, by: User | None = None) -> None:
+    """Refused (ProtectedError, a 409) while work orders refer to it."""
+    project.delete()
+
+
+# -- Hand-made plannings -----------------------------------------------------------------------
+
+_PLANNING_GROUPS = (
+    Group("work_order", "work_order", "work_order_id", required=True),
+    Group("user", "user", "user_id", "user_code", required=True),
+)
+_DATE = Scalar("date", "datetime")
+
+
+def save_planning(*, data: dict, by: User, planning: JobPlanning | None = None) -> JobPlanning:
+    """Create (planning None) or update a planning a planner makes by hand. The Suggested rule's
+    own plannings are moved through the work order's suggestion, not here."""
+    if not isinstance(data, dict):
+        raise ValidationError({"non_field_errors": "The body must be a JSON object."})
+    if planning is not None and planning.made_by_rule:
+        raise ValidationError(
+            {
+                "made_by_rule": "Made by the Suggested rule: change the work order's suggested "
+                "user or start instead."
+            }
+        )
+    resolver = ReferenceResolver(records=[data], by=by, groups=_PLANNING_GROUPS)
+    refs, errors = resolver.resolve(record=data, groups=_PLANNING_GROUPS)
+    dates = {}
+    for name in ("date_start", "date_end"):
+        if name in data:
+            try:
+                dates[name] = clean_scalar(_DATE, data[name])
+            except ValueError as exc:
+                errors[name] = str(exc)
+    creating = planning is None
+    planning = planning or JobPlanning(made_by_rule=False)
+    for group in _PLANNING_GROUPS:
+        if group.field in refs:
+            if refs[group.field] is None:
+                errors.setdefault(group.input_keys[0], "This field may not be null.")
+            else:
+                assign(planning, group.field, refs[group.field])
+        elif creating:
+            errors.setdefault(group.input_keys[0], "This field is required.")
+    if "date_start" in dates:
+        planning.date_start = dates["date_start"]
+    if planning.date_start is None:
+        errors.setdefault("date_start", "This field is required.")
+    if errors:
+        raise ValidationError(errors)
+    if dates.get("date_end") is not None:
+        planning.date_end = dates["date_end"]
+    elif creating or "date_end" in dates or "date_start" in dates:
+        planning.date_end = planning_end(
+            date_start=planning.date_start, estimated_time=planning.work_order.estimated_time
+        )
+    if planning.date_end < planning.date_start:
+        raise ValidationError({"date_end": "Must not be before date_start."})
+    planning.save()
+    return planning
+
+
+def delete_planning(*, planning: JobPlanning, by: User | None = None) -> None:
+    if planning.made_by_rule:
+        raise ValidationError(
+            {
+                "made_by_rule": "Made by the Suggested rule: clear or change the work order's "
+                "suggestion instead."
+            }
+        )
+    planning.delete()

@@ -18,8 +18,12 @@ class ApiJobSerializer(serializers.ModelSerializer):
 
     id = serializers.CharField(read_only=True)
     company_id = serializers.SerializerMethodField()
-    start_time = serializers.DateTimeField(format=SEED_TIME, default_timezone=UTC, read_only=True)
-    end_time = serializers.DateTimeField(format=SEED_TIME, default_timezone=UTC, read_only=True)
+    start_time = serializers.DateTimeField(
+        format=SEED_TIME, default_timezone=UTC, read_only=True, allow_null=True
+    )
+    end_time = serializers.DateTimeField(
+        format=SEED_TIME, default_timezone=UTC, read_only=True, allow_null=True
+    )
     created_at = serializers.DateTimeField(format=SEED_STAMP, default_timezone=UTC, read_only=True)
     updated_at = serializers.DateTimeField(format=SEED_STAMP, default_timezone=UTC, read_only=True)
 

@@ -2,10 +2,15 @@ from django.urls import re_path
 
 from jobsite.api.routers import OptionalSlashRouter
 from workorders.api.bulk import WorkOrderBulkView
+from workorders.api.views import PlanningViewSet, ProjectViewSet, WorkOrderViewSet
 
 router = OptionalSlashRouter()
+router.register("workorders", WorkOrderViewSet, basename="workorder")
+router.register("projects", ProjectViewSet, basename="project")
+router.register("plannings", PlanningViewSet, basename="planning")
 
 urlpatterns = [
+    # Before the router: "bulk" would otherwise read as a work order id.
     re_path(r"^workorders/bulk/?$", WorkOrderBulkView.as_view(), name="workorder-bulk"),
     *router.urls,
 ]
