@@ -709,3 +709,33 @@ def test_api_job_search_by_id_or_file_name(planner_client, planner):
         assert response.status_code == 200
         found = list(response.context["cl"].result_list)
         assert found == ([] if term == "no-such-thing" else [job])
+
+
+def test_a_planning_added_by_hand_in_the_form_stays_hand_made(
+    planner_client, project, make_wo, technician, technician2
+):
+    wo = make_wo(
+        project,
+        status="Suggested",
+        suggested_user=technician,
+        suggested_date_start=timezone.now() + timedelta(days=1),
+    )
+    data = _change_form_data(planner_client, wo)
+    prefix = "plannings"
+    i = int(data[f"{prefix}-TOTAL_FORMS"])
+    start = timezone.localtime() + timedelta(days=2)
+    data.update(
+        {
+            f"{prefix}-TOTAL_FORMS": str(i + 1),
+            f"{prefix}-{i}-work_order": str(wo.pk),
+            f"{prefix}-{i}-user": str(technician2.pk),
+            f"{prefix}-{i}-date_start_0": start.strftime("%Y-%m-%d"),
+            f"{prefix}-{i}-date_start_1": "10:00:00",
+            f"{prefix}-{i}-date_end_0": start.strftime("%Y-%m-%d"),
+            f"{prefix}-{i}-date_end_1": "11:00:00",
+        }
+    )
+    response = planner_client.post(f"/admin/workorders/workorder/{wo.pk}/change/", data)
+    assert response.status_code == 302
+    plannings = {p.user_id: p.made_by_rule for p in JobPlanning.objects.filter(work_order=wo)}
+    assert plannings == {technician.pk: True, technician2.pk: False}
