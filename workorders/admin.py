@@ -1131,5 +1131,17 @@ class JobPlanningAdmin(KnownLabels, TenantAdmin):
     list_filter = ["made_by_rule"]
     list_select_related = ["work_order", "user"]
     autocomplete_fields = ["work_order", "user"]
-    date_hierarchy = "date_start"
+    # Plannings by date are what the board shows; this list pages them newest first, by the
+    # date_start index, without counting them all.
+    ordering = ["-date_start", "-pk"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return PlannerPaginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            searching=bool(request.GET.get("q", "").strip()),
+        )

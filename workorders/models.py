@@ -331,7 +331,11 @@ class JobPlanning(models.Model):
 
     class Meta:
         ordering = ["date_start"]
-        indexes = [models.Index(fields=["user", "date_start"], name="planning_user_start_idx")]
+        indexes = [
+            models.Index(fields=["user", "date_start"], name="planning_user_start_idx"),
+            # The planning board reads a week of every technician; the planning list pages by it.
+            models.Index(fields=["date_start"], name="planning_start_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["work_order"],

@@ -475,7 +475,11 @@ def board_week(
     technicians = list(technicians.order_by("first_name", "last_name", "username"))
 
     plannings = restrict_to_tenant(
-        JobPlanning.objects.filter(date_start__lt=end, date_end__gt=start),
+        # The lower bound lets the date_start index serve the week (an appointment longer
+        # than a day that began before it is the rare exception it leaves out).
+        JobPlanning.objects.filter(
+            date_start__gte=start - timedelta(days=1), date_start__lt=end, date_end__gt=start
+        ),
         user=user,
         field="work_order__sales_organization",
     ).select_related("work_order__job_status", "work_order__skill", "user")

@@ -54,5 +54,9 @@ class Migration(migrations.Migration):
             model_name='workorder',
             index=models.Index(fields=['customer_reference'], name='wo_customer_ref_idx'),
         ),
+        migrations.AddIndex(
+            model_name='jobplanning',
+            index=models.Index(fields=['date_start'], name='planning_start_idx'),
+        ),
         migrations.RunPython(create_trigram_index, drop_trigram_index, elidable=False),
     ]
