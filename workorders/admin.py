@@ -489,6 +489,26 @@ def _when(value):
     return formats.date_format(timezone.localtime(value), "D j M Y H:i")
 
 
+def project_counters_html(project_id):
+    counters = selectors.project_counters(project_id=project_id)
+
+    def when(value):
+        return _when(value) if value else "–"
+
+    items = [
+        ("Open work orders", counters["nb_open_jobs"]),
+        ("Planned", counters["nb_jobs_planned"]),
+        ("To be planned", counters["nb_jobs_tobeplanned"]),
+        ("Waiting for further action", counters["nb_jobs_waitingfurtheraction"]),
+        ("Next appointment", when(counters["date_next_job"])),
+        ("Last appointment", when(counters["date_last_job"])),
+    ]
+    return format_html(
+        '<dl class="wo-counters">{}</dl>',
+        format_html_join("", "<div><dt>{}</dt><dd>{}</dd></div>", items),
+    )
+
+
 # --- Inlines ---------------------------------------------------------------------------------
 
 
@@ -826,23 +846,7 @@ class WorkOrderAdmin(KnownLabels, TenantAdmin):
     def project_overview(self, wo):
         if wo is None or not wo.project_id:
             return "–"
-        counters = selectors.project_counters(project_id=wo.project_id)
-
-        def when(value):
-            return _when(value) if value else "–"
-
-        items = [
-            ("Open work orders", counters["nb_open_jobs"]),
-            ("Planned", counters["nb_jobs_planned"]),
-            ("To be planned", counters["nb_jobs_tobeplanned"]),
-            ("Waiting for further action", counters["nb_jobs_waitingfurtheraction"]),
-            ("Next appointment", when(counters["date_next_job"])),
-            ("Last appointment", when(counters["date_last_job"])),
-        ]
-        return format_html(
-            '<dl class="wo-counters">{}</dl>',
-            format_html_join("", "<div><dt>{}</dt><dd>{}</dd></div>", items),
-        )
+        return project_counters_html(wo.project_id)
 
     @admin.display(description="recent changes")
     def recent_changes(self, wo):
@@ -1106,19 +1110,14 @@ class ProjectAdmin(TenantAdmin):
     readonly_fields = ["id2", "sales_organization", "counters"]
     show_full_result_count = False
 
+    class Media:
+        css = {"all": ["jobsite/planner.css"]}
+
     @admin.display(description="counters")
     def counters(self, project):
         if project is None or project.pk is None:
             return "–"
-        c = selectors.project_counters(project_id=project.pk)
-        return format_html_join(
-            mark_safe("<br>"),
-            "{}: {}",
-            [
-                (k.replace("_", " "), _when(v) if isinstance(v, datetime) else v)
-                for k, v in c.items()
-            ],
-        )
+        return project_counters_html(project.pk)
 
     def save_model(self, request, obj, form, change):
         services.save_project(project=obj, by=request.user)

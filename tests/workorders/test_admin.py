@@ -739,3 +739,9 @@ def test_a_planning_added_by_hand_in_the_form_stays_hand_made(
     assert response.status_code == 302
     plannings = {p.user_id: p.made_by_rule for p in JobPlanning.objects.filter(work_order=wo)}
     assert plannings == {technician.pk: True, technician2.pk: False}
+
+
+def test_project_page_shows_its_counters(planner_client, project, make_wo):
+    make_wo(project)
+    text = planner_client.get(f"/admin/workorders/project/{project.pk}/change/").text
+    assert "wo-counters" in text and "To be planned" in text
