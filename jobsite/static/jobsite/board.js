@@ -71,15 +71,24 @@
       }
     });
 
-    // Keyboard: Enter on a "to plan" item puts its number in the plan form.
+    // A click (or Enter) on a "to plan" item puts its number in the plan form: the keyboard
+    // and a touch screen can plan without dragging.
+    function pick(item) {
+      const input = document.getElementById("plan-work-order");
+      if (input) {
+        input.value = item.dataset.workOrder;
+        document.getElementById("plan-technician").focus();
+      }
+    }
     document.querySelectorAll(".board-unplanned-item").forEach(function (item) {
+      item.addEventListener("click", function (event) {
+        if (!event.target.closest("a")) {
+          pick(item);
+        }
+      });
       item.addEventListener("keydown", function (event) {
         if (event.key === "Enter" && event.target === item) {
-          const input = document.getElementById("plan-work-order");
-          if (input) {
-            input.value = item.dataset.workOrder;
-            document.getElementById("plan-technician").focus();
-          }
+          pick(item);
         }
       });
     });
