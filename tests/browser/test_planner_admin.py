@@ -145,6 +145,10 @@ def test_drag_a_work_order_onto_a_technicians_day(page, live_server, office, tec
     monday = next_monday()
     page.goto(f"{live_server.url}/admin/workorders/workorder/board/?week={monday.isoformat()}")
     gas = office["Gas safety check"]
+    # A click on a work order to plan fills the form's number (no dragging needed).
+    leak = office["Leak inspection"]
+    page.locator(f'.board-unplanned-item[data-work-order="{leak.id2}"] .board-item-name').click()
+    assert page.input_value("#plan-work-order") == str(leak.id2)
     item = page.locator(f'.board-unplanned-item[data-work-order="{gas.id2}"]')
     day = monday + timedelta(days=2)
     target = page.locator(
