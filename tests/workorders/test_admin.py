@@ -745,3 +745,24 @@ def test_project_page_shows_its_counters(planner_client, project, make_wo):
     make_wo(project)
     text = planner_client.get(f"/admin/workorders/project/{project.pk}/change/").text
     assert "wo-counters" in text and "To be planned" in text
+
+
+@pytest.mark.postgres
+def test_paginator_estimates_on_postgresql_and_pages_past_the_estimate(
+    project, make_wo, monkeypatch
+):
+    from workorders.admin import PlannerPaginator
+
+    for i in range(5):
+        make_wo(project, name=f"estimated {i}")
+    monkeypatch.setattr(PlannerPaginator, "ESTIMATE_ABOVE", -1)
+    filtered = WorkOrder.objects.filter(name__startswith="estimated").order_by("-id2")
+    paginator = PlannerPaginator(filtered, 2, page_key="id2")
+    assert paginator.count >= 0 and paginator.estimated
+    # Past an estimate is an (empty) page, not an error.
+    assert list(paginator.page(50).object_list) == []
+    assert [wo.name for wo in paginator.page(1).object_list] == ["estimated 4", "estimated 3"]
+
+    monkeypatch.setattr(PlannerPaginator, "ESTIMATE_ABOVE", 10**9)
+    searching = PlannerPaginator(filtered, 2, page_key="id2", searching=True)
+    assert searching.count == 5 and not searching.estimated and not searching.capped
