@@ -10,6 +10,7 @@ from django.db import transaction
 
 from apijobs import services as api_jobs
 from apijobs.models import ApiJob
+from jobsite.api.parsers import _find_nul
 from jobsite.errors import ServiceError
 from jobsite.models import User
 from workorders import services
@@ -38,6 +39,10 @@ def check_envelope(records) -> None:
                 field=f"[{index}]",
                 code="not_an_object",
             )
+    # The payload is stored as is, and PostgreSQL cannot store a NUL character.
+    where = _find_nul(records)
+    if where is not None:
+        raise ServiceError("NUL characters are not allowed.", field=where, code="nul_character")
 
 
 def accept_bulk_upsert(*, records: list, by: User, partial: bool = False) -> ApiJob:

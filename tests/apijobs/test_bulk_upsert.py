@@ -81,6 +81,7 @@ def test_failed_record_named_by_position_when_it_has_no_identifier(api, post_bul
         ({"name": "x"}, "non_field_errors"),
         ([], "non_field_errors"),
         ([{"name": "ok"}, "text"], "[1]"),
+        ([{"name": "ok"}, {"name": "a\x00b"}], "[1].name"),
     ],
 )
 def test_envelope_is_checked_at_once(api, body, field):
