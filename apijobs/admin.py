@@ -164,6 +164,12 @@ class ApiJobAdmin(TenantAdmin):
             job.total_records,
         )
 
+    def changelist_view(self, request, extra_context=None):
+        # While one of the planner's jobs runs, the list follows it too.
+        running = self.get_queryset(request).filter(status__in=RUNNING).exists()
+        extra_context = {**(extra_context or {}), "refresh_seconds": 5 if running else None}
+        return super().changelist_view(request, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         job = self.get_object(request, object_id)

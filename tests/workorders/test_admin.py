@@ -766,3 +766,16 @@ def test_paginator_estimates_on_postgresql_and_pages_past_the_estimate(
     monkeypatch.setattr(PlannerPaginator, "ESTIMATE_ABOVE", 10**9)
     searching = PlannerPaginator(filtered, 2, page_key="id2", searching=True)
     assert searching.count == 5 and not searching.estimated and not searching.capped
+
+
+def test_api_job_list_refreshes_while_a_job_runs(planner_client, planner):
+    job = ApiJob.objects.create(
+        type="workorder_import",
+        sales_organization=planner.sales_organization,
+        status=ApiJobStatus.PENDING,
+    )
+    text = planner_client.get("/admin/apijobs/apijob/").text
+    assert 'http-equiv="refresh"' in text and "Import work orders" in text
+    job.status = ApiJobStatus.FAILED
+    job.save()
+    assert 'http-equiv="refresh"' not in planner_client.get("/admin/apijobs/apijob/").text
