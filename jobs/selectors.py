@@ -1,7 +1,113 @@
-"""Reads of the job vocabulary."""
+"""Reads of the job vocabulary and of fulfillment jobs, tenancy included."""
 
-from jobs.models import JobStatus
+import uuid
+
+from django.db.models import Q, QuerySet
+
+from jobs.models import Job, JobPriority, JobStatus, JobType
+from jobsite.errors import ServiceError
+from jobsite.models import User
+from jobsite.selectors import restrict_to_tenant, visible_sales_organization_ids
 
 
 def status_by_number(number: int) -> JobStatus:
     return JobStatus.objects.get(number=number)
+
+
+def as_uuid(value) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def as_int(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    digits = value.strip().removeprefix("-") if isinstance(value, str) else ""
+    if digits.isascii() and digits.isdigit() and len(digits) <= 18:
+        return int(value.strip())
+    return None
+
+
+def visible_vocabulary[Q_: QuerySet](queryset: Q_, *, user: User) -> Q_:
+    """Global rows (no sales organization) are everyone's; the others only their tenant's."""
+    ids = visible_sales_organization_ids(user=user)
+    if ids is None:
+        return queryset
+    return queryset.filter(Q(sales_organization__isnull=True) | Q(sales_organization__in=ids))
+
+
+def fulfillment_jobs(*, user: User) -> QuerySet[Job]:
+    """The jobs `user` may see, with their type, status and client; callers that render users
+    join those they show."""
+    return restrict_to_tenant(
+        Job.objects.select_related("job_type", "job_status", "client"), user=user
+    )
+
+
+def job_type_by_reference(reference, *, user: User, field: str) -> JobType:
+    """A job type by its id (UUID) or code; a tenant's own type wins over a global namesake."""
+    types = visible_vocabulary(JobType.objects.all(), user=user).select_related(
+        "default_start_status", "default_complete_status"
+    )
+    key = as_uuid(reference)
+    if key is not None:
+        found = types.filter(pk=key).first()
+    else:
+        # The caller's own type first, then the global one, then (superusers) any other.
+        candidates = list(types.by_code(str(reference))) if str(reference).strip() else []
+        rank = {user.sales_organization_id: 0, None: 1}
+        candidates.sort(key=lambda t: rank.get(t.sales_organization_id, 2))
+        found = candidates[0] if candidates else None
+    if found is None:
+        raise ServiceError(f"Unknown job type {reference!r}.", field=field)
+    return found
+
+
+def job_status_by_reference(
+    reference, *, field: str, by: tuple[str, ...] = ("number", "id", "code")
+) -> JobStatus:
+    """A status by its number (0–9 …), id (UUID), code or name, as `by` allows."""
+    found = None
+    if "number" in by and (number := as_int(reference)) is not None:
+        found = JobStatus.objects.filter(number=number).first()
+    elif "id" in by and (key := as_uuid(reference)) is not None:
+        found = JobStatus.objects.filter(pk=key).first()
+    elif "code" in by and isinstance(reference, str):
+        found = JobStatus.objects.by_code(reference).first()
+    if found is None and "name" in by and isinstance(reference, str):
+        found = JobStatus.objects.filter(name__iexact=reference).first()
+    if found is None:
+        raise ServiceError(f"Unknown job status {reference!r}.", field=field)
+    return found
+
+
+def job_priorities(*, user: User) -> QuerySet[JobPriority]:
+    return visible_vocabulary(JobPriority.objects.select_related("sales_organization"), user=user)
+
+
+def job_types(*, user: User) -> QuerySet[JobType]:
+    return visible_vocabulary(
+        JobType.objects.select_related(
+            "sales_organization", "default_start_status", "default_complete_status"
+        ),
+        user=user,
+    )
+
+
+def fulfillment_job_by_identifier(*, user: User, how: str, value: str, field: str) -> Job | None:
+    """A visible job by `number`, or by `id`: its integer id or its job identifier (UUID)."""
+    jobs = fulfillment_jobs(user=user)
+    value = value.strip()
+    if how == "number":
+        return jobs.filter(number__iexact=value).first()
+    if (key := as_uuid(value)) is not None:
+        return jobs.filter(job_identifier=key).first()
+    if (pk := as_int(value)) is not None:
+        return jobs.filter(pk=pk).first() if 0 < pk < 2**31 else None
+    raise ServiceError("Give the job's id (an integer) or its jobIdentifier (a UUID).", field=field)

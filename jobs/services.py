@@ -3,13 +3,27 @@
 start_progress takes a PENDING job to an IN_PROGRESS status; complete takes an IN_PROGRESS job to
 a COMPLETED status. The target is the status asked for, else the job type's default."""
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Literal
 
 from django.db import models, transaction
+from django.db.models.functions import Length
+from django.utils import timezone
 
-from jobs.models import JobStatus, JobType, LifeCycleState
+from jobs.models import (
+    Job,
+    JobDetail,
+    JobPriority,
+    JobStatus,
+    JobType,
+    LifeCycleState,
+    StatusNumber,
+)
 from jobsite.errors import ServiceError
+from jobsite.models import User
+from jobsite.services import next_numbers, observe_number, save_record
 
 Action = Literal["start_progress", "complete"]
 
@@ -75,12 +89,14 @@ def transition[M: models.Model](
     result and is refused."""
     model = type(instance)
     with transaction.atomic():
-        locked = (
-            model.objects.select_for_update(of=("self",))
-            .select_related("job_status", "job_type__default_start_status")
-            .select_related("job_type__default_complete_status")
-            .get(pk=instance.pk)
-        )
+        locked = model.objects.select_for_update().get(pk=instance.pk)
+        # The status and type are read after the lock, not joined into the locking query:
+        # PostgreSQL rechecks a join against the old snapshot when the row was moved meanwhile,
+        # and the waiting call would find no row at all instead of being refused.
+        locked.job_status = JobStatus.objects.get(pk=locked.job_status_id)
+        locked.job_type = JobType.objects.select_related(
+            "default_start_status", "default_complete_status"
+        ).get(pk=locked.job_type_id)
         target = plan_transition(
             current=locked.job_status, job_type=locked.job_type, action=action, status=status
         )
@@ -94,3 +110,250 @@ def default_job_status() -> JobStatus:
 
 def default_job_type() -> JobType:
     return JobType.objects.filter(is_default=True, sales_organization__isnull=True).first()
+
+
+# --- fulfillment jobs (seeds 000-002) -------------------------------------------------------
+
+FULFILLMENT_JOB_SEQUENCE = "fulfillment_job"
+
+# What a client may write on a fulfillment job (model field names).
+FULFILLMENT_JOB_FIELDS = frozenset(
+    {
+        "job_identifier",
+        "description",
+        "job_type",
+        "job_status",
+        "client",
+        "requesting_user",
+        "assigned_to",
+        "start_date",
+        "end_date",
+        "percent_complete",
+        "total_records",
+        "successful_records",
+        "error_records",
+        "notes",
+        "rating_state",
+        "expiration_date",
+        "scheduled_date",
+    }
+)
+
+DETAIL_FIELDS = ("object_name", "object_id", "modified_datetime", "execution_time", "tx_id")
+
+
+def elapsed_ms(started: float) -> int:
+    return max(0, round((time.perf_counter() - started) * 1000))
+
+
+def next_job_number() -> str:
+    number = f"J-{next_numbers(name=FULFILLMENT_JOB_SEQUENCE, count=1)[0]:06d}"
+    if Job.objects.filter(number=number).exists():
+        # Jobs numbered outside the sequence (demo data, imports): continue after the highest.
+        highest = (
+            Job.objects.filter(number__regex=r"^J-[0-9]+$")
+            .order_by(Length("number").desc(), "-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        observe_number(name=FULFILLMENT_JOB_SEQUENCE, value=int(highest[2:]))
+        number = f"J-{next_numbers(name=FULFILLMENT_JOB_SEQUENCE, count=1)[0]:06d}"
+    return number
+
+
+def record_job_detail(*, job: Job, operation: str, tx_id: str, started: float) -> JobDetail:
+    """The trace every API write leaves on its job: which call, when, how long, which TxID."""
+    return JobDetail.objects.create(
+        job=job,
+        object_name=operation[:100],
+        object_id=job.pk,
+        modified_datetime=timezone.now(),
+        execution_time=elapsed_ms(started),
+        tx_id=(tx_id or "")[:100],
+    )
+
+
+def _upsert_details(*, job: Job, details: Iterable[dict]) -> None:
+    """Details are the job's own: an id that is one of this job's details updates it; any other
+    id (unknown, or another job's) makes a new detail with an id of ours, so a detail is never
+    taken from another job. Entries repeating an id in one request are one detail (last wins)."""
+    details = list(details)
+    given_ids = {d["id"] for d in details if d.get("id") is not None}
+    own = {d.pk: d for d in JobDetail.objects.filter(job=job, pk__in=given_ids)}
+    new_by_given_id: dict[int, JobDetail] = {}
+    new, changed = [], {}
+    now = timezone.now()
+    for values in details:
+        given_id = values.get("id")
+        detail = own.get(given_id) or new_by_given_id.get(given_id)
+        if detail is None:
+            detail = JobDetail(job=job, modified_datetime=now)
+            new.append(detail)
+            if given_id is not None:
+                new_by_given_id[given_id] = detail
+        elif detail.pk is not None:
+            changed[detail.pk] = detail
+        for name in DETAIL_FIELDS:
+            if name in values:
+                setattr(detail, name, values[name])
+        detail.object_name = detail.object_name or ""
+        detail.tx_id = detail.tx_id or ""
+        detail.execution_time = detail.execution_time or 0
+        detail.modified_datetime = detail.modified_datetime or now
+    if new:
+        JobDetail.objects.bulk_create(new)
+    if changed:
+        JobDetail.objects.bulk_update(list(changed.values()), list(DETAIL_FIELDS))
+
+
+def save_fulfillment_job(
+    *,
+    job: Job | None,
+    values: dict,
+    by: User | None,
+    operation: str,
+    details: Iterable[dict] | None = None,
+    tx_id: str = "",
+    started: float | None = None,
+) -> Job:
+    """Create (`job` None) or update a fulfillment job from resolved `values` (model field ->
+    value), upsert `details` among the job's own, and record the write as a JobDetail.
+
+    The job belongs to its client's sales organization; without a client, to the requesting
+    user's, else to the writer's. A new job gets the next readable number (J-000042)."""
+    started = started or time.perf_counter()
+    unknown = set(values) - FULFILLMENT_JOB_FIELDS
+    if unknown:
+        raise ServiceError(f"Not writable: {', '.join(sorted(unknown))}.", field=min(unknown))
+    with transaction.atomic():
+        if job is None:
+            job = Job(number=next_job_number(), created_by=by)
+        else:
+            job = Job.objects.select_for_update(of=("self",)).get(pk=job.pk)
+        for name, value in values.items():
+            if name == "job_identifier" and value is None:
+                continue
+            setattr(job, name, value)
+        if job.job_type_id is None:
+            job.job_type = default_job_type()
+        if job.job_status_id is None:
+            job.job_status = default_job_status()
+        if job.client_id is not None:
+            job.sales_organization_id = job.client.sales_organization_id
+        elif job.sales_organization_id is None:
+            job.sales_organization_id = (
+                job.requesting_user.sales_organization_id if job.requesting_user else None
+            ) or (by.sales_organization_id if by else None)
+        job.updated_by = by
+        job.save()
+        if details:
+            _upsert_details(job=job, details=details)
+        record_job_detail(job=job, operation=operation, tx_id=tx_id, started=started)
+    return job
+
+
+def start_fulfillment_job(
+    *,
+    job: Job,
+    status: JobStatus | None = None,
+    by: User | None = None,
+    tx_id: str = "",
+    started: float | None = None,
+) -> Job:
+    """start_progress for a fulfillment job: PENDING -> the given or the type's start status."""
+    started = started or time.perf_counter()
+
+    def save(locked: Job, target: JobStatus) -> None:
+        locked.job_status = target
+        locked.updated_by = by
+        if locked.start_date is None:
+            locked.start_date = timezone.now()
+        locked.save(update_fields=["job_status", "updated_by", "start_date", "updated_at"])
+        record_job_detail(
+            job=locked, operation="jobs/all_scopes/start_progress", tx_id=tx_id, started=started
+        )
+
+    return transition(instance=job, action="start_progress", status=status, save=save)
+
+
+def complete_fulfillment_job(
+    *,
+    job: Job,
+    status: JobStatus | None = None,
+    by: User | None = None,
+    performed_by: User | None = None,
+    performed_on: datetime | None = None,
+    scheduled_date: datetime | None = None,
+    tx_id: str = "",
+    started: float | None = None,
+) -> Job:
+    """complete for a fulfillment job: IN_PROGRESS -> the given or the type's complete status.
+    Who performed it defaults to the caller, when to now."""
+    started = started or time.perf_counter()
+
+    def save(locked: Job, target: JobStatus) -> None:
+        now = timezone.now()
+        locked.job_status = target
+        locked.updated_by = by
+        locked.performed_by = performed_by or by
+        locked.performed_on = performed_on or now
+        if scheduled_date is not None:
+            locked.scheduled_date = scheduled_date
+        if locked.end_date is None:
+            locked.end_date = now
+        locked.save(
+            update_fields=[
+                "job_status",
+                "updated_by",
+                "performed_by",
+                "performed_on",
+                "scheduled_date",
+                "end_date",
+                "updated_at",
+            ]
+        )
+        record_job_detail(
+            job=locked, operation="jobs/all_scopes/complete", tx_id=tx_id, started=started
+        )
+
+    return transition(instance=job, action="complete", status=status, save=save)
+
+
+# --- vocabulary writes -------------------------------------------------------------------------
+
+
+def save_vocabulary[V: JobType | JobStatus | JobPriority](*, instance: V, values: dict) -> V:
+    """Write a job type, status or priority. One default per scope (a sales organization, or the
+    global rows): setting is_default takes it from the others. The statuses the rules refer to
+    (numbers 0-9) keep their number and life cycle state."""
+    if isinstance(instance, JobStatus) and instance.pk and instance.number in StatusNumber.values:
+        for name in ("number", "life_cycle_state"):
+            if name in values and values[name] != getattr(instance, name):
+                raise ServiceError(
+                    f"Status {instance.code} is one the rules refer to; its {name} is fixed.",
+                    field=name,
+                )
+    if (
+        isinstance(instance, JobStatus)
+        and instance.is_default
+        and values.get("is_default") is False
+    ):
+        raise ServiceError("Make another status the default instead.", field="is_default")
+    with transaction.atomic():
+        saved = save_record(instance=instance, values=values)
+        if saved.is_default:
+            others = type(saved).objects.filter(is_default=True).exclude(pk=saved.pk)
+            if not isinstance(saved, JobStatus):
+                others = others.filter(sales_organization=saved.sales_organization_id)
+            others.update(is_default=False)
+    return saved
+
+
+def delete_vocabulary(*, instance: JobType | JobStatus | JobPriority) -> None:
+    """Rows still in use are protected by their foreign keys (a 409 at the API)."""
+    if isinstance(instance, JobStatus) and instance.number in StatusNumber.values:
+        raise ServiceError(
+            f"Status {instance.code} is one the rules refer to; it cannot be deleted.",
+            field="number",
+        )
+    instance.delete()

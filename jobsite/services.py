@@ -5,9 +5,11 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import connection, models, transaction
 from django.utils import timezone
 
+from jobsite.errors import ServiceError
 from jobsite.models import ApiToken, NumberSequence, User
 
 _TABLE = NumberSequence._meta.db_table
@@ -67,3 +69,30 @@ def issue_api_token(*, user: User) -> tuple[str, ApiToken]:
 
 def revoke_api_token(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def save_record[M: models.Model](*, instance: M, values: dict) -> M:
+    """Set `values` on a row, validate it (lengths, choices, unique codes) and save it.
+
+    A broken unique-code constraint is reported on `code`, the field the caller can change."""
+    for name, value in values.items():
+        setattr(instance, name, value)
+    # System fields filled on save (e.g. id2 auto numbers) are not the caller's to give.
+    unset = [
+        f.name
+        for f in instance._meta.concrete_fields
+        if not f.editable and getattr(instance, f.attname) is None
+    ]
+    try:
+        instance.full_clean(exclude=unset)
+    except ValidationError as exc:
+        errors = exc.message_dict
+        if set(errors) == {NON_FIELD_ERRORS} and hasattr(instance, "code"):
+            raise ServiceError(
+                f"{type(instance)._meta.verbose_name.capitalize()} with code "
+                f"{instance.code!r} already exists here.",
+                field="code",
+            ) from exc
+        raise
+    instance.save()
+    return instance

@@ -160,6 +160,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The model's states, and the labels the seed-001/002 envelope writes them as.
+    "ENUM_NAME_OVERRIDES": {
+        "LifeCycleStateEnum": "jobs.models.LifeCycleState",
+        "LifeCycleLabelEnum": ["DRAFT", "PENDING", "IN PROGRESS", "COMPLETED", "CANCELLED"],
+    },
 }
 
 LOGGING = {

@@ -2,10 +2,15 @@
 
 from django.urls import re_path
 
+from jobsite.api.directory import CompanyViewSet, ContactViewSet, SkillViewSet, UserViewSet
 from jobsite.api.routers import OptionalSlashRouter
 from jobsite.api.views import LoginView, LogoutView
 
 router = OptionalSlashRouter()
+router.register("companies", CompanyViewSet, basename="company")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("skills", SkillViewSet, basename="skill")
+router.register("users", UserViewSet, basename="user")
 
 urlpatterns = [
     re_path(r"^auth/login/?$", LoginView.as_view(), name="auth-login"),

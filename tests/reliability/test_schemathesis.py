@@ -17,6 +17,21 @@ from jobsite.services import issue_api_token
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "4"))
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Calling the WSGI application directly fires request_started/finished, whose
+    close_old_connections closes the test's connection inside its transaction (PostgreSQL:
+    "the connection is closed"); Django's own test client disconnects it the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def bearer(superuser, planner):
     raw, _ = issue_api_token(user=planner)
