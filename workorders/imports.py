@@ -357,7 +357,7 @@ def _run_batched(api_job: ApiJob, file: ImportFile, progress: Progress, *, handl
     ApiJob.objects.filter(pk=api_job.pk).update(total_records=job.processed_records)
 
 
-def _name(record: dict, row: Row) -> str:
+def _name(record: dict) -> str:
     for key in ("id", "reference_back_office"):
         value = record.get(key)
         if value not in (None, ""):
@@ -371,7 +371,7 @@ def _outcomes(rows: Sequence[Row], offset: int, results) -> list[api_jobs.Record
             index=offset + r.index,
             outcome=r.outcome,
             errors=r.errors,
-            record_id=_name(rows[r.index].record, rows[r.index]),
+            record_id=_name(rows[r.index].record),
             line=rows[r.index].line,
         )
         for r in results

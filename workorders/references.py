@@ -487,7 +487,8 @@ class ReferenceResolver:
         number and state; a project's company, mobile flag, address and company code."""
         qn = connection.ops.quote_name
         if kind.name == "job_status":
-            return ["CAST(t.number AS TEXT)", "CAST(t.life_cycle_state AS TEXT)", "NULL", "NULL"]
+            none = "CAST(NULL AS TEXT)"
+            return ["CAST(t.number AS TEXT)", "CAST(t.life_cycle_state AS TEXT)", none, none]
         if kind.name == "project":
             company = Company._meta
             return [
@@ -497,7 +498,7 @@ class ReferenceResolver:
                 f"(SELECT CAST(c.code AS TEXT) FROM {qn(company.db_table)} c "
                 f"WHERE c.{qn(company.pk.column)} = t.company_id)",
             ]
-        return ["NULL"] * 4
+        return ["CAST(NULL AS TEXT)"] * 4
 
     def _from_union(self, kind: Kind, pk, key, org, extras):
         """A status or project as the rules need it (read-only), or a Ref."""
@@ -530,7 +531,7 @@ class ReferenceResolver:
             meta = kind.model._meta
             if kind.name == "job_status":
                 parts.append(
-                    f"SELECT {len(kinds)}, t.id, CAST(t.code AS TEXT), NULL, "
+                    f"SELECT {len(kinds)}, t.id, CAST(t.code AS TEXT), CAST(NULL AS TEXT), "
                     f"{', '.join(self._extras(kind))} FROM {qn(meta.db_table)} t"
                 )
                 kinds.append(kind)
@@ -581,7 +582,7 @@ class ReferenceResolver:
                 where += f" AND {tenancy}"
                 params_org = visible
             parts.append(
-                f"SELECT {len(kinds)}, t.{pk_col}, CAST({key_col} AS TEXT), {org}, "
+                f"SELECT {len(kinds)}, t.{pk_col}, CAST({key_col} AS TEXT), CAST({org} AS TEXT), "
                 f"{', '.join(self._extras(kind))} FROM {table} t WHERE {where}"
             )
             # The org expression may carry no params; ids, keys, then tenancy, in SQL order.
@@ -824,6 +825,8 @@ class ReferenceResolver:
             org = getattr(obj, "sales_organization_id", None)
             if org is not None and org not in self.visible:
                 errors[f"{p}sales_organization_id"] = "Unknown sales organization."
+        if creating and pk is not None and kind.model._base_manager.filter(pk=pk).exists():
+            errors[f"{p}id"] = f"Unknown {kind.label}."  # another sales organization's
         if errors:
             raise UnresolvedReference(errors)
         if kind.key and getattr(obj, kind.key, None):

@@ -1,6 +1,8 @@
 """Writes of work orders, projects and plannings. Every entry path (API, bulk, import, admin,
 planning board) goes through these functions, so each rule holds everywhere."""
 
+import copy
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -87,7 +89,8 @@ def sync_suggested_plannings(
     Suggested with a user and a start: exactly one planning made by the rule, moved when the user
     or start changes. Canceled, back to unplanned, or the suggestion cleared while Suggested: the
     rule's planning goes. Moved on (Activated, Open, InProgress, Completed): it stays, it is the
-    appointment. Plannings made by hand are never touched."""
+    appointment. Plannings made by hand are never touched. `statuses` ({id: JobStatus}) saves
+    the read of the statuses when the caller has them."""
     if not work_orders:
         return
     existing = {
@@ -370,8 +373,15 @@ def upsert_work_orders(
             if wo.reference_back_office
         }
         explicit_numbers = []
+        created_by_ref: dict[str, WorkOrder] = {}
+        latest: dict = {}  # pk -> the work order as the batch has written it so far
         for index, wo in targets.items():
             record, values = records[index], cleaned[index]
+            ref = values.get("reference_back_office")
+            if wo is None and match_by_reference and not values.get("id"):
+                wo = created_by_ref.get(ref)  # the batch names it twice: the later one updates
+            if wo is not None:
+                wo = latest.get(wo.pk, wo)
             creating = wo is None
             try:
                 with transaction.atomic(savepoint=len(targets) > 1):
@@ -400,8 +410,11 @@ def upsert_work_orders(
                 continue
             finally:
                 resolver.created = []
+            latest[wo.pk] = wo
             if wo.reference_back_office:
                 refs_in_batch[wo.reference_back_office] = wo.pk
+            if outcome == "created" and wo.reference_back_office:
+                created_by_ref[wo.reference_back_office] = wo
             if outcome != "unchanged":
                 written.append(wo)
                 if creating and values.get("id2") is not None:
@@ -410,7 +423,8 @@ def upsert_work_orders(
         if explicit_numbers:
             observe_number(name=WorkOrder.number_sequence, value=max(explicit_numbers))
         if written:
-            sync_suggested_plannings(work_orders=written, statuses=resolver.statuses())
+            once = list({wo.pk: wo for wo in written}.values())
+            sync_suggested_plannings(work_orders=once, statuses=resolver.statuses())
         codes = resolver.known_codes()
         for result in results:
             if result is not None and result.work_order is not None:
@@ -456,7 +470,8 @@ def _write_one(
     if errors:
         raise _RecordFailed(errors)
 
-    wo = existing or WorkOrder(id=values.get("id") or WorkOrder._meta.pk.default())
+    # A copy: a record that fails must leave the batch's view of the work order as it was.
+    wo = copy.copy(existing) if existing else WorkOrder(id=values.get("id") or uuid.uuid4())
     previous_state = None
     if not creating:
         previous_state = resolver.statuses()[wo.job_status_id].life_cycle_state
@@ -473,9 +488,6 @@ def _write_one(
         if getattr(wo, f"{name}_id") != (obj.pk if obj else None) or creating:
             assign(wo, name, obj)
             changed.add(name)
-    if not partial and not creating:
-        pass  # absent optional fields are left as they are, as DRF's PUT does
-
     project = wo.project
     errors = {}
     if wo.parent_id is not None and wo.parent_id == wo.pk:

@@ -116,7 +116,7 @@ def test_list_queries_do_not_grow_with_page_size(api, work_order, technician):
             assert len(api.get(LIST, {"page_size": size}).json()["results"]) == size
         return len(captured)
 
-    assert queries(2) == queries(12)
+    assert queries(2) == queries(10)
 
 
 def test_unauthenticated_is_401_json(client, db):

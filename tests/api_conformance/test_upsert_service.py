@@ -75,3 +75,43 @@ def test_clean_work_order_fields_is_pure():
     assert cleaned["estimated_time"] == 30
     assert str(cleaned["db_address_latitude"]) == "49.0000000"
     assert set(errors) == {"description", "working_sequence"}
+
+
+def test_a_batch_naming_a_reference_twice_creates_once_then_updates(seed, planner):
+    first = seed(reference_back_office="ERP-TWICE", name="First")
+    second = {**first, "name": "Second"}
+    results = upsert_work_orders(records=[first, second], by=planner)
+    assert [r.outcome for r in results] == ["created", "updated"]
+    assert WorkOrder.objects.get(reference_back_office="ERP-TWICE").name == "Second"
+    assert JobPlanning.objects.count() == 1
+
+
+def test_embedded_project_of_another_tenant_is_unknown(seed, planner, other_project, company):
+    body = seed()
+    for key in ("project_id", "project_reference_back_office"):
+        body.pop(key)
+    body["project"] = {"id": str(other_project.pk), "name": "Mine now", "company_code": "ACME"}
+    (result,) = upsert_work_orders(records=[body], by=planner)
+    assert result.outcome == "failed"
+    assert "project.id" in result.errors
+
+
+def test_a_batch_writing_one_work_order_twice_ends_with_the_last(seed, planner):
+    from jobsite.models import Address
+
+    pk = str(uuid.uuid4())
+    first = seed(id=pk, name="A")
+    upsert_work_orders(records=[first], by=planner)
+    elsewhere = str(Address.objects.create(street="Elsewhere").pk)
+    results = upsert_work_orders(
+        records=[
+            {**first, "name": "B"},
+            {**first, "name": "C", "db_address_id": elsewhere},  # fails: not the project's
+            {**first, "name": "A"},
+        ],
+        by=planner,
+    )
+    assert [r.outcome for r in results] == ["updated", "failed", "updated"]
+    assert WorkOrder.objects.get(pk=pk).name == "A"
+    (again,) = upsert_work_orders(records=[first], by=planner)
+    assert again.outcome == "unchanged"

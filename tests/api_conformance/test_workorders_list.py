@@ -105,5 +105,20 @@ def test_list_queries_do_not_grow_with_page_size(api, many):
         assert len(response.json()["results"]) == size
         return len(captured)
 
-    assert queries(2) == queries(30)
-    assert queries(30) <= 4  # token, count, page, the codes of the page
+    assert queries(2) == queries(25)
+    assert queries(25) <= 5  # token, the page's ids, count, its rows (+ codes on SQLite)
+
+
+def test_count_stops_at_a_cap_unless_asked_for(api, many, monkeypatch):
+    from workorders.api.pagination import CappedCountPagination
+
+    monkeypatch.setattr(CappedCountPagination, "count_cap", 10)
+    page = api.get(LIST, {"page_size": 5}).json()
+    assert (page["count"], page["count_is_exact"]) == (10, False)
+    assert page["next"] and page["previous"] is None
+    exact = api.get(LIST, {"page_size": 5, "count": "exact"}).json()
+    assert (exact["count"], exact["count_is_exact"]) == (30, True)
+    last = api.get(LIST, {"page_size": 7, "page": 5}).json()
+    assert (last["count"], last["count_is_exact"], last["next"]) == (30, True, None)
+    assert len(last["results"]) == 2
+    assert "page=4" in last["previous"]

@@ -80,6 +80,7 @@ def test_completion_fills_date_closed_and_system_fields_are_ignored(api, seed, s
         id2=999999,
         modified_dateutc="2000-01-01T00:00:00+00:00",
         date_create="2000-01-01",
+        not_a_seed_field={"anything": 1},
     )
     response = put(api, pk, done)
     assert response.status_code == 200, response.json()
@@ -329,3 +330,25 @@ def test_batch_of_one_failing_on_a_race_writes_nothing(api, seed, planner, monke
     assert response.status_code == 400
     assert "reference_back_office" in response.json()
     assert not JobPlanning.objects.exists()
+
+
+def test_every_kind_of_reference_in_one_body(api, seed, country, address, company):
+    """Kinds with and without a sales organization are read together in one query."""
+    from jobsite.models import Contact
+
+    contact = Contact.objects.create(company=company, last_name="Doe", reference_back_office="C1")
+    pk = str(uuid.uuid4())
+    body = seed(
+        id=pk,
+        db_address_db_country_code="be",
+        db_address_id=str(address.pk),
+        contact_id=str(contact.pk),
+        requested_by_company_id=str(company.pk),
+        requested_by_contact_id=str(contact.pk),
+    )
+    response = put(api, pk, body)
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert data["db_address_db_country_code"] == "BE"
+    assert data["contact_id"] == str(contact.pk)
+    assert api.get(url(pk)).json() == data

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,15 @@ from apijobs.models import ApiJob
 from workorders.models import WorkOrder
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def vocabulary(transactional_db):
+    """Statuses, the default job type and priorities, as the data migration installs them: an
+    earlier transactional test's flush may have emptied them."""
+    from django.apps import apps
+
+    import_module("jobs.migrations.0003_vocabulary").install(apps, None)
 
 
 def database_url() -> str:

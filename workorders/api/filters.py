@@ -3,6 +3,8 @@ digits and offsets); codes match case-insensitively."""
 
 import django_filters
 from django import forms
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.filters import OrderingFilter, SearchFilter
 
 from workorders.models import JobPlanning, Project, WorkOrder
 from workorders.records import parse_datetime
@@ -78,3 +80,17 @@ class PlanningFilter(django_filters.FilterSet):
     class Meta:
         model = JobPlanning
         fields = []
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter, skipped when the request names none of the filters (building the
+    filter form costs as much as reading a page)."""
+
+    def filter_queryset(self, request, queryset, view):
+        names = view.filterset_class.base_filters
+        if not any(name in request.query_params for name in names):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+FILTER_BACKENDS = [FilterBackend, OrderingFilter, SearchFilter]

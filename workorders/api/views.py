@@ -14,7 +14,13 @@ from rest_framework.response import Response
 
 from jobsite.api.parsers import JSONParser
 from workorders import selectors, services
-from workorders.api.filters import PlanningFilter, ProjectFilter, WorkOrderFilter
+from workorders.api.filters import (
+    FILTER_BACKENDS,
+    PlanningFilter,
+    ProjectFilter,
+    WorkOrderFilter,
+)
+from workorders.api.pagination import CappedCountPagination
 from workorders.api.serializers import (
     PlanningInputSerializer,
     PlanningSerializer,
@@ -69,6 +75,8 @@ class ShapedListMixin:
     """List = filter the model queryset, page it as `values_list` tuples, shape the page."""
 
     output_fields: dict[str, str] = {}
+    pagination_class = CappedCountPagination
+    filter_backends = FILTER_BACKENDS
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -124,6 +132,12 @@ class WorkOrderViewSet(ShapedListMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return selectors.visible_work_orders(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        # The page's ids, then the rows as a detail reads them (one statement on PostgreSQL).
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values_list("pk", flat=True))
+        return self.get_paginated_response(selectors.work_order_rows(ids=page))
 
     def retrieve(self, request, pk=None):
         found = selectors.work_order_rows(ids=[_pk(pk)], user=request.user)

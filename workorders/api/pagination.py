@@ -1,0 +1,90 @@
+"""Page numbers without counting every row: counting 50,000 work orders costs more than reading
+a page of them, so the count stops at a cap unless the client asks for the exact one."""
+
+from django.core.paginator import InvalidPage
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from jobsite.api.pagination import PageNumberPagination
+
+
+class CappedCountPagination(PageNumberPagination):
+    """`?page=N&page_size=M` as usual. `count` is exact up to `count_cap` rows; above it, it
+    is the cap and `count_is_exact` is false (`?count=exact` forces the exact count). `next` is
+    known from one extra row read, not from the count."""
+
+    count_cap = 10_000
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self.get_page_size(request)
+        raw = request.query_params.get(self.page_query_param) or "1"
+        try:
+            number = int(raw)
+            if number < 1:
+                raise InvalidPage
+        except (ValueError, InvalidPage) as exc:
+            raise NotFound(self.invalid_page_message) from exc
+        offset = (number - 1) * size
+        rows = list(queryset[offset : offset + size + 1])
+        if number > 1 and not rows:
+            raise NotFound(self.invalid_page_message)
+        self.number, self.has_next = number, len(rows) > size
+        rows = rows[:size]
+        counted = queryset.order_by().values_list("pk")
+        if request.query_params.get("count") == "exact":
+            self.count, self.count_is_exact = counted.count(), True
+        elif not self.has_next and (number == 1 or rows):
+            self.count, self.count_is_exact = offset + len(rows), True  # the last page: free
+        else:
+            capped = counted[: self.count_cap + 1].count()
+            self.count_is_exact = capped <= self.count_cap
+            self.count = min(capped, self.count_cap)
+        return rows
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.count,
+                "count_is_exact": self.count_is_exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_next_link(self):
+        if not self.has_next:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.page_query_param, self.number + 1)
+
+    def get_previous_link(self):
+        if self.number <= 1:
+            return None
+        url = self.request.build_absolute_uri()
+        if self.number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.number - 1)
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"]["description"] = (
+            "Rows matching, exact up to 10,000 (or with ?count=exact); see count_is_exact."
+        )
+        response["properties"]["count_is_exact"] = {"type": "boolean"}
+        response["required"] = ["count", "count_is_exact", "results"]
+        return response
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": "count",
+                "required": False,
+                "in": "query",
+                "description": "`exact` to count every matching row (slower on large lists).",
+                "schema": {"type": "string", "enum": ["exact"]},
+            },
+        ]
