@@ -5,6 +5,7 @@ and watch its API job."""
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
@@ -14,8 +15,10 @@ from workorders.models import JobPlanning, WorkOrder
 
 pytestmark = [
     pytest.mark.browser,
-    # The live server's thread must see the data: committed, flushed after each test.
-    pytest.mark.django_db(transaction=True),
+    # The live server's thread must see the data: committed, flushed after each test. Naming
+    # every app keeps that flush from re-creating content types behind the back of a later
+    # test that restores a serialized database (serialized_rollback).
+    pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS)),
 ]
 
 
