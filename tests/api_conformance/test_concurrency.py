@@ -10,7 +10,10 @@ from django.db import connection
 from workorders.models import WorkOrder
 from workorders.services import upsert_work_orders
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_simultaneous_creates_of_one_id(seed, planner):

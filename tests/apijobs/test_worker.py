@@ -34,7 +34,7 @@ def database_url() -> str:
 
 
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_bulk_job_runs_in_a_real_db_worker(api, record, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.BULK_CHUNK_SIZE = 2
