@@ -29,7 +29,7 @@ from django.utils.functional import cached_property
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from jobs.models import JobStatus, LifeCycleState, StatusNumber
+from jobs.models import LifeCycleState, StatusNumber
 from jobsite.admin import TenantAdmin, TenantScoped
 from jobsite.errors import ServiceError
 from jobsite.models import User
@@ -998,17 +998,12 @@ class WorkOrderAdmin(KnownLabels, TenantAdmin):
 
     @admin.action(description="Activate", permissions=["change"])
     def activate(self, request, queryset):
-        activated = JobStatus.objects.get(number=StatusNumber.ACTIVATED)
-
-        def call(wo):
-            if wo.job_status.life_cycle_state != LifeCycleState.PENDING:
-                raise ServiceError(
-                    f"it is {wo.job_status.name}; only pending work can be activated."
-                )
-            return services.set_status(work_order=wo, status=activated, by=request.user)
-
         self._status_action(
-            request, queryset, verb="Activated", call=call, skip_state=StatusNumber.ACTIVATED
+            request,
+            queryset,
+            verb="Activated",
+            call=lambda wo: services.activate(work_order=wo, by=request.user),
+            skip_state=StatusNumber.ACTIVATED,
         )
 
     @admin.action(description="Start (in progress)", permissions=["change"])
@@ -1031,15 +1026,12 @@ class WorkOrderAdmin(KnownLabels, TenantAdmin):
 
     @admin.action(description="Cancel", permissions=["change"])
     def cancel(self, request, queryset):
-        canceled = JobStatus.objects.get(number=StatusNumber.CANCELED)
-
-        def call(wo):
-            if wo.job_status.life_cycle_state == LifeCycleState.COMPLETED:
-                raise ServiceError("it is completed; finished work cannot be cancelled.")
-            return services.set_status(work_order=wo, status=canceled, by=request.user)
-
         self._status_action(
-            request, queryset, verb="Cancelled", call=call, skip_state=StatusNumber.CANCELED
+            request,
+            queryset,
+            verb="Cancelled",
+            call=lambda wo: services.cancel(work_order=wo, by=request.user),
+            skip_state=StatusNumber.CANCELED,
         )
 
     # -- board and import pages --

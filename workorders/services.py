@@ -171,6 +171,48 @@ def set_status(*, work_order: WorkOrder, status: JobStatus, by: User | None = No
     return locked
 
 
+def activate(*, work_order: WorkOrder, by: User | None = None) -> WorkOrder:
+    """Activate pending work (the appointment is confirmed); other states are refused."""
+    activated = JobStatus.objects.get(number=StatusNumber.ACTIVATED)
+    with transaction.atomic():
+        locked = _lock(work_order)
+        if locked.job_status_id == activated.pk:
+            return locked
+        if locked.job_status.life_cycle_state != LifeCycleState.PENDING:
+            raise ServiceError(
+                f"it is {locked.job_status.name}; only pending work can be activated.",
+                field="life_cycle_state",
+                code="invalid_state",
+            )
+        _save_status(locked, activated, by=by)
+    return locked
+
+
+def cancel(*, work_order: WorkOrder, by: User | None = None) -> WorkOrder:
+    """Cancel work that is not finished; the Suggested rule removes its rule planning."""
+    canceled = JobStatus.objects.get(number=StatusNumber.CANCELED)
+    with transaction.atomic():
+        locked = _lock(work_order)
+        if locked.job_status_id == canceled.pk:
+            return locked
+        if locked.job_status.life_cycle_state == LifeCycleState.COMPLETED:
+            raise ServiceError(
+                "it is completed; finished work cannot be cancelled.",
+                field="life_cycle_state",
+                code="invalid_state",
+            )
+        _save_status(locked, canceled, by=by)
+    return locked
+
+
+def _lock(work_order: WorkOrder) -> WorkOrder:
+    locked = WorkOrder.objects.select_for_update(of=("self",)).get(pk=work_order.pk)
+    # Related rows are read after the lock: a join in the locking query can lose the row when a
+    # concurrent writer moved it (PostgreSQL re-checks the join on the new version).
+    locked.job_status = JobStatus.objects.get(pk=locked.job_status_id)
+    return locked
+
+
 def start_progress(
     *, work_order: WorkOrder, status: JobStatus | None = None, by: User | None = None
 ) -> WorkOrder:
