@@ -1,34 +1,178 @@
-from django.contrib import admin
+import uuid
 
-from apijobs.models import ApiJob, ApiJobError
+from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html
+
+from apijobs.models import ApiJob, ApiJobError, ApiJobStatus
+from jobsite.admin import TenantAdmin
+
+# A job with 100,000 bad rows would make a page nobody can read; the first ones tell the story.
+MAX_ERRORS_SHOWN = 200
+RUNNING = {ApiJobStatus.PENDING, ApiJobStatus.PROCESSING}
+
+
+class FirstErrorsFormSet(BaseInlineFormSet):
+    def get_queryset(self):
+        return super().get_queryset()[:MAX_ERRORS_SHOWN]
 
 
 class ApiJobErrorInline(admin.TabularInline):
     model = ApiJobError
+    formset = FirstErrorsFormSet
     extra = 0
-    fields = ["index", "line", "record_id", "field", "message"]
+    fields = ["line", "index", "record_id", "field", "message"]
     readonly_fields = fields
     can_delete = False
+    verbose_name = "record error"
+    verbose_name_plural = f"record errors (the first {MAX_ERRORS_SHOWN})"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def progress_bar(job: ApiJob) -> str:
+    """Effected, unchanged and failed records as one bar over the total."""
+    total = job.total_records or 0
+    if not total:
+        pct = 0 if job.status in RUNNING else 100
+        return format_html(
+            '<div class="aj-progress" role="progressbar" aria-valuenow="{}" aria-valuemin="0" '
+            'aria-valuemax="100"><span class="aj-bar aj-unchanged" style="width:{}%"></span>'
+            "</div>",
+            pct,
+            pct,
+        )
+    effected = min(job.effected_records, total)
+    errors = min(job.error_records, total - effected)
+    processed = max(job.processed_records, effected + errors)
+    unchanged = max(min(processed, total) - effected - errors, 0)
+    done = round(100 * min(processed, total) / total)
+
+    def pct(n):
+        return f"{100 * n / total:.2f}"
+
+    return format_html(
+        '<div class="aj-progress" role="progressbar" aria-valuenow="{}" aria-valuemin="0" '
+        'aria-valuemax="100" title="{} effected, {} unchanged, {} errors of {}">'
+        '<span class="aj-bar aj-effected" style="width:{}%"></span>'
+        '<span class="aj-bar aj-unchanged" style="width:{}%"></span>'
+        '<span class="aj-bar aj-errors" style="width:{}%"></span></div>',
+        done,
+        effected,
+        unchanged,
+        errors,
+        total,
+        pct(effected),
+        pct(unchanged),
+        pct(errors),
+    )
 
 
 @admin.register(ApiJob)
-class ApiJobAdmin(admin.ModelAdmin):
+class ApiJobAdmin(TenantAdmin):
     list_display = [
-        "id",
-        "type",
-        "status",
-        "total_records",
-        "effected_records",
-        "error_records",
         "created_at",
+        "type",
+        "source_name",
+        "status_badge",
+        "progress",
+        "counts",
+        "requested_by",
         "end_time",
     ]
+    list_display_links = ["created_at", "type"]
     list_filter = ["status", "type"]
-    search_fields = ["id", "source_name"]
-    readonly_fields = [f.name for f in ApiJob._meta.fields if f.name != "payload"]
-    exclude = ["payload"]
+    search_fields = ["source_name"]
+    search_help_text = "An API job's id, or a word of the uploaded file's name."
+    list_select_related = ["requested_by"]
+    fieldsets = [
+        (None, {"fields": ["status_badge", "progress", "counts", "message"]}),
+        (
+            "Request",
+            {
+                "fields": [
+                    "id",
+                    "type",
+                    "source_name",
+                    "requested_by",
+                    "sales_organization",
+                    "company",
+                ]
+            },
+        ),
+        ("Options", {"classes": ["collapse"], "fields": ["options"]}),
+        ("Times", {"fields": ["created_at", "start_time", "end_time", "updated_at"]}),
+    ]
+    readonly_fields = [
+        "status_badge",
+        "progress",
+        "counts",
+        "message",
+        "id",
+        "type",
+        "source_name",
+        "requested_by",
+        "sales_organization",
+        "company",
+        "options",
+        "created_at",
+        "start_time",
+        "end_time",
+        "updated_at",
+    ]
     inlines = [ApiJobErrorInline]
     show_full_result_count = False
+    date_hierarchy = None
+
+    class Media:
+        css = {"all": ["jobsite/planner.css"]}
 
     def has_add_permission(self, request):
         return False
+
+    def get_search_results(self, request, queryset, search_term):
+        try:
+            return queryset.filter(pk=uuid.UUID(search_term.strip())), False
+        except ValueError:
+            return super().get_search_results(request, queryset, search_term)
+
+    def has_change_permission(self, request, obj=None):
+        # Everything is read-only: the page is a report, without a Save button.
+        return False
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, job):
+        return format_html(
+            '<span class="aj-status aj-status-{}">{}</span>', job.status, job.get_status_display()
+        )
+
+    @admin.display(description="progress")
+    def progress(self, job):
+        return progress_bar(job)
+
+    @admin.display(description="records")
+    def counts(self, job):
+        return format_html(
+            "{} effected · {} errors · {} of {} processed",
+            job.effected_records,
+            job.error_records,
+            job.processed_records,
+            job.total_records,
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        # While one of the planner's jobs runs, the list follows it too.
+        running = self.get_queryset(request).filter(status__in=RUNNING).exists()
+        extra_context = {**(extra_context or {}), "refresh_seconds": 5 if running else None}
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        job = self.get_object(request, object_id)
+        # The page reloads itself while the job runs, so a planner can watch it finish.
+        extra_context["refresh_seconds"] = 2 if job is not None and job.status in RUNNING else None
+        return super().change_view(request, object_id, form_url, extra_context)

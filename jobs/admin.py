@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from jobs.models import Job, JobDetail, JobPriority, JobStatus, JobType
+from jobsite.admin import TenantAdmin
 
 
 @admin.register(JobStatus)
@@ -11,7 +12,8 @@ class JobStatusAdmin(admin.ModelAdmin):
 
 
 @admin.register(JobType)
-class JobTypeAdmin(admin.ModelAdmin):
+class JobTypeAdmin(TenantAdmin):
+    tenant_shared_when_null = True
     list_display = [
         "code",
         "name",
@@ -30,7 +32,8 @@ class JobTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(JobPriority)
-class JobPriorityAdmin(admin.ModelAdmin):
+class JobPriorityAdmin(TenantAdmin):
+    tenant_shared_when_null = True
     list_display = ["code", "name", "sequence", "is_default", "sales_organization"]
     search_fields = ["code", "name"]
     list_select_related = ["sales_organization"]
@@ -45,7 +48,7 @@ class JobDetailInline(admin.TabularInline):
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(TenantAdmin):
     list_display = [
         "number",
         "description",

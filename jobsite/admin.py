@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Q
 
 from jobsite.models import (
     Address,
@@ -12,10 +14,59 @@ from jobsite.models import (
     Skill,
     User,
 )
+from jobsite.selectors import restrict_to_tenant, visible_sales_organization_ids
+
+
+class TenantScoped:
+    """Planners see and change only their sales organization's records; superusers see all.
+
+    `tenant_field` is the lookup path to the sales organization (None: not scoped);
+    `tenant_shared_when_null` keeps rows without one (vocabulary shared by every organization).
+    Foreign-key choices (selects, autocomplete validation) are limited the same way, through the
+    related model's admin, so a forged id of another organization is refused by the form."""
+
+    tenant_field: str | None = "sales_organization"
+    tenant_shared_when_null = False
+
+    def get_queryset(self, request):
+        return self.restrict(super().get_queryset(request), request)
+
+    def restrict(self, queryset, request):
+        if self.tenant_field is None:
+            return queryset
+        if not self.tenant_shared_when_null:
+            return restrict_to_tenant(queryset, user=request.user, field=self.tenant_field)
+        ids = visible_sales_organization_ids(user=request.user)
+        if ids is None:
+            return queryset
+        return queryset.filter(
+            Q(**{f"{self.tenant_field}__in": ids}) | Q(**{f"{self.tenant_field}__isnull": True})
+        )
+
+    def get_field_queryset(self, db, db_field, request):
+        try:
+            related_admin = self.admin_site.get_model_admin(db_field.remote_field.model)
+        except NotRegistered:
+            return super().get_field_queryset(db, db_field, request)
+        if isinstance(related_admin, TenantScoped) and related_admin.tenant_field:
+            queryset = related_admin.restrict(
+                db_field.remote_field.model._default_manager.using(db), request
+            )
+            ordering = related_admin.get_ordering(request)
+            return queryset.order_by(*ordering) if ordering else queryset
+        return super().get_field_queryset(db, db_field, request)
+
+
+class TenantAdmin(TenantScoped, admin.ModelAdmin):
+    pass
+
 
 admin.site.site_header = "Jobsite"
 admin.site.site_title = "Jobsite"
 admin.site.index_title = "Planning office"
+# Planners live in wide lists and the board: the page's width goes to them, not to a menu
+# (the index and the breadcrumbs lead everywhere).
+admin.site.enable_nav_sidebar = False
 
 
 @admin.register(Country)
@@ -34,7 +85,8 @@ class AddressAdmin(admin.ModelAdmin):
 
 
 @admin.register(SalesOrganization)
-class SalesOrganizationAdmin(admin.ModelAdmin):
+class SalesOrganizationAdmin(TenantAdmin):
+    tenant_field = "id"
     list_display = ["code", "name", "country", "currency", "language", "archived"]
     list_filter = ["archived"]
     search_fields = ["code", "name"]
@@ -43,7 +95,7 @@ class SalesOrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
+class SkillAdmin(TenantAdmin):
     list_display = ["code", "name", "sales_organization"]
     list_filter = ["sales_organization"]
     search_fields = ["code", "name"]
@@ -51,7 +103,7 @@ class SkillAdmin(admin.ModelAdmin):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(TenantAdmin):
     list_display = ["id2", "code", "name", "sales_organization", "reference_back_office"]
     list_filter = ["sales_organization"]
     search_fields = ["code", "name", "reference_back_office"]
@@ -62,7 +114,8 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(TenantAdmin):
+    tenant_field = "company__sales_organization"
     list_display = ["last_name", "first_name", "company", "email", "phone"]
     search_fields = ["last_name", "first_name", "email", "reference_back_office"]
     list_select_related = ["company"]
@@ -71,7 +124,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(TenantScoped, BaseUserAdmin):
     list_display = [
         "username",
         "first_name",
@@ -122,9 +175,17 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"classes": ["collapse"], "fields": ["last_login", "date_joined"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A planner manages technicians, not who administers the site.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "is_staff", "groups", "user_permissions"]
+        return readonly
+
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(TenantAdmin):
+    tenant_field = "user__sales_organization"
     list_display = ["prefix", "user", "created_at", "expires_at", "revoked_at"]
     list_select_related = ["user"]
     search_fields = ["prefix", "user__username"]

@@ -304,6 +304,8 @@ class WorkOrder(AutoNumbered, models.Model):
                 fields=["suggested_user", "suggested_date_start"], name="wo_suggested_idx"
             ),
             models.Index(fields=["modified_dateutc"], name="wo_modified_idx"),
+            # The admin's search finds a customer's reference exactly.
+            models.Index(fields=["customer_reference"], name="wo_customer_ref_idx"),
         ]
 
     def __str__(self):
@@ -329,7 +331,11 @@ class JobPlanning(models.Model):
 
     class Meta:
         ordering = ["date_start"]
-        indexes = [models.Index(fields=["user", "date_start"], name="planning_user_start_idx")]
+        indexes = [
+            models.Index(fields=["user", "date_start"], name="planning_user_start_idx"),
+            # The planning board reads a week of every technician; the planning list pages by it.
+            models.Index(fields=["date_start"], name="planning_start_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["work_order"],

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from jobs import services as life_cycle
 from jobs.models import JobStatus, LifeCycleState, StatusNumber
+from jobsite.errors import ServiceError
 from jobsite.models import User
 from jobsite.selectors import visible_sales_organization_ids
 from jobsite.services import next_numbers, observe_number
@@ -38,6 +39,13 @@ from workorders.references import (
 __all__ = ["RecordResult", "clean_work_order_fields", "upsert_work_orders"]
 
 DEFAULT_PLANNING_MINUTES = 60
+
+# Work in these states is under way or finished: suggesting a technician would re-plan it.
+_NOT_SUGGESTIBLE = {
+    LifeCycleState.IN_PROGRESS,
+    LifeCycleState.COMPLETED,
+    LifeCycleState.CANCELLED,
+}
 
 # A work order that goes back to one of these no longer has an appointment.
 _UNPLANNED_STATUSES = {
@@ -164,6 +172,48 @@ def set_status(*, work_order: WorkOrder, status: JobStatus, by: User | None = No
     return locked
 
 
+def activate(*, work_order: WorkOrder, by: User | None = None) -> WorkOrder:
+    """Activate pending work (the appointment is confirmed); other states are refused."""
+    activated = JobStatus.objects.get(number=StatusNumber.ACTIVATED)
+    with transaction.atomic():
+        locked = _lock(work_order)
+        if locked.job_status_id == activated.pk:
+            return locked
+        if locked.job_status.life_cycle_state != LifeCycleState.PENDING:
+            raise ServiceError(
+                f"it is {locked.job_status.name}; only pending work can be activated.",
+                field="life_cycle_state",
+                code="invalid_state",
+            )
+        _save_status(locked, activated, by=by)
+    return locked
+
+
+def cancel(*, work_order: WorkOrder, by: User | None = None) -> WorkOrder:
+    """Cancel work that is not finished; the Suggested rule removes its rule planning."""
+    canceled = JobStatus.objects.get(number=StatusNumber.CANCELED)
+    with transaction.atomic():
+        locked = _lock(work_order)
+        if locked.job_status_id == canceled.pk:
+            return locked
+        if locked.job_status.life_cycle_state == LifeCycleState.COMPLETED:
+            raise ServiceError(
+                "it is completed; finished work cannot be cancelled.",
+                field="life_cycle_state",
+                code="invalid_state",
+            )
+        _save_status(locked, canceled, by=by)
+    return locked
+
+
+def _lock(work_order: WorkOrder) -> WorkOrder:
+    locked = WorkOrder.objects.select_for_update(of=("self",)).get(pk=work_order.pk)
+    # Related rows are read after the lock: a join in the locking query can lose the row when a
+    # concurrent writer moved it (PostgreSQL re-checks the join on the new version).
+    locked.job_status = JobStatus.objects.get(pk=locked.job_status_id)
+    return locked
+
+
 def start_progress(
     *, work_order: WorkOrder, status: JobStatus | None = None, by: User | None = None
 ) -> WorkOrder:
@@ -189,16 +239,35 @@ def complete(
 def suggest_technician(
     *, work_orders: Iterable[WorkOrder], user: User, date_start: datetime, by: User | None = None
 ) -> list[WorkOrder]:
-    """Set Suggested with a technician and a start; the Suggested rule plans it."""
+    """Set Suggested with a technician and a start; the Suggested rule plans it.
+
+    Work that is under way, done or cancelled is not re-planned: the whole call is refused
+    (nothing written) with a ServiceError naming the work orders and their state."""
     suggested = JobStatus.objects.get(number=StatusNumber.SUGGESTED)
     now = timezone.now()
     changed = []
     with transaction.atomic():
-        for wo in (
+        locked = list(
             WorkOrder.objects.select_for_update(of=("self",))
             .select_related("job_status", "project")
             .filter(pk__in=[w.pk for w in work_orders])
-        ):
+            .order_by("id2")
+        )
+        refused = [wo for wo in locked if wo.job_status.life_cycle_state in _NOT_SUGGESTIBLE]
+        if refused:
+            raise ServiceError(
+                "Only work that has not started can get a technician suggested; "
+                + ", ".join(
+                    f"#{wo.id2} is {life_cycle.life_cycle_label(wo.job_status.life_cycle_state)}"
+                    f" ({wo.job_status.code})"
+                    for wo in refused[:10]
+                )
+                + (f" and {len(refused) - 10} more" if len(refused) > 10 else "")
+                + ".",
+                field="life_cycle_state",
+                code="invalid_state",
+            )
+        for wo in locked:
             previous_state = wo.job_status.life_cycle_state
             wo.job_status = suggested
             wo.suggested_user = user
@@ -220,11 +289,30 @@ def suggest_technician(
     return changed
 
 
+_FROM_DATABASE = object()
+
+
 def save_work_order(
-    *, work_order: WorkOrder, previous_state: str | None, by: User | None = None
+    *, work_order: WorkOrder, previous_state=_FROM_DATABASE, by: User | None = None
 ) -> WorkOrder:
-    """Save a work order built elsewhere (the admin form): system fields, then the rule."""
+    """Save a work order built elsewhere (the admin form): system fields, then the rule.
+
+    The previous life-cycle state is read from the stored row (locked), not from what a form
+    believed it was: a status changed meanwhile by the API still sets date_closed right."""
     with transaction.atomic():
+        if previous_state is _FROM_DATABASE:
+            stored = (
+                WorkOrder.objects.select_for_update(of=("self",))
+                .filter(pk=work_order.pk)
+                .values_list("job_status__life_cycle_state", "date_closed")
+                .first()
+                if work_order.pk and not work_order._state.adding
+                else None
+            )
+            previous_state = stored[0] if stored else None
+            if stored and work_order.date_closed is None:
+                # Completed meanwhile (API, import): keep when it was closed.
+                work_order.date_closed = stored[1]
         apply_system_fields(work_order=work_order, previous_state=previous_state)
         work_order.save()
         sync_suggested_plannings(work_orders=[work_order])

@@ -87,3 +87,18 @@ def test_life_cycle_start_then_complete_sets_date_closed(project, statuses, job_
     wo = services.complete(work_order=wo)
     assert wo.job_status.code == "Completed"
     assert wo.date_closed is not None
+
+
+def test_activate_only_pending_and_cancel_not_completed(project, statuses, job_type):
+    from jobsite.errors import ServiceError
+
+    wo = make_work_order(project, statuses, job_type)
+    assert services.activate(work_order=wo).job_status.code == "Activated"
+    wo = services.start_progress(work_order=wo)
+    with pytest.raises(ServiceError, match="only pending work can be activated"):
+        services.activate(work_order=wo)
+    wo = services.complete(work_order=wo)
+    with pytest.raises(ServiceError, match="cannot be cancelled"):
+        services.cancel(work_order=wo)
+    other = make_work_order(project, statuses, job_type)
+    assert services.cancel(work_order=other).job_status.code == "Canceled"

@@ -1,0 +1,256 @@
+"""A planner's day in the admin, in a real browser: log in, find and filter work orders, suggest
+a technician, plan on the board (form and drag-and-drop), see an overlap warned, import a file
+and watch its API job."""
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
+
+from jobsite.models import Skill
+from workorders import selectors, services
+from workorders.models import JobPlanning, WorkOrder
+
+pytestmark = [
+    pytest.mark.browser,
+    # The live server's thread must see the data: committed, flushed after each test. Naming
+    # every app keeps that flush from re-creating content types behind the back of a later
+    # test that restores a serialized database (serialized_rollback).
+    pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS)),
+]
+
+
+@pytest.fixture
+def office(planner, technician, technician2, project, statuses, job_type, priority, sales_org):
+    group, _ = Group.objects.get_or_create(name="Planners")
+    group.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=["jobsite", "jobs", "workorders", "apijobs"]
+        )
+    )
+    planner.groups.add(group)
+    planner.first_name, planner.last_name = "Pia", "Planner"
+    planner.save()
+    gas = Skill.objects.create(code="GAS", name="Gas appliances", sales_organization=sales_org)
+    now = timezone.now()
+    made = {}
+    for i, (name, status, extra) in enumerate(
+        [
+            ("Boiler repair – Gent", "ToBePlanned", {"estimated_time": 120}),
+            ("Leak inspection – Gent", "ToBePlanned", {"estimated_time": 60}),
+            ("Gas safety check – Brugge", "Waiting", {"skill": gas}),
+            ("Install heat pump – Leuven", "InProgress", {}),
+            ("Replace thermostat – Mechelen", "Completed", {}),
+        ]
+    ):
+        wo = WorkOrder(
+            project=project,
+            job_type=job_type,
+            job_priority=priority,
+            job_status=statuses[status],
+            name=name,
+            due_date=now + timedelta(days=i - 1),
+            **extra,
+        )
+        services.apply_system_fields(work_order=wo, previous_state=None)
+        wo.save()
+        made[name.split(" –")[0]] = wo
+    return made
+
+
+def login(page, live_server, username="planner", password="pw-planner-1"):
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#planner-shortcuts")
+
+
+def next_monday():
+    today = timezone.localdate()
+    return selectors.week_start_of(today) + timedelta(days=7)
+
+
+def test_planner_finds_suggests_and_sees_it_on_the_board(
+    page, live_server, office, technician, shot
+):
+    login(page, live_server)
+    shot(page, "01-index")
+
+    with page.expect_navigation():
+        page.click("#planner-shortcuts >> text=Work orders still to plan")
+    assert page.locator("#result_list tbody tr").count() == 3  # ToBePlanned ×2 + Waiting
+    with page.expect_navigation():
+        page.click("#changelist-filter >> text=Overdue")
+    assert page.locator("#result_list tbody tr").count() >= 1
+    shot(page, "02-list-filtered")
+
+    boiler = office["Boiler repair"]
+    page.goto(f"{live_server.url}/admin/workorders/workorder/")
+    page.fill("#searchbar", str(boiler.id2))
+    page.press("#searchbar", "Enter")
+    page.wait_for_selector("#result_list")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 1
+    assert "Boiler repair" in rows.first.inner_text()
+    shot(page, "03-list-search-id2")
+
+    rows.first.locator("input.action-select").check()
+    page.select_option("select[name=action]", "suggest_technician")
+    page.click("button[name=index]")
+    page.wait_for_selector("#id_technician")
+    start = datetime.combine(next_monday() + timedelta(days=1), time(9, 0))
+    page.select_option("#id_technician", str(technician.pk))
+    page.fill("#id_date_start", start.strftime("%Y-%m-%dT%H:%M"))
+    shot(page, "04-suggest-form")
+    page.click("input[name=apply]")
+    page.wait_for_selector("ul.messagelist")
+    assert "Suggested Tess Tech for 1 work order(s)" in page.inner_text("ul.messagelist")
+    shot(page, "05-suggested")
+
+    planning = JobPlanning.objects.get(work_order=boiler)
+    assert planning.user == technician
+
+    # The board, in the week of the appointment: in Tess's row, Tuesday's cell.
+    page.click("ul.messagelist >> text=See them on the planning board")
+    page.wait_for_selector("#board-grid")
+    cell = page.locator(
+        f'td.board-cell[data-technician="{technician.pk}"][data-day="{start.date().isoformat()}"]'
+    )
+    assert f"#{boiler.id2}" in cell.inner_text()
+    assert "09:00–11:00" in cell.inner_text()
+    assert page.locator(".board-block-warning").count() == 0
+    shot(page, "06-board")
+
+    # A second work order on the same hours: planned with the board's form, then warned.
+    leak = office["Leak inspection"]
+    page.fill("#plan-work-order", str(leak.id2))
+    page.select_option("#plan-technician", str(technician.pk))
+    page.fill("#plan-start", start.replace(hour=10).strftime("%Y-%m-%dT%H:%M"))
+    page.click("#plan-submit")
+    page.wait_for_selector("ul.messagelist")
+    assert f"Planned #{leak.id2}" in page.inner_text("ul.messagelist")
+    assert page.locator(".board-block-warning").count() == 2
+    assert "Overlaps" in cell.inner_text()
+    assert page.locator(".board-warning-summary").is_visible()
+    shot(page, "07-board-overlap-warning")
+    # The admin's dark theme: the board and the list use its colors.
+    page.emulate_media(color_scheme="dark")
+    shot(page, "07b-board-dark")
+    page.goto(f"{live_server.url}/admin/workorders/workorder/")
+    shot(page, "07c-list-dark")
+
+
+def test_drag_a_work_order_onto_a_technicians_day(page, live_server, office, technician2, shot):
+    login(page, live_server)
+    monday = next_monday()
+    page.goto(f"{live_server.url}/admin/workorders/workorder/board/?week={monday.isoformat()}")
+    gas = office["Gas safety check"]
+    # A click on a work order to plan fills the form's number (no dragging needed).
+    leak = office["Leak inspection"]
+    page.locator(f'.board-unplanned-item[data-work-order="{leak.id2}"] .board-item-name').click()
+    assert page.input_value("#plan-work-order") == str(leak.id2)
+    item = page.locator(f'.board-unplanned-item[data-work-order="{gas.id2}"]')
+    day = monday + timedelta(days=2)
+    target = page.locator(
+        f'td.board-cell[data-technician="{technician2.pk}"][data-day="{day.isoformat()}"]'
+    )
+    with page.expect_navigation():
+        item.drag_to(target)
+    page.wait_for_selector("ul.messagelist")
+    assert f"Planned #{gas.id2}" in page.inner_text("ul.messagelist")
+    planning = JobPlanning.objects.get(work_order=gas)
+    assert planning.user == technician2
+    assert timezone.localtime(planning.date_start).strftime("%H:%M") == "08:00"
+    cell = page.locator(
+        f'td.board-cell[data-technician="{technician2.pk}"][data-day="{day.isoformat()}"]'
+    )
+    # technician2 has no Gas skill: the board says so.
+    assert "lacks the skill" in cell.inner_text()
+    shot(page, "08-board-drag-skill-warning")
+
+
+def test_change_form_and_refused_action(page, live_server, office, shot):
+    login(page, live_server)
+    busy = office["Install heat pump"]
+    page.goto(f"{live_server.url}/admin/workorders/workorder/?q={busy.id2}")
+    page.locator("#result_list input.action-select").first.check()
+    page.select_option("select[name=action]", "complete")
+    page.click("button[name=index]")
+    page.wait_for_selector("ul.messagelist")
+    assert "Completed 1 work order(s)" in page.inner_text("ul.messagelist")
+    page.goto(f"{live_server.url}/admin/workorders/workorder/?q={busy.id2}")
+    page.locator("#result_list input.action-select").first.check()
+    page.select_option("select[name=action]", "start_progress")
+    page.click("button[name=index]")
+    page.wait_for_selector("ul.messagelist")
+    assert f"Refused #{busy.id2}" in page.inner_text("ul.messagelist")
+    shot(page, "09-refused-action")
+
+    page.goto(f"{live_server.url}/admin/workorders/workorder/{office['Boiler repair'].pk}/change/")
+    page.wait_for_selector("#workorder_form")
+    assert page.locator("text=Project at a glance").is_visible()
+    shot(page, "10-change-form")
+
+
+def test_a_running_api_job_refreshes_itself(page, live_server, office, planner, shot):
+    from apijobs.models import ApiJob, ApiJobError, ApiJobStatus
+
+    job = ApiJob.objects.create(
+        type="workorder_import",
+        source_name="orders.csv",
+        sales_organization=planner.sales_organization,
+        requested_by=planner,
+        status=ApiJobStatus.PROCESSING,
+        total_records=200,
+        processed_records=120,
+        effected_records=100,
+        error_records=5,
+    )
+    for line in (4, 9, 17, 18, 40):
+        ApiJobError.objects.create(
+            api_job=job, line=line, field="project_reference_back_office", message="Unknown."
+        )
+    login(page, live_server)
+    page.goto(f"{live_server.url}/admin/apijobs/apijob/{job.pk}/change/")
+    page.wait_for_selector(".aj-live")
+    shot(page, "11-api-job-running")
+    ApiJob.objects.filter(pk=job.pk).update(
+        status=ApiJobStatus.COMPLETED, processed_records=200, effected_records=190
+    )
+    # The page reloads itself and stops once the job is done.
+    page.wait_for_selector(".aj-status-completed", timeout=10_000)
+    assert page.locator(".aj-live").count() == 0
+    page.goto(f"{live_server.url}/admin/apijobs/apijob/")
+    shot(page, "11b-api-jobs")
+
+
+def test_upload_an_import_and_watch_its_api_job(
+    page, live_server, office, project, tmp_path, settings, shot
+):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    login(page, live_server)
+    page.goto(f"{live_server.url}/admin/workorders/workorder/")
+    page.click("text=Import…")
+    page.wait_for_selector("#import-form")
+    shot(page, "11-import-form")
+    csv = tmp_path / "work-orders.csv"
+    csv.write_text(
+        "reference_back_office,name,project_reference_back_office,job_type_code,job_status_code\n"
+        f"IMP-1,Imported boiler service,{project.reference_back_office},Unknown,ToBePlanned\n"
+        f"IMP-2,Imported leak check,{project.reference_back_office},Unknown,ToBePlanned\n"
+        "IMP-3,No project here,PRJ-DOES-NOT-EXIST,Unknown,ToBePlanned\n"
+    )
+    page.set_input_files("#id_file", str(csv))
+    page.click("#import-form input[type=submit]")
+    page.wait_for_selector(".aj-progress")
+    # ImmediateBackend in tests: the job is done by the time the page shows; live pages refresh.
+    page.wait_for_selector(".aj-status-completed, .aj-status-failed", timeout=30_000)
+    text = page.inner_text("#content-main")
+    assert "Completed" in text
+    assert "2 effected" in text
+    assert "1 errors" in text
+    shot(page, "12-api-job")
+    assert WorkOrder.objects.filter(reference_back_office__in=["IMP-1", "IMP-2"]).count() == 2
