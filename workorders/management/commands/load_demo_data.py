@@ -169,10 +169,11 @@ class Command(BaseCommand):
                 tech.skills.set(rng.sample(skills, k=rng.randint(1, 3)))
                 technicians[org.pk].append(tech)
         planners, _ = Group.objects.get_or_create(name="Planners")
+        # Planners work with the business records, not with the system's plumbing.
         planners.permissions.set(
             Permission.objects.filter(
                 content_type__app_label__in=["jobsite", "jobs", "workorders", "apijobs"]
-            )
+            ).exclude(content_type__model__in=["numbersequence", "apitoken"])
         )
         planner = self._login(PLANNER_USERNAME, PLANNER_PASSWORD, org=orgs[0], superuser=False)
         planner.groups.add(planners)
@@ -270,9 +271,17 @@ class Command(BaseCommand):
         skills_by_org = {}
         for skill in Skill.objects.all():
             skills_by_org.setdefault(skill.sales_organization_id, []).append(skill)
+        tech_skills = {}
+        for user_id, skill_id in User.skills.through.objects.values_list("user_id", "skill_id"):
+            tech_skills.setdefault(user_id, []).append(skill_id)
         numbers, weights = zip(*STATUS_WEIGHTS.items(), strict=True)
         today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
         monday = today - timedelta(days=today.weekday())
+        # Appointments spread over enough days that a technician's day holds a few of them,
+        # laid end to end from 08:00 (no overlap), as a planning office would leave them.
+        first_day = -14
+        span_days = max(42, count // 50)
+        day_cursor = {}
         done = 0
         while done < count:
             size = min(BATCH, count - done)
@@ -283,11 +292,24 @@ class Command(BaseCommand):
                 project = projects[rng.randrange(len(projects))]
                 org = project.sales_organization_id
                 number = rng.choices(numbers, weights)[0]
+                estimated = rng.choice([30, 60, 90, 120, 240])
+                technician, start, skill_id = None, None, None
+                if number in (3, 4, 5, 6, 7):
+                    technician = rng.choice(technicians[org])
+                    day = rng.randrange(first_day, first_day + span_days)
+                    begin = day_cursor.get((technician.pk, day), 8 * 60)
+                    if begin + estimated <= 18 * 60:
+                        day_cursor[technician.pk, day] = begin + estimated
+                        start = monday + timedelta(days=day, minutes=begin)
+                        if rng.random() < 0.6:
+                            skill_id = rng.choice(tech_skills[technician.pk])
+                    else:
+                        technician, number = None, StatusNumber.TO_BE_PLANNED
+                if technician is None:
+                    start = monday + timedelta(days=rng.randrange(first_day, span_days))
+                    if rng.random() < 0.6:
+                        skill_id = rng.choice(skills_by_org[org]).pk
                 status = statuses[number]
-                planned = number in (3, 4, 5, 6, 7)
-                start = monday + timedelta(
-                    days=rng.randint(-7, 13), hours=rng.choice([8, 9, 10, 11, 13, 14, 15])
-                )
                 closed = now - timedelta(days=rng.randint(0, 30)) if number == 7 else None
                 batch.append(
                     WorkOrder(
@@ -300,11 +322,11 @@ class Command(BaseCommand):
                         job_priority=rng.choice(priorities),
                         name=f"{rng.choice(WORK)} – {project.name}",
                         description="Demo work order.",
-                        estimated_time=rng.choice([30, 60, 90, 120, 240]),
+                        estimated_time=estimated,
                         due_date=start + timedelta(days=rng.randint(-3, 21)),
-                        suggested_user=rng.choice(technicians[org]) if planned else None,
-                        suggested_date_start=start if planned else None,
-                        skill=rng.choice(skills_by_org[org]) if rng.random() < 0.6 else None,
+                        suggested_user=technician,
+                        suggested_date_start=start if technician else None,
+                        skill_id=skill_id,
                         customer_reference=f"PO{rng.randint(10000, 99999)}",
                         reference_back_office=f"ERP-{ids[i]:08d}",
                         date_create=now,
