@@ -18,17 +18,22 @@ The machine is shared: compare each case's ratio to the floor measured in the sa
 import argparse
 import http.client
 import json
-import os
 import random
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-PYTHON = sys.executable
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import (
+    gunicorn,
+    percentile,
+    planner_token,
+    prepare_database,
+    work_order_bodies,
+)
+
 # What plain DRF reached per request of the floor (PERFORMANCE.md), and the goals, as ratios.
 PLAIN_DRF = {"put": 130 / 950, "detail": 250 / 950, "list": 58 / 950}
 GOALS = {"put": 300 / 950, "detail": 500 / 950, "list": 200 / 950}
@@ -49,37 +54,10 @@ def main() -> None:
     parser.add_argument("--cases", default="floor,put,put-unchanged,detail,list")
     args = parser.parse_args()
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://root@127.0.0.1:5432/{args.database}",
-        "DJANGO_SETTINGS_MODULE": "bench.api_settings",
-        "PYTHONPATH": str(ROOT),
-    }
-    os.environ.update(env)
-    _create_database(args.database)
-    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    import django
-
-    django.setup()
-    _fill(args.size, env)
+    env = prepare_database(database=args.database, size=args.size)
     token, bodies = _prepare(threads=args.threads)
 
-    server = subprocess.Popen(
-        [
-            str(Path(PYTHON).with_name("gunicorn")),
-            "jobsite.wsgi",
-            "--workers",
-            str(args.workers),
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        _wait_for(args.port)
+    with gunicorn(port=args.port, workers=args.workers, env=env):
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         cases = args.cases.split(",")
         rounds = {case: [] for case in cases}
@@ -89,88 +67,14 @@ def main() -> None:
             for case in cases:
                 rounds[case].append(_run_case(case, args, headers, bodies))
         results = {case: _merge(parts) for case, parts in rounds.items()}
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
     _report(results, args)
 
 
-def _create_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect("postgresql://root@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _fill(size: int, env) -> None:
-    from workorders.models import WorkOrder
-
-    have = WorkOrder.objects.count()
-    if have < size:
-        print(f"loading {size - have} work orders (once) ...", flush=True)
-        subprocess.run(
-            [
-                PYTHON,
-                "manage.py",
-                "load_demo_data",
-                "--work-orders",
-                str(size - have),
-                "--projects",
-                str(max(200, size // 50)),
-                "--companies",
-                str(max(50, size // 500)),
-            ],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
-    subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "root",
-            "-d",
-            env["DATABASE_URL"].rsplit("/", 1)[1],
-            "-qc",
-            "VACUUM ANALYZE",
-        ],
-        check=True,
-    )
-
-
 def _prepare(*, threads: int):
-    """A token for the BE01 planner and, per thread, seed-004 bodies of its own work orders (the
-    API's output is a valid input: system fields are ignored)."""
-    from jobsite.models import User
-    from jobsite.services import issue_api_token
-    from workorders import selectors
-
-    planner = User.objects.get(username="planner")
-    raw, _ = issue_api_token(user=planner)
-    ids = list(
-        selectors.visible_work_orders(user=planner)
-        .filter(project__is_mobile_installation=False)
-        .order_by("?")
-        .values_list("pk", flat=True)[: threads * 16]
-    )
-    rows = selectors.work_order_rows(ids=ids)
-    return raw, [rows[t::threads] for t in range(threads)]
-
-
-def _wait_for(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/schema/")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("the server did not start")
+    """A token for the BE01 planner and, per thread, seed-004 bodies of its own work orders."""
+    token, planner = planner_token()
+    rows = work_order_bodies(user=planner, count=threads * 16)
+    return token, [rows[t::threads] for t in range(threads)]
 
 
 def _request_for(case: str, rows: list[dict], n: int, rng: random.Random):
@@ -248,8 +152,8 @@ def _merge(parts: list[dict]) -> dict:
         raise SystemExit("no samples")
     return {
         "rps": len(samples) / sum(part["seconds"] for part in parts),
-        "p50": samples[len(samples) // 2] * 1000,
-        "p99": samples[min(len(samples) - 1, int(len(samples) * 0.99))] * 1000,
+        "p50": percentile(samples, 50) * 1000,
+        "p99": percentile(samples, 99) * 1000,
         "failures": sum(part["failures"] for part in parts),
         "first_failure": next((p["first_failure"] for p in parts if p["first_failure"]), ""),
     }
