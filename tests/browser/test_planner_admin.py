@@ -254,3 +254,36 @@ def test_upload_an_import_and_watch_its_api_job(
     assert "1 errors" in text
     shot(page, "12-api-job")
     assert WorkOrder.objects.filter(reference_back_office__in=["IMP-1", "IMP-2"]).count() == 2
+
+
+def test_work_order_list_fits_a_1440_screen(page, live_server, shot):
+    """With the demo data (long names, technicians, overdue work), the list and the filters fit
+    1440×900 without scrolling sideways, neither the page nor the list's own box."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from workorders.management.commands.load_demo_data import PLANNER_PASSWORD
+
+    call_command("load_demo_data", work_orders=300, projects=60, companies=20, stdout=StringIO())
+    login(page, live_server, "planner", PLANNER_PASSWORD)
+    for name, query in [("13-list-1440", ""), ("14-list-1440-overdue", "?due=overdue")]:
+        page.goto(f"{live_server.url}/admin/workorders/workorder/{query}")
+        page.wait_for_selector("#result_list tbody tr")
+        sizes = page.evaluate(
+            """() => {
+                const box = (selector) => document.querySelector(selector);
+                const results = box('#changelist .results');
+                return {
+                    page: document.documentElement.scrollWidth,
+                    results: results.scrollWidth - results.clientWidth,
+                    table: box('#result_list').getBoundingClientRect().right,
+                    filters: box('#changelist-filter').getBoundingClientRect().left,
+                };
+            }"""
+        )
+        shot(page, name, full_page=False)
+        assert sizes["page"] <= 1440, sizes
+        assert sizes["results"] <= 0, sizes
+        assert sizes["table"] <= sizes["filters"], sizes
+    assert "overdue" in page.inner_text("#result_list").lower()
