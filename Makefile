@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev migrate demo serve lint format bench-api bench-import bench-admin clean browser
+.PHONY: run test install install-dev migrate demo serve lint format bench-api bench-import bench-admin bench-load clean browser
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python 3.12+ is needed, found " + sys.version' \
@@ -67,6 +67,9 @@ bench-import: install-dev
 
 bench-admin: install-dev
 	$(BIN)/python bench/admin.py
+
+bench-load: install-dev
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles
