@@ -424,7 +424,7 @@ def _report(args, weights, result, ceiling, floor) -> int:
     print("weights: " + ", ".join(f"{k}={v}" for k, v in weights.items()))
     header = f"{'kind':<16}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}"
     print(header + f"{'errors':>8}")
-    for kind in weights:
+    for kind in WEIGHTS:  # a start or complete with nothing to move sends another kind
         if by_kind.get(kind):
             print(_line(kind, by_kind[kind], seconds, errors_by_kind[kind]))
     print(_line("all", [s[2] for s in samples], seconds, sum(errors_by_kind.values())))
