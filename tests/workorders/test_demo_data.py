@@ -24,6 +24,9 @@ def test_demo_data_covers_every_status_and_plans_the_suggested(capsys):
         planning = JobPlanning.objects.get(work_order=wo, made_by_rule=True)
         assert planning.user_id == wo.suggested_user_id
         assert planning.date_start == wo.suggested_date_start
+    # Appointments fall on working days, never on a weekend.
+    starts = JobPlanning.objects.values_list("date_start", flat=True)
+    assert starts and all(start.weekday() < 5 for start in starts)
     assert Job.objects.exists()
     planner = User.objects.get(username="planner")
     assert planner.check_password("planner-demo-2026")

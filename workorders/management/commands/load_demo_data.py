@@ -296,7 +296,8 @@ class Command(BaseCommand):
                 technician, start, skill_id = None, None, None
                 if number in (3, 4, 5, 6, 7):
                     technician = rng.choice(technicians[org])
-                    day = rng.randrange(first_day, first_day + span_days)
+                    # Technicians work Monday to Friday: weeks start on first_day, a Monday.
+                    day = first_day + 7 * rng.randrange(span_days // 7) + rng.randrange(5)
                     begin = day_cursor.get((technician.pk, day), 8 * 60)
                     if begin + estimated <= 18 * 60:
                         day_cursor[technician.pk, day] = begin + estimated
