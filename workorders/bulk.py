@@ -10,9 +10,9 @@ from django.db import transaction
 
 from apijobs import services as api_jobs
 from apijobs.models import ApiJob
-from jobsite.api.parsers import find_unstorable
 from jobsite.errors import ServiceError
 from jobsite.models import User
+from jobsite.text import NUL_MESSAGE, find_unstorable
 from workorders import services
 
 BULK_TYPE = "workorder_bulk_upsert"
@@ -43,7 +43,7 @@ def check_envelope(records) -> None:
     found = find_unstorable(records)
     if found is not None:
         where, problem = found
-        code = "nul_character" if problem.startswith("NUL") else "invalid_text"
+        code = "nul_character" if problem == NUL_MESSAGE else "invalid_text"
         raise ServiceError(problem, field=where, code=code)
 
 

@@ -500,3 +500,233 @@ def test_no_write_endpoint_is_left_out():
     }
     assert set(writable) <= set(API_ROUTES)
     assert set(writable.values()) <= tried, set(writable.values()) - tried
+
+
+# --- bulk: records that are bad one by one ------------------------------------------------------
+
+
+def test_bad_records_in_a_bulk_request_fail_one_by_one_and_write_nothing(api, ctx):
+    """The envelope is fine (202); each record's own problem is an error naming its field."""
+    from apijobs.models import ApiJob
+    from workorders.bulk import run_bulk_upsert
+
+    base = fill(WO_BODY, ctx)
+    bad = [
+        ({**base, "estimated_time": "ninety"}, "estimated_time"),
+        ({**base, "name": "x" * 256}, "name"),
+        ({**base, "due_date": "2024-13-45"}, "due_date"),
+        ({**base, "due_date": "yesterday"}, "due_date"),
+        ({**base, "project_id": "not-a-uuid"}, "project_id"),
+        ({**base, "project": [1, 2]}, "project"),
+        ({**base, "id": 12345}, "id"),
+        ({**base, "estimated_time": 10**20}, "estimated_time"),
+    ]
+    before = row_counts()
+    response = api.post(
+        "/api/v1/workorders/bulk", json.dumps([r for r, _ in bad]), content_type="application/json"
+    )
+    assert response.status_code == 202
+    run_bulk_upsert(api_job_id=response.json()["id"])
+    job = ApiJob.objects.get(pk=response.json()["id"])
+    assert job.status == "completed", job.message
+    assert job.error_records == len(bad)
+    assert job.effected_records == 0
+    fields_by_index = {}
+    for error in job.errors.all():
+        fields_by_index.setdefault(error.index, set()).add(error.field)
+    for index, (_, field_name) in enumerate(bad):
+        assert any(field_name in f for f in fields_by_index.get(index, ())), (index, job.message)
+    after = row_counts()
+    assert {k: v for k, v in after.items() if not k.startswith("apijobs.")} == {
+        k: v for k, v in before.items() if not k.startswith("apijobs.")
+    }
+
+
+# --- import commands ---------------------------------------------------------------------------
+
+WO_HEAD = "reference_back_office,name,project_reference_back_office,job_type_code,job_status_code"
+WO_ROW = "IMP-1,{name},PRJ-1,Unknown,ToBePlanned"
+PROJECT_HEAD = "reference_back_office,name,company_code"
+PROJECT_ROW = "PRJ-NEW,{name},ACME"
+
+
+def _wo_json(name_escape: str) -> bytes:
+    return (
+        '[{"reference_back_office": "IMP-1", "name": "' + name_escape + '", '
+        '"project_reference_back_office": "PRJ-1", "job_type_code": "Unknown", '
+        '"job_status_code": "ToBePlanned"}]'
+    ).encode()
+
+
+def _csv(head, row, name, encoding="utf-8", extra_head="", extra=""):
+    return f"{head}{extra_head}\n{row.format(name=name)}{extra}\n".encode(encoding)
+
+
+@dataclass
+class ImportCase:
+    kind: str
+    filename: str
+    content: bytes
+    outcome: str  # "refused": the file; "row": a row fails; "ok": imported
+    says: tuple[str, ...] = ()  # in the error (refused) or on stderr (row, ok)
+    stored_name: str | None = None  # ok: the name as stored
+
+
+IMPORT_CASES = {
+    "cp1252": ImportCase(
+        "workorders",
+        "wo.csv",
+        _csv(WO_HEAD, WO_ROW, "Café €", "cp1252"),
+        "refused",
+        ("not UTF-8", "line 2", "save it as UTF-8"),
+    ),
+    "latin-1": ImportCase(
+        "workorders",
+        "wo.csv",
+        _csv(WO_HEAD, WO_ROW, "Straße Ø", "latin-1"),
+        "refused",
+        ("not UTF-8", "line 2"),
+    ),
+    "UTF-16 with BOM": ImportCase(
+        "workorders", "wo.csv", _csv(WO_HEAD, WO_ROW, "Café €", "utf-16"), "ok", (), "Café €"
+    ),
+    "UTF-8 with BOM": ImportCase(
+        "workorders", "wo.csv", _csv(WO_HEAD, WO_ROW, "Café", "utf-8-sig"), "ok", (), "Café"
+    ),
+    "UTF-8 NFD and emoji": ImportCase(
+        "workorders",
+        "wo.csv",
+        _csv(WO_HEAD, WO_ROW, "Cafe\u0301 🛠️ \u200f"),
+        "ok",
+        (),
+        "Cafe\u0301 🛠️ \u200f",
+    ),
+    "missing columns": ImportCase(
+        "workorders",
+        "wo.csv",
+        b"reference_back_office,name\nIMP-1,Service\n",
+        "refused",
+        ("missing required column", "project_reference_back_office", "job_status_code"),
+    ),
+    "unknown column": ImportCase(
+        "workorders",
+        "wo.csv",
+        _csv(WO_HEAD, WO_ROW, "Service", extra_head=",colour", extra=",red"),
+        "ok",
+        ("Ignored column", "colour"),
+        "Service",
+    ),
+    "empty file": ImportCase("workorders", "wo.csv", b"", "refused", ("empty file",)),
+    "binary garbage": ImportCase(
+        "workorders", "wo.csv", bytes(range(256)) * 8, "refused", ("not UTF-8",)
+    ),
+    "NUL in a cell": ImportCase(
+        "workorders", "wo.csv", _csv(WO_HEAD, WO_ROW, "a\x00b"), "row", ("line 2", "name", "NUL")
+    ),
+    "cell over the csv limit": ImportCase(
+        "workorders",
+        "wo.csv",
+        _csv(WO_HEAD, WO_ROW, "x" * 200_000),
+        "row",
+        ("line 2", "name", "At most 255"),
+    ),
+    "impossible date": ImportCase(
+        "workorders",
+        "wo.csv",
+        _csv(WO_HEAD, WO_ROW, "Service", extra_head=",due_date", extra=",2024-02-30"),
+        "row",
+        ("line 2", "due_date"),
+    ),
+    "JSON lone surrogate": ImportCase(
+        "workorders", "wo.json", _wo_json("a\\ud800b"), "refused", ("record 1", "name", "surrogate")
+    ),
+    "JSON NUL": ImportCase(
+        "workorders", "wo.json", _wo_json("a\\u0000b"), "row", ("record 1", "name", "NUL")
+    ),
+    "JSON not an array": ImportCase(
+        "workorders", "wo.json", b'{"name": "x"}', "refused", ("array of objects",)
+    ),
+    "JSON malformed": ImportCase(
+        "workorders", "wo.json", b'[{"name": ', "refused", ("not valid JSON",)
+    ),
+    "XLSX that is not one": ImportCase(
+        "workorders", "wo.xlsx", b"name\nx\n", "refused", ("not a readable XLSX",)
+    ),
+    "unknown format": ImportCase("workorders", "wo.pdf", b"%PDF-1.4", "refused", ("format",)),
+    "projects: cp1252": ImportCase(
+        "projects",
+        "p.csv",
+        _csv(PROJECT_HEAD, PROJECT_ROW, "Chaudière", "cp1252"),
+        "refused",
+        ("not UTF-8", "line 2"),
+    ),
+    "projects: missing columns": ImportCase(
+        "projects",
+        "p.csv",
+        b"reference_back_office,name\nPRJ-NEW,Boiler\n",
+        "refused",
+        ("missing required column", "company_code or company_id"),
+    ),
+    "projects: unknown column": ImportCase(
+        "projects",
+        "p.csv",
+        _csv(PROJECT_HEAD, PROJECT_ROW, "Boiler", extra_head=",colour", extra=",red"),
+        "ok",
+        ("Ignored column", "colour"),
+        "Boiler",
+    ),
+    "projects: UTF-16 with BOM": ImportCase(
+        "projects",
+        "p.csv",
+        _csv(PROJECT_HEAD, PROJECT_ROW, "Chaudière", "utf-16"),
+        "ok",
+        (),
+        "Chaudière",
+    ),
+    "projects: empty file": ImportCase("projects", "p.csv", b"", "refused", ("empty file",)),
+    "projects: NUL in a cell": ImportCase(
+        "projects", "p.csv", _csv(PROJECT_HEAD, PROJECT_ROW, "a\x00b"), "row", ("line 2", "name")
+    ),
+}
+
+
+@pytest.mark.parametrize("case_name", list(IMPORT_CASES))
+def test_import_commands_refuse_bad_files_clearly(tmp_path, project, job_type, statuses, case_name):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    from apijobs.models import ApiJob
+    from workorders.models import Project
+
+    case = IMPORT_CASES[case_name]
+    path = tmp_path / case.filename
+    path.write_bytes(case.content)
+    model = WorkOrder if case.kind == "workorders" else Project
+    before, jobs_before = model.objects.count(), ApiJob.objects.count()
+    out, err = io.StringIO(), io.StringIO()
+    command = "import_workorders" if case.kind == "workorders" else "import_projects"
+    args = [str(path), "--no-progress", "--sales-organization", "BE01"]
+    error = None
+    try:
+        call_command(command, *args, stdout=out, stderr=err)
+    except CommandError as exc:  # what manage.py turns into exit status 1 and a message
+        error = str(exc)
+    if case.outcome == "ok":
+        assert error is None, error
+        assert model.objects.count() == before + 1
+        stored = model.objects.exclude(pk=project.pk).get()
+        assert stored.name == case.stored_name
+        for text in case.says:
+            assert text in err.getvalue(), err.getvalue()
+        return
+    assert error is not None, f"{case_name}: imported without a word"
+    assert model.objects.count() == before, f"{case_name}: wrote rows"
+    if case.outcome == "refused":
+        for text in case.says:
+            assert text in error, (text, error)
+        assert ApiJob.objects.count() == jobs_before  # refused before any job was made
+    else:
+        assert "failed" in error
+        for text in case.says:
+            assert text in err.getvalue(), (text, err.getvalue())
