@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
+from rest_framework.test import APIClient
 
 from tests.jobs.factories import make_job
+from tests.reliability.conftest import rolled_back_module_data
 from workorders import services as wo_services
 from workorders.models import WorkOrder
-
-pytestmark = pytest.mark.django_db
 
 START = "2031-03-04T09:00:00+00:00"
 BUSINESS_APPS = ("jobsite", "jobs", "workorders", "apijobs")
@@ -217,17 +217,44 @@ ENDPOINTS = {
 }
 
 
-@pytest.fixture
-def ctx(planner, project, company, technician, statuses, job_type, skill):
+def _build_ctx() -> dict:
+    from jobs.models import JobStatus, JobType
+    from jobsite.models import Company, Country, SalesOrganization, Skill, User
+    from jobsite.services import issue_api_token
+    from workorders.models import Project
+
+    country = Country.objects.get_or_create(code="BE", defaults={"name": "Belgium"})[0]
+    org = SalesOrganization.objects.create(code="BE01", name="Belgium", country=country)
+    planner = User.objects.create_user(
+        username="planner", password="pw-planner-1", sales_organization=org, is_staff=True
+    )
+    skill = Skill.objects.create(code="ELEC", name="Electrical", sales_organization=org)
+    technician = User.objects.create_user(
+        username="tech1", code="T01", sales_organization=org, is_technician=True
+    )
+    technician.skills.add(skill)
+    company = Company.objects.create(code="ACME", name="Acme", sales_organization=org)
+    project = Project.objects.create(
+        name="Boiler Gent",
+        company=company,
+        sales_organization=org,
+        reference_back_office="PRJ-1",
+    )
     wo = WorkOrder(
-        project=project, job_type=job_type, job_status=statuses["ToBePlanned"], name="Existing"
+        project=project,
+        job_type=JobType.objects.get(code="Unknown"),
+        job_status=JobStatus.objects.get(code="ToBePlanned"),
+        name="Existing",
     )
     wo_services.apply_system_fields(work_order=wo, previous_state=None)
     wo.save()
     pending = make_job(status_code="ToBePlanned", by=planner, client=company)
     running = make_job(status_code="InProgress", by=planner, client=company)
+    token, _ = issue_api_token(user=planner)
     return {
+        "token": token,
         "project": str(project.pk),
+        "project_pk": project.pk,
         "company": str(company.pk),
         "technician": str(technician.pk),
         "wo": str(wo.pk),
@@ -235,6 +262,24 @@ def ctx(planner, project, company, technician, statuses, job_type, skill):
         "pending_number": pending.number,
         "running_number": running.number,
     }
+
+
+@pytest.fixture(scope="module")
+def module_ctx(django_db_setup, django_db_blocker):
+    with rolled_back_module_data(django_db_blocker, _build_ctx) as built:
+        yield built
+
+
+@pytest.fixture
+def ctx(module_ctx, db):
+    return module_ctx
+
+
+@pytest.fixture
+def api(ctx):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {ctx['token']}")
+    return client
 
 
 def fill(value, ctx):
@@ -691,7 +736,7 @@ IMPORT_CASES = {
 
 
 @pytest.mark.parametrize("case_name", list(IMPORT_CASES))
-def test_import_commands_refuse_bad_files_clearly(tmp_path, project, job_type, statuses, case_name):
+def test_import_commands_refuse_bad_files_clearly(tmp_path, ctx, case_name):
     import io
 
     from django.core.management import CommandError, call_command
@@ -715,7 +760,7 @@ def test_import_commands_refuse_bad_files_clearly(tmp_path, project, job_type, s
     if case.outcome == "ok":
         assert error is None, error
         assert model.objects.count() == before + 1
-        stored = model.objects.exclude(pk=project.pk).get()
+        stored = model.objects.exclude(pk=ctx["project_pk"]).exclude(name="Existing").get()
         assert stored.name == case.stored_name
         for text in case.says:
             assert text in err.getvalue(), err.getvalue()

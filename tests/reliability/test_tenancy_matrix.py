@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
@@ -35,6 +34,7 @@ from jobsite.models import (
     User,
 )
 from jobsite.services import issue_api_token
+from tests.reliability.conftest import rolled_back_module_data
 from workorders import services as wo_services
 from workorders.models import (
     EquipmentBrand,
@@ -61,6 +61,7 @@ class World:
     token_a: str
     token_b: str
     secrets: list[str] = field(default_factory=list)
+    b_job: Job | None = None
 
     def api(self, who: str) -> APIClient:
         client = APIClient()
@@ -200,31 +201,25 @@ def _build_world() -> World:
         api_job=a["api_job"], line=2, field="name", message=f"{MARK} error", record_id=f"{MARK}-R"
     )
     token_a, a["api_token"] = issue_api_token(user=planner_a)
+    # B's own job in progress: completing it "performed by" A's technician must be refused.
+    b_job = job_services.save_fulfillment_job(
+        job=None,
+        values={"job_status": JobStatus.objects.get(code="InProgress"), "description": "B's"},
+        by=planner_b,
+        operation="matrix",
+    )
     token_b, _ = issue_api_token(user=planner_b)
     secrets = [MARK, MARK.upper(), MARK.lower()]
     for obj in a.values():
         if isinstance(obj.pk, uuid.UUID):  # small integer ids would match any digit
             secrets.append(str(obj.pk))
-    return World(a, planner_a, planner_b, token_a, token_b, secrets)
+    return World(a, planner_a, planner_b, token_a, token_b, secrets, b_job=b_job)
 
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    """Built once for the module inside a transaction that is rolled back at its end; each test
-    runs in a savepoint of it (pytest-django's `db`), so writes that leak are undone too."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            built = _build_world()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield built
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    with rolled_back_module_data(django_db_blocker, _build_world) as built:
+        yield built
 
 
 @pytest.fixture
@@ -501,6 +496,19 @@ def check_life_cycle(w: World, name):
         response = w.api("b").post(url, {"job_identifier": ident}, format="json")
         assert response.status_code == 404, (ident, response.status_code)
         assert not leaked(w, response.content.decode())
+    if name.endswith("complete"):
+        technician = w.a["technician"]
+        for who in ({"id": str(technician.pk)}, {"username": technician.username}):
+            response = w.api("b").post(
+                url,
+                {"job_identifier": {"number": w.b_job.number}, "performed_by_user_identifier": who},
+                format="json",
+            )
+            assert response.status_code == 400, (who, response.status_code)
+            assert "performed_by_user_identifier" in response.content.decode()
+            assert not leaked(w, response.content.decode(), json.dumps(who))
+        w.b_job.refresh_from_db()
+        assert w.b_job.job_status.code == "InProgress"
     assert_unchanged(w, before, name)
 
 
@@ -576,7 +584,6 @@ ADMIN_SITE_PAGES = {
     "jsi18n": "translations for the admin's scripts",
     "autocomplete": "tried below for every autocomplete field",
     "app_list": "the app's model list, no records",
-    "view_on_site": "redirects to a model's own URL; these models have none",
     None: "the catch-all that redirects unknown admin URLs",
 }
 
@@ -585,6 +592,7 @@ ADMIN_CUSTOM = {
     "workorders_workorder_board_plan": "board_plan",
     "workorders_workorder_import": "import_upload",
     "auth_user_password_change": "user_password",
+    "view_on_site": "view_on_site",
 }
 
 MODEL_VIEWS = ("changelist", "add", "change", "delete", "history")
@@ -778,8 +786,21 @@ def admin_user_password(w: World):
         assert not leaked(w, response.content.decode())
 
 
+def admin_view_on_site(w: World):
+    """The admin's "view on site" shortcut must not redirect B to (or name) A's records."""
+    from django.contrib.contenttypes.models import ContentType
+
+    for key in ("work_order", "company", "project", "job"):
+        obj = w.a[key]
+        content_type = ContentType.objects.get_for_model(obj)
+        response = w.admin("b").get(reverse("admin:view_on_site", args=[content_type.pk, obj.pk]))
+        assert response.status_code == 404, (key, response.status_code)
+        assert not leaked(w, response.content.decode(), str(obj.pk)), key
+
+
 def test_tables_use_the_routes_they_name():
     """A typo in a table would silently test nothing."""
+    args = {"auth_user_password_change": [uuid.uuid4()], "view_on_site": [1, uuid.uuid4()]}
     for name in ADMIN_CUSTOM:
-        reverse(f"admin:{name}", args=[uuid.uuid4()] if "password" in name else None)
+        reverse(f"admin:{name}", args=args.get(name))
     assert re.fullmatch(r"[a-z_]+", "".join(ADMIN_CUSTOM.values()))
