@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.admin.exceptions import NotRegistered
+from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 
 from jobsite.models import (
@@ -15,6 +17,32 @@ from jobsite.models import (
     User,
 )
 from jobsite.selectors import restrict_to_tenant, visible_sales_organization_ids
+
+
+def _tenant_admin_of(admin_site, model):
+    try:
+        related_admin = admin_site.get_model_admin(model)
+    except NotRegistered:
+        return None
+    if isinstance(related_admin, TenantScoped) and related_admin.tenant_field:
+        return related_admin
+    return None
+
+
+class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A sidebar filter on a foreign key that lists only the rows the user may see (Django's
+    lists every row of the related table: every organization's name)."""
+
+    def field_choices(self, field, request, model_admin):
+        related_admin = _tenant_admin_of(model_admin.admin_site, field.remote_field.model)
+        if related_admin is None:
+            return super().field_choices(field, request, model_admin)
+        visible = related_admin.restrict(field.remote_field.model._default_manager.all(), request)
+        return field.get_choices(
+            include_blank=False,
+            limit_choices_to=Q(pk__in=visible.values("pk")),
+            ordering=self.field_admin_ordering(field, request, model_admin),
+        )
 
 
 class TenantScoped:
@@ -43,12 +71,32 @@ class TenantScoped:
             Q(**{f"{self.tenant_field}__in": ids}) | Q(**{f"{self.tenant_field}__isnull": True})
         )
 
+    def save_model(self, request, obj, form, change):
+        # A planner's new row without a sales organization (an address) is their organization's.
+        if (
+            not change
+            and self.tenant_field == "sales_organization"
+            and getattr(obj, "sales_organization_id", False) is None
+        ):
+            obj.sales_organization_id = request.user.sales_organization_id
+        super().save_model(request, obj, form, change)
+
+    def get_list_filter(self, request):
+        filters = []
+        for item in super().get_list_filter(request):
+            if isinstance(item, str):
+                try:
+                    last = get_fields_from_path(self.model, item)[-1]
+                except FieldDoesNotExist:
+                    last = None
+                if last is not None and last.many_to_one:
+                    item = (item, TenantRelatedFieldListFilter)
+            filters.append(item)
+        return filters
+
     def get_field_queryset(self, db, db_field, request):
-        try:
-            related_admin = self.admin_site.get_model_admin(db_field.remote_field.model)
-        except NotRegistered:
-            return super().get_field_queryset(db, db_field, request)
-        if isinstance(related_admin, TenantScoped) and related_admin.tenant_field:
+        related_admin = _tenant_admin_of(self.admin_site, db_field.remote_field.model)
+        if related_admin is not None:
             queryset = related_admin.restrict(
                 db_field.remote_field.model._default_manager.using(db), request
             )
@@ -76,10 +124,19 @@ class CountryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Address)
-class AddressAdmin(admin.ModelAdmin):
-    list_display = ["name", "street", "street_number", "zip", "city", "country"]
+class AddressAdmin(TenantAdmin):
+    list_display = [
+        "name",
+        "street",
+        "street_number",
+        "zip",
+        "city",
+        "country",
+        "sales_organization",
+    ]
+    ordering = ["city", "street", "street_number", "pk"]
     search_fields = ["name", "street", "city", "zip", "code"]
-    list_select_related = ["country"]
+    list_select_related = ["country", "sales_organization"]
     autocomplete_fields = ["country"]
     show_full_result_count = False
 

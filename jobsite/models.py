@@ -48,9 +48,18 @@ class Country(models.Model):
 
 
 class Address(models.Model):
-    """A postal address (`db_address` in the seeds)."""
+    """A postal address (`db_address` in the seeds). It belongs to one sales organization, like
+    the companies and projects that refer to it; one without (from before) only superusers see."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sales_organization = models.ForeignKey(
+        "SalesOrganization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="addresses",
+        help_text="Default: your own sales organization.",
+    )
     code = models.CharField(max_length=50, blank=True, default="")
     name = models.CharField(max_length=100, blank=True, default="")
     street = models.CharField(max_length=50, blank=True, default="")

@@ -98,8 +98,10 @@ def other_company(other_sales_org):
 
 
 @pytest.fixture
-def address(country):
-    return Address.objects.create(street="Main", street_number="1", city="Gent", zip="9000")
+def address(sales_org):
+    return Address.objects.create(
+        street="Main", street_number="1", city="Gent", zip="9000", sales_organization=sales_org
+    )
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from django.db import transaction
 
 from apijobs import services as api_jobs
 from apijobs.models import ApiJob
-from jobsite.api.parsers import _find_nul
 from jobsite.errors import ServiceError
 from jobsite.models import User
+from jobsite.text import NUL_MESSAGE, find_unstorable
 from workorders import services
 
 BULK_TYPE = "workorder_bulk_upsert"
@@ -39,10 +39,12 @@ def check_envelope(records) -> None:
                 field=f"[{index}]",
                 code="not_an_object",
             )
-    # The payload is stored as is, and PostgreSQL cannot store a NUL character.
-    where = _find_nul(records)
-    if where is not None:
-        raise ServiceError("NUL characters are not allowed.", field=where, code="nul_character")
+    # The payload is stored as is: no NUL (PostgreSQL cannot store one), no lone surrogate.
+    found = find_unstorable(records)
+    if found is not None:
+        where, problem = found
+        code = "nul_character" if problem == NUL_MESSAGE else "invalid_text"
+        raise ServiceError(problem, field=where, code=code)
 
 
 def accept_bulk_upsert(*, records: list, by: User, partial: bool = False) -> ApiJob:

@@ -6,6 +6,7 @@ batches, or, on PostgreSQL, through the set-based path of `workorders.import_sql
 staging table, references resolved by joins, one INSERT … ON CONFLICT) which validates with the
 same `clean_work_order_fields` and applies the same Suggested rule."""
 
+import codecs
 import csv
 import io
 import json
@@ -24,6 +25,7 @@ from django.utils import timezone
 from apijobs import services as api_jobs
 from apijobs.models import ApiJob, ApiJobStatus
 from jobsite.models import SalesOrganization, User
+from jobsite.text import find_unstorable
 from workorders import services
 from workorders.records import WORK_ORDER_SCALARS, WORK_ORDER_SYSTEM_FIELDS
 from workorders.references import WORK_ORDER_GROUPS
@@ -95,16 +97,51 @@ def open_import_file(path, *, kind: str = "workorders") -> ImportFile:
     return file
 
 
-def _open_csv(path: Path) -> ImportFile:
-    raw = path.read_bytes()
+def unknown_columns(*, columns: Sequence[str], kind: str) -> list[str]:
+    """Columns an import does not know (a typo, another system's extra): ignored, and said so."""
+    if kind == "workorders":
+        known = (
+            WORK_ORDER_COLUMNS
+            | WORK_ORDER_SYSTEM_FIELDS
+            | {g.embedded_key for g in WORK_ORDER_GROUPS if g.embedded_key}
+        )
+    else:
+        from workorders.references import KINDS as REFERENCE_KINDS
+
+        project = REFERENCE_KINDS["project"]
+        known = {"id", project.key, *project.scalars}
+        known |= {k for g in project.groups for k in g.input_keys}
+    return [c for c in columns if c and c not in known]
+
+
+def _decode_csv(path: Path, raw: bytes) -> str:
+    """UTF-8 (with or without a BOM), or UTF-16 with its BOM (Excel's "Unicode text"); any
+    other encoding is refused with the byte and line where it stops being UTF-8, never
+    guessed (a guessed cp1252 would store wrong letters without a word)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(
+                f"{path.name}: starts as UTF-16 but byte {exc.start + 1} is not; "
+                "save it as UTF-8 CSV."
+            ) from exc
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ImportFileError(
             f"{path.name}: not UTF-8 (byte {exc.start + 1}, line {line}); save it as UTF-8 CSV."
         ) from exc
+
+
+def _open_csv(path: Path) -> ImportFile:
+    raw = path.read_bytes()
+    text = _decode_csv(path, raw)
     del raw
+    # No cell may outgrow the csv module's limit (128 KiB) and stop the import half way: a
+    # long cell is a row error naming its field (its column's maximum length).
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
     except csv.Error:
@@ -132,11 +169,19 @@ def _open_json(path: Path) -> ImportFile:
     try:
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise ImportFileError(f"{path.name}: not UTF-8.") from exc
+        raise ImportFileError(f"{path.name}: not UTF-8 (byte {exc.start + 1}).") from exc
     except ValueError as exc:
         raise ImportFileError(f"{path.name}: not valid JSON ({exc}).") from exc
     if not isinstance(data, list):
         raise ImportFileError(f"{path.name}: a JSON import is an array of objects.")
+    # A "\ud800" escape decodes to half a character: the file was written by a broken encoder.
+    broken = find_unstorable(data, surrogates_only=True)
+    if broken is not None:
+        where, problem = broken
+        index, _, field = where.partition("].")
+        raise ImportFileError(
+            f"{path.name}: record {int(index.lstrip('[')) + 1}, {field or 'value'}: {problem}"
+        )
     columns = sorted({k for r in data if isinstance(r, dict) for k in r})
 
     def rows():
@@ -303,6 +348,10 @@ def run_import(
             dry_run=dry_run,
             method=method,
         )
+    ignored = unknown_columns(columns=file.columns, kind=kind)
+    if ignored:
+        api_job.options = {**api_job.options, "ignored_columns": ignored}
+        api_job.save(update_fields=["options"])
     progress = Progress(file.estimated_rows, stream=progress_stream)
     try:
         if kind == "projects":

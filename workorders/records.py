@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from jobsite.text import unstorable
+
 # ISO 8601 as the seeds write it: up to seven fractional digits (.NET ticks) and an offset.
 _DATETIME = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})"
@@ -84,6 +86,8 @@ def clean_scalar(spec: Scalar, value: Any) -> Any:
             raise ValueError("Must be a string.")
         if "\x00" in value:
             raise ValueError("Must not contain NUL characters.")
+        if unstorable(value, surrogates_only=True):
+            raise ValueError("Must not contain a lone UTF-16 surrogate (e.g. \\ud800).")
         if kind == "str":
             value = value.strip()
         if spec.max_length is not None and len(value) > spec.max_length:

@@ -128,7 +128,7 @@ KINDS: dict[str, Kind] = {
             key_ci=False,
             tenant="company__sales_organization",
         ),
-        Kind("address", "address", Address, "code", tenant=None),
+        Kind("address", "address", Address, "code"),
         Kind("job_status", "job status", JobStatus, "code", tenant=None),
         Kind("work_order", "work order", WorkOrder, "reference_back_office", key_ci=False),
         Kind(

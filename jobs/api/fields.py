@@ -16,8 +16,15 @@ class SeedDateTimeField(serializers.DateTimeField):
     e.g. `2025-08-14T01:25:46.9871240+00:00`."""
 
     def to_internal_value(self, value):
-        if isinstance(value, str) and len(value.strip()) == 10 and (day := parse_date(value)):
-            return timezone.make_aware(datetime.combine(day, time.min))
+        if isinstance(value, str) and len(value.strip()) == 10:
+            try:
+                day = parse_date(value)
+            except ValueError:  # well formed, but no such day (2024-02-30)
+                raise serializers.ValidationError(
+                    f"{value} is not a day of the calendar."
+                ) from None
+            if day:
+                return timezone.make_aware(datetime.combine(day, time.min))
         return super().to_internal_value(value)
 
     def to_representation(self, value):

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from jobs import selectors, services
 from jobs.api.fields import NumberOrTextField, SeedDateTimeField
 from jobs.models import Job
+from jobsite.api.fields import UUIDField
 from jobsite.errors import ServiceError
 from jobsite.models import Company, User
 from jobsite.selectors import restrict_to_tenant
@@ -97,7 +98,7 @@ class FulfillmentJobPutInput(serializers.Serializer):
     jobTypeId = NumberOrTextField(
         required=False, allow_null=True, help_text="A job type code (e.g. Unknown) or id (UUID)."
     )
-    jobIdentifier = serializers.UUIDField(required=False, allow_null=True)
+    jobIdentifier = UUIDField(required=False, allow_null=True)
     clientId = serializers.IntegerField(
         required=False,
         allow_null=True,

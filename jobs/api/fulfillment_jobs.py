@@ -9,6 +9,7 @@ from rest_framework import serializers
 from jobs import selectors, services
 from jobs.models import Job, JobStatus, LifeCycleState, RatingState
 from jobsite.api.crud import CrudViewSet, ScopedPrimaryKeyRelatedField, crud_schema, tenant_scope
+from jobsite.api.fields import UUIDField
 from jobsite.errors import ServiceError
 from jobsite.models import Company, User
 
@@ -107,11 +108,11 @@ class FulfillmentJobInput(serializers.Serializer):
     to the default type, the status to ToBePlanned. Status changes here are plain writes, as in
     seed 000; the guarded moves are jobs/all_scopes/start_progress and complete."""
 
-    job_identifier = serializers.UUIDField(required=False, help_text="Create only; else new.")
+    job_identifier = UUIDField(required=False, help_text="Create only; else new.")
     description = serializers.CharField(required=False, allow_blank=True)
-    job_type_id = serializers.UUIDField(required=False)
+    job_type_id = UUIDField(required=False)
     job_type_code = serializers.CharField(required=False, max_length=50)
-    job_status_id = serializers.UUIDField(required=False)
+    job_status_id = UUIDField(required=False)
     job_status_code = serializers.CharField(required=False, max_length=50)
     client_id = ScopedPrimaryKeyRelatedField(
         source="client",

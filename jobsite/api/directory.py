@@ -99,8 +99,12 @@ class CompanyInput(BlankReferenceIsNone, serializers.ModelSerializer):
         required=False, min_value=1, help_text="Given on create only; else the next number."
     )
     sales_organization_id = sales_organization_field(required=False)
-    address_id = serializers.PrimaryKeyRelatedField(
-        source="address", queryset=Address.objects.all(), required=False, allow_null=True
+    address_id = ScopedPrimaryKeyRelatedField(
+        source="address",
+        queryset=Address.objects.all(),
+        scope=tenant_scope("sales_organization"),
+        required=False,
+        allow_null=True,
     )
 
     class Meta:

@@ -10,6 +10,7 @@ from functools import cache
 from django.db import models
 from rest_framework import serializers
 
+from jobsite.api.fields import UUIDField
 from workorders.models import JobPlanning, Project, WorkOrder
 from workorders.records import WORK_ORDER_SCALARS, WORK_ORDER_SYSTEM_FIELDS, Scalar
 from workorders.references import KINDS, WORK_ORDER_GROUPS, Group
@@ -42,7 +43,7 @@ def _group_fields(groups: tuple[Group, ...]) -> dict:
     for group in groups:
         label = KINDS[group.kind].label
         if group.id_key:
-            fields[group.id_key] = serializers.UUIDField(
+            fields[group.id_key] = UUIDField(
                 required=False, allow_null=True, help_text=f"Id of the {label}."
             )
         if group.key_key:
@@ -65,7 +66,7 @@ def _group_fields(groups: tuple[Group, ...]) -> dict:
 def embedded_serializer(kind_name: str) -> type[serializers.Serializer]:
     """An embedded seed-004 object (`project`, `job_type`, ...), described from its Kind."""
     kind = KINDS[kind_name]
-    fields = {"id": serializers.UUIDField(required=False, allow_null=True)}
+    fields = {"id": UUIDField(required=False, allow_null=True)}
     if not kind.scalars and kind.key:
         fields[kind.key] = serializers.CharField(required=False, allow_null=True)
     for name, spec in kind.scalars.items():
@@ -77,7 +78,7 @@ def embedded_serializer(kind_name: str) -> type[serializers.Serializer]:
 
 def _input_fields() -> dict:
     fields = {
-        "id": serializers.UUIDField(
+        "id": UUIDField(
             required=False, help_text="Primary key; must equal the id in the URL when given."
         ),
         "id2": serializers.IntegerField(
@@ -154,9 +155,9 @@ ProjectSerializer = _output_serializer(
 class PlanningInputSerializer(serializers.Serializer):
     """A hand-made planning (the Suggested rule makes its own; those are read-only here)."""
 
-    id = serializers.UUIDField(required=False)
-    work_order_id = serializers.UUIDField(required=False)
-    user_id = serializers.UUIDField(required=False, allow_null=True)
+    id = UUIDField(required=False)
+    work_order_id = UUIDField(required=False)
+    user_id = UUIDField(required=False, allow_null=True)
     user_code = serializers.CharField(required=False, allow_null=True)
     date_start = serializers.DateTimeField(required=False)
     date_end = serializers.DateTimeField(

@@ -57,6 +57,11 @@ class ImportCommand(BaseCommand):
             )
         except imports.ImportFileError as exc:
             raise CommandError(str(exc)) from exc
+        ignored = job.options.get("ignored_columns")
+        if ignored:
+            self.stderr.write(
+                f"Ignored column(s) an import of {self.kind} does not know: {', '.join(ignored)}."
+            )
         imports.print_errors(job, stream=self.stderr)
         unchanged = job.processed_records - job.effected_records - job.error_records
         summary = (

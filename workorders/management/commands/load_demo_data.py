@@ -214,13 +214,14 @@ class Command(BaseCommand):
         addresses = Address.objects.bulk_create(
             [
                 Address(
+                    sales_organization_id=companies[i % len(companies)].sales_organization_id,
                     street=f"{rng.choice(LAST)}straat",
                     street_number=str(rng.randint(1, 200)),
                     zip=str(rng.randint(1000, 9999)),
                     city=rng.choice(CITIES),
                     country=rng.choice(countries),
                 )
-                for _ in range(count)
+                for i in range(count)
             ]
         )
         existing = Project.objects.count()
