@@ -1,5 +1,5 @@
-"""The set-based PostgreSQL import and the batched one (through upsert_work_orders) give the
-same rows, plannings, counts and errors for the same file."""
+"""The set-based import and the batched one (through upsert_work_orders) give the same rows,
+plannings, counts and errors for the same file, on PostgreSQL and on SQLite."""
 
 import uuid
 from datetime import UTC, datetime
@@ -14,7 +14,7 @@ from workorders.models import JobPlanning, Project, WorkOrder
 
 from .conftest import IMPORT_COLUMNS, write_csv
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 COLUMNS = [*IMPORT_COLUMNS, "id", "db_address_street", "db_address_city", "db_address_zip"]
 
@@ -319,10 +319,12 @@ def test_the_suggested_rule_in_sql_matches_the_service(
         services.sync_suggested_plannings(work_orders=work_orders)
         by_service = plannings()
         transaction.set_rollback(True)
+    id_field = WorkOrder._meta.pk
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("CREATE TEMPORARY TABLE written (id uuid)")
-        cursor.execute(
-            "INSERT INTO written SELECT unnest(%s::uuid[])", [[wo.pk for wo in work_orders]]
+        cursor.execute(f"CREATE TEMPORARY TABLE written (id {id_field.db_type(connection)})")
+        cursor.executemany(
+            "INSERT INTO written VALUES (%s)",
+            [[id_field.get_db_prep_value(wo.pk, connection)] for wo in work_orders],
         )
         import_sql.sync_suggested_plannings_sql(cursor, written="written", now=start)
         by_sql = plannings()
