@@ -287,12 +287,15 @@ class Plan:
 
 
 def _hex(value):
-    return None if value is None else value.hex
+    return value.hex
 
 
 def _sqlite_datetime(value):
-    # As connection.ops.adapt_datetimefield_value writes it: naive UTC. (Parsed values are UTC.)
-    return None if value is None else str(value.astimezone(UTC).replace(tzinfo=None))
+    # As connection.ops.adapt_datetimefield_value writes it: naive UTC, `str()` of it.
+    text = str(value)
+    if text.endswith("+00:00"):  # parse_datetime gives UTC: the common case, cheaply
+        return text[:-6]
+    return str(value.astimezone(UTC).replace(tzinfo=None))
 
 
 def _stage_row(plan: Plan, line: int, ord_: int, record: dict) -> tuple[list | None, dict]:
@@ -514,7 +517,8 @@ def _import(*, file, by: User, progress) -> tuple[int, int, _Failures]:
                 failures.add(ord_=ord_, line=row.line, record_id=_name(row.record), errors=errors)
             else:
                 for i, adapt in adapters:
-                    values[i] = adapt(values[i])
+                    if values[i] is not None:
+                        values[i] = adapt(values[i])
                 names[ord_] = (row.line, _name(row.record))
                 yield values
             if read[0] % COPY_BATCH == 0:
@@ -731,13 +735,11 @@ def _check_rules(cursor, d: _Dialect, plan: Plan, failures: _Failures, names) ->
     if plan.has_id2:
         dup_checks.append(("CASE WHEN e_id IS NULL THEN id2 END", "id2", used))
     # The batched path would write such a row twice; one statement cannot: the first row wins.
-    dup_checks.append(
-        (
-            "target_id",
-            "id" if plan.has_id else "reference_back_office",
-            "The same work order is already on line {first} of this file.",
+    # (Without an id column, rows naming the same work order share its reference: found above.)
+    if plan.has_id:
+        dup_checks.append(
+            ("target_id", "id", "The same work order is already on line {first} of this file.")
         )
-    )
     for expr, field, message in dup_checks:
         cursor.execute(
             f"""SELECT ord, first_line FROM (
