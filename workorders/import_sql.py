@@ -168,7 +168,7 @@ class _SQLite(_Dialect):
         return expr
 
     def uuid(self, value) -> str:
-        return f"'{value.hex}'"
+        return f"'{uuid_module.UUID(str(value)).hex}'"  # parsed: only hex digits reach the SQL
 
     def db_uuid(self, value):
         return None if value is None else value.hex
@@ -253,6 +253,7 @@ class Plan:
             for g in self.groups
         }
         self.scalar_fields = [spec.field for _, spec in self.scalars]
+        self.group_keys = [self.group_columns[g.field] for g in self.groups]
         self.has_ref = "reference_back_office" in self.scalar_fields
 
     def stage_ddl(self, d: _Dialect) -> str:
@@ -301,21 +302,19 @@ def _sqlite_datetime(value):
 def _stage_row(plan: Plan, line: int, ord_: int, record: dict) -> tuple[list | None, dict]:
     """Validate one row (the API's scalar validation), and the values to COPY."""
     cleaned, errors = clean_work_order_fields(record, partial=False, creating=False)
-    row = [line, ord_, cleaned.get("id"), cleaned.get("id2")]
-    row += [cleaned.get(field) for field in plan.scalar_fields]
-    for g in plan.groups:
-        id_key, key_key = plan.group_columns[g.field]
+    get = cleaned.get
+    row = [line, ord_, get("id"), get("id2"), *[get(field) for field in plan.scalar_fields]]
+    for id_key, key_key in plan.group_keys:
         raw_id = record.get(id_key) if id_key else None
-        if raw_id not in (None, ""):
+        id_ = None
+        if raw_id is not None and raw_id != "":
             try:
-                clean_uuid(raw_id)
+                id_ = clean_uuid(raw_id)
             except ValueError as exc:
                 errors.setdefault(id_key, str(exc))
         raw_key = record.get(key_key) if key_key else None
-        try:
-            row += [clean_uuid(raw_id), raw_key or None]
-        except ValueError:
-            row += [None, raw_key or None]
+        row.append(id_)
+        row.append(raw_key or None)
     return (None if errors else row), errors
 
 
@@ -527,16 +526,18 @@ def _import(*, file, by: User, progress) -> tuple[int, int, _Failures]:
     with connection.cursor() as cursor:
         d.drop_temporary(cursor)
         d.prepare(cursor)
-        cursor.execute(plan.stage_ddl(d))
-        d.stage(cursor, plan.stage_columns(), staged())
-        total = read[0]
-        progress.advance(total % COPY_BATCH)
-        effected = 0
-        if names:
-            d.analyze(cursor, "imp_stage")
-            effected = _merge(cursor, d, plan, params, failures, names, now)
-        d.drop_temporary(cursor)
-        d.finish(cursor)
+        try:
+            cursor.execute(plan.stage_ddl(d))
+            d.stage(cursor, plan.stage_columns(), staged())
+            total = read[0]
+            progress.advance(total % COPY_BATCH)
+            effected = 0
+            if names:
+                d.analyze(cursor, "imp_stage")
+                effected = _merge(cursor, d, plan, params, failures, names, now)
+            d.drop_temporary(cursor)
+        finally:
+            d.finish(cursor)
     return total, effected, failures
 
 
@@ -847,7 +848,11 @@ def _write(cursor, d: _Dialect, plan: Plan, now) -> int:
 def _sync_plannings(cursor, d: _Dialect, *, in_sql: bool | None = None) -> None:
     """The Suggested rule for the written rows (table imp_done)."""
     if in_sql if in_sql is not None else PLANNINGS_IN_SQL:
-        sync_suggested_plannings_sql(cursor, written="imp_done", now=timezone.now(), d=d)
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM imp_m WHERE e_id IS NOT NULL)")
+        (updates,) = cursor.fetchone()
+        sync_suggested_plannings_sql(
+            cursor, written="imp_done", now=timezone.now(), d=d, all_new=not updates
+        )
         return
     # Through the service, for the rows it can act on: Suggested ones, and those holding a
     # planning the rule made (which it may remove).
@@ -868,7 +873,9 @@ def _sync_plannings(cursor, d: _Dialect, *, in_sql: bool | None = None) -> None:
         services.sync_suggested_plannings(work_orders=batch, statuses=statuses)
 
 
-def sync_suggested_plannings_sql(cursor, *, written: str, now, d: _Dialect | None = None) -> None:
+def sync_suggested_plannings_sql(
+    cursor, *, written: str, now, d: _Dialect | None = None, all_new: bool = False
+) -> None:
     """`services.sync_suggested_plannings` as three statements for the work orders whose ids are
     in table `written` (same constants; tests/workorders/test_import_paths.py checks that both
     give the same plannings): remove the rule's planning where the rule says so, move the ones
@@ -889,6 +896,9 @@ def sync_suggested_plannings_sql(cursor, *, written: str, now, d: _Dialect | Non
         f"{written} d JOIN {WO_TABLE} w ON w.id = d.id "
         "JOIN jobs_jobstatus st ON st.id = w.job_status_id"
     )
+    if all_new:  # work orders created just now hold no planning yet: only some to add
+        _add_plannings(cursor, source=source, planned=planned, end=end, now=now, d=d)
+        return
     cursor.execute(
         f"""DELETE FROM {PLANNING_TABLE} WHERE made_by_rule AND work_order_id IN (
               SELECT w.id FROM {source}
@@ -906,6 +916,10 @@ def sync_suggested_plannings_sql(cursor, *, written: str, now, d: _Dialect | Non
             WHERE jp.work_order_id = w.id AND jp.made_by_rule AND {planned} AND {changed}""",
         [now],
     )
+    _add_plannings(cursor, source=source, planned=planned, end=end, now=now, d=d)
+
+
+def _add_plannings(cursor, *, source: str, planned: str, end: str, now, d: _Dialect) -> None:
     cursor.execute(
         f"""INSERT INTO {PLANNING_TABLE}
               (id, work_order_id, user_id, date_start, date_end, made_by_rule, modified_dateutc)

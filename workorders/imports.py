@@ -122,9 +122,8 @@ def _open_csv(path: Path) -> ImportFile:
             start, last = last + 1, reader.line_num
             if not any(values):
                 continue
-            yield Row(
-                start, {c: (v if v != "" else None) for c, v in zip(columns, values, strict=False)}
-            )
+            # An empty cell is None (csv gives strings: only "" is false).
+            yield Row(start, dict(zip(columns, [v or None for v in values], strict=False)))
 
     return ImportFile(path, "csv", columns, rows(), max(text.count("\n") - 1, 1))
 

@@ -332,3 +332,24 @@ def test_the_suggested_rule_in_sql_matches_the_service(
         transaction.set_rollback(True)
     assert by_sql == by_service
     assert len(by_service) == 8  # 4 (suggestion cleared), 5 (Canceled), 9 (Waiting) lost theirs
+
+
+def test_an_error_midway_leaves_nothing_written(tmp_path, project, job_type, world, monkeypatch):
+    """The rows are written, then the Suggested rule fails: the whole import is undone."""
+    from workorders import import_sql
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    before = sorted(WorkOrder.objects.values_list("reference_back_office", "name"))
+    plannings = JobPlanning.objects.count()
+    monkeypatch.setattr(import_sql, "_sync_plannings", broken)
+    path = write_csv(tmp_path / "wo.csv", rows(project, job_type, world), columns=COLUMNS)
+    job = imports.run_import(path=path, method="set")
+    assert job.status == "failed"
+    assert "disk on fire" in job.message and "nothing was written" in job.message
+    assert sorted(WorkOrder.objects.values_list("reference_back_office", "name")) == before
+    assert JobPlanning.objects.count() == plannings
+    monkeypatch.undo()
+    # Nothing left behind either: the same file imports cleanly afterwards.
+    assert imports.run_import(path=path, method="set").effected_records == 7
