@@ -293,7 +293,7 @@ def _hex(value):
 
 def _sqlite_datetime(value):
     # As connection.ops.adapt_datetimefield_value writes it: naive UTC, `str()` of it.
-    text = str(value)
+    text = value.isoformat(" ")  # what str() gives, at half the cost
     if text.endswith("+00:00"):  # parse_datetime gives UTC: the common case, cheaply
         return text[:-6]
     return str(value.astimezone(UTC).replace(tzinfo=None))
