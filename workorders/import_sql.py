@@ -1,8 +1,8 @@
 """The set-based work order import, at database speed, on PostgreSQL and on SQLite.
 
-1. Each row is validated in Python by `clean_work_order_fields` (the API's own function); good
-   rows are COPYed (PostgreSQL) or inserted with one executemany (SQLite) into a TEMPORARY
-   staging table.
+1. Each row is validated in Python by `clean_work_order_fields` (the API's own function, through
+   `work_order_fields_cleaner` for the file's columns); good rows are COPYed (PostgreSQL) or
+   inserted with one executemany (SQLite) into a TEMPORARY staging table.
 2. References are resolved with joins, as `workorders.references.ReferenceResolver` resolves them
    (ids, else codes case-insensitively / references exactly, within the caller's tenancy, codes
    preferring the project's sales organization, then shared records). Unresolved ones become
@@ -42,7 +42,7 @@ from workorders.records import (
     MOBILE_ADDRESS_REQUIRED,
     WORK_ORDER_SCALARS,
     clean_uuid,
-    clean_work_order_fields,
+    work_order_fields_cleaner,
 )
 from workorders.references import KINDS, WORK_ORDER_GROUPS, Group
 
@@ -256,6 +256,8 @@ class Plan:
         }
         self.scalar_fields = [spec.field for _, spec in self.scalars]
         self.group_keys = [self.group_columns[g.field] for g in self.groups]
+        # clean_work_order_fields(record, partial=False, creating=False) for this file's rows
+        self.clean = work_order_fields_cleaner(columns, partial=False, creating=False)
         self.has_ref = "reference_back_office" in self.scalar_fields
 
     def stage_ddl(self, d: _Dialect) -> str:
@@ -303,7 +305,7 @@ def _sqlite_datetime(value):
 
 def _stage_row(plan: Plan, line: int, ord_: int, record: dict) -> tuple[list | None, dict]:
     """Validate one row (the API's scalar validation), and the values to COPY."""
-    cleaned, errors = clean_work_order_fields(record, partial=False, creating=False)
+    cleaned, errors = plan.clean(record)
     get = cleaned.get
     row = [line, ord_, get("id"), get("id2"), *[get(field) for field in plan.scalar_fields]]
     for id_key, key_key in plan.group_keys:

@@ -34,3 +34,18 @@ def test_parse_datetime_reads_every_form_as_spelled_out(text):
 def test_parse_datetime_refuses(text):
     with pytest.raises(ValueError):
         parse_datetime(text)
+
+
+def test_the_cleaner_for_a_files_columns_checks_as_clean_work_order_fields():
+    from workorders.records import clean_work_order_fields, work_order_fields_cleaner
+
+    columns = ["id", "id2", "name", "due_date", "estimated_time", "customer_reference", "extra"]
+    clean = work_order_fields_cleaner(columns, partial=False, creating=False)
+    records = [
+        {"id": None, "id2": None, "name": "A", "due_date": "2030-01-02", "estimated_time": "5"},
+        {"id": "nope", "id2": "0", "name": " ", "due_date": "soon", "estimated_time": "-1"},
+        {"name": "x" * 256, "customer_reference": "PO-1", "extra": "ignored"},
+        {"id2": "12", "estimated_time": None},
+    ]
+    for record in records:
+        assert clean(record) == clean_work_order_fields(record, partial=False, creating=False)
