@@ -1,7 +1,8 @@
-"""The set-based work order import on PostgreSQL, at database speed.
+"""The set-based work order import, at database speed, on PostgreSQL and on SQLite.
 
-1. Each row is validated in Python by `clean_work_order_fields` (the API's own function); good
-   rows are COPYed into a TEMPORARY staging table.
+1. Each row is validated in Python by `clean_work_order_fields` (the API's own function, through
+   `work_order_fields_cleaner` for the file's columns); good rows are COPYed (PostgreSQL) or
+   inserted with one executemany (SQLite) into a TEMPORARY staging table.
 2. References are resolved with joins, as `workorders.references.ReferenceResolver` resolves them
    (ids, else codes case-insensitively / references exactly, within the caller's tenancy, codes
    preferring the project's sales organization, then shared records). Unresolved ones become
@@ -13,10 +14,18 @@
    organization come from the project; only the columns the file carries are updated.
 5. The Suggested rule: `services.sync_suggested_plannings` for the written rows it can act on.
 
-Everything runs in one transaction: a failure leaves nothing half-written."""
+Everything runs in one transaction: a failure leaves nothing half-written.
+
+The SQL is written once; `_Dialect` holds the few pieces the two databases spell differently
+(casts, uuid values, array membership, temporary tables, `IS DISTINCT FROM`, RETURNING into a
+table, interval arithmetic). SQLite needs 3.35 (RETURNING; UPSERT, UPDATE … FROM, FILTER and
+window functions come earlier)."""
 
 import logging
+import sqlite3
+import uuid as uuid_module
 from collections.abc import Sequence
+from datetime import UTC
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -33,7 +42,7 @@ from workorders.records import (
     MOBILE_ADDRESS_REQUIRED,
     WORK_ORDER_SCALARS,
     clean_uuid,
-    clean_work_order_fields,
+    work_order_fields_cleaner,
 )
 from workorders.references import KINDS, WORK_ORDER_GROUPS, Group
 
@@ -48,26 +57,179 @@ WO = WorkOrder._meta
 WO_TABLE = WO.db_table
 PLANNING_TABLE = JobPlanning._meta.db_table
 
+TEMPORARY_TABLES = [
+    "imp_stage",
+    "imp_m0",
+    "imp_m",
+    "imp_done",
+    *(f"imp_k_{g.field}" for g in WORK_ORDER_GROUPS),
+]
 # Problems a reference can have, worded as ReferenceResolver words them.
-DROP_TEMPORARY = (
-    "DROP TABLE IF EXISTS "
-    + ", ".join(
-        [
-            "imp_stage",
-            "imp_m0",
-            "imp_m",
-            "imp_done",
-            *(f"imp_k_{g.field}" for g in WORK_ORDER_GROUPS),
-        ]
-    )
-    + "; RESET work_mem; RESET enable_mergejoin; RESET enable_nestloop"
-)
 UNKNOWN_ID, MISMATCH, UNKNOWN_KEY, AMBIGUOUS = 1, 2, 3, 4
+SQLITE_NEEDED = (3, 35, 0)
+SQLITE_CACHE_KIB = -65536  # negative: KiB, i.e. 64 MB of page cache while importing
 
 
 def supports(columns: Sequence[str]) -> bool:
     """Flat seed-004 columns only: embedded objects (JSON) go through the batched path."""
     return not (set(columns) & EMBEDDED_KEYS)
+
+
+def database_supported() -> bool:
+    if connection.vendor == "postgresql":
+        return True
+    return connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= SQLITE_NEEDED
+
+
+class _Dialect:
+    """PostgreSQL's spelling; `_SQLite` overrides what SQLite spells differently."""
+
+    on_commit_drop = "ON COMMIT DROP"
+    uuid_type = "uuid"
+    new_uuid = "gen_random_uuid()"
+
+    def __init__(self, visible=None):
+        self.visible = visible  # the caller's sales organizations, None: all
+
+    def cast(self, expr: str, sql_type: str) -> str:
+        return f"({expr})::{sql_type}"
+
+    def uuid(self, value) -> str:
+        """A constant uuid (a trusted value) as SQL."""
+        return f"'{value}'::uuid"
+
+    def db_uuid(self, value):
+        return value
+
+    def in_visible(self, expr: str) -> str:
+        return f"{expr} = ANY(%(visible)s::uuid[])"
+
+    def only_one(self, expr: str, condition: str = "TRUE") -> str:
+        """The value of `expr` in the one row of the group meeting `condition`."""
+        return f"(array_agg({expr}) FILTER (WHERE {condition}))[1]"
+
+    def distinct(self, a: str, b: str) -> str:
+        return f"{a} IS DISTINCT FROM {b}"
+
+    def plus_minutes(self, start: str, minutes: str) -> str:
+        return f"{start} + make_interval(mins => {minutes})"
+
+    def drop_temporary(self, cursor) -> None:
+        # ON COMMIT DROP cleans up after a commit; inside a caller's transaction, this does.
+        cursor.execute(
+            f"DROP TABLE IF EXISTS {', '.join(TEMPORARY_TABLES)}; "
+            "RESET work_mem; RESET enable_mergejoin; RESET enable_nestloop; "
+            "RESET default_statistics_target"
+        )
+
+    def prepare(self, cursor) -> None:
+        # Whole-batch joins against small code tables: hash joins in memory are right, and the
+        # planner's estimates for a fresh temporary table are not to be trusted.
+        # ANALYZE of the staging tables is for row counts and join sides: a small sample will do.
+        cursor.execute(
+            "SET LOCAL work_mem = '64MB'; SET LOCAL enable_mergejoin = off; "
+            "SET LOCAL enable_nestloop = off; SET LOCAL default_statistics_target = 10"
+        )
+
+    def analyze(self, cursor, table: str) -> None:
+        cursor.execute(f"ANALYZE {table}")
+
+    def finish(self, cursor) -> None:
+        pass
+
+    def stage(self, cursor, columns: list[str], rows) -> None:
+        """Write `rows` (an iterable of value lists, read as it goes) into imp_stage."""
+        names = ", ".join(_q(c) for c in columns)
+        with cursor.cursor.copy(f"COPY imp_stage ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def delete_ords(self, cursor, table: str, ords: list[int]) -> None:
+        cursor.execute(f"DELETE FROM {table} WHERE ord = ANY(%s)", [ords])
+
+    def upsert_into_done(self, cursor, sql: str, params: dict) -> None:
+        """Run the INSERT … RETURNING id, job_status_id, id2 into table imp_done."""
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE imp_done ON COMMIT DROP AS "
+            f"WITH written AS ({sql}) SELECT * FROM written",
+            params,
+        )
+
+
+class _SQLite(_Dialect):
+    on_commit_drop = ""
+    uuid_type = "char(32)"  # as Django stores a UUIDField: 32 hex digits
+    # A random (version 4) uuid as 32 hex digits.
+    new_uuid = (
+        "lower(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2) "
+        "|| substr('89ab', 1 + (random() & 3), 1) || substr(hex(randomblob(2)), 2) "
+        "|| hex(randomblob(6)))"
+    )
+
+    def cast(self, expr: str, sql_type: str) -> str:
+        return expr
+
+    def uuid(self, value) -> str:
+        return f"'{uuid_module.UUID(str(value)).hex}'"  # parsed: only hex digits reach the SQL
+
+    def db_uuid(self, value):
+        return None if value is None else value.hex
+
+    def in_visible(self, expr: str) -> str:
+        # A few trusted uuids: spelled out (SQLite has no arrays).
+        return f"{expr} IN ({', '.join(self.uuid(v) for v in self.visible) or 'NULL'})"
+
+    def only_one(self, expr: str, condition: str = "TRUE") -> str:
+        return f"max({expr}) FILTER (WHERE {condition})"
+
+    def distinct(self, a: str, b: str) -> str:
+        return f"{a} IS NOT {b}"
+
+    def plus_minutes(self, start: str, minutes: str) -> str:
+        # Stored as Django writes it ('YYYY-MM-DD HH:MM:SS[.ffffff]', UTC): datetime() drops
+        # the fraction, whole minutes do not change it.
+        return f"(datetime({start}, '+' || ({minutes}) || ' minutes') || substr({start}, 20))"
+
+    def drop_temporary(self, cursor) -> None:
+        for table in TEMPORARY_TABLES:
+            cursor.execute(f"DROP TABLE IF EXISTS temp.{table}")
+
+    def prepare(self, cursor) -> None:
+        # The work order table's many indexes and the staging tables outgrow the default page
+        # cache (2 MB): pages would spill to disk in the middle of the transaction.
+        cursor.execute("PRAGMA main.cache_size")
+        self.cache_size = cursor.fetchone()[0]
+        for schema in ("main", "temp"):
+            cursor.execute(f"PRAGMA {schema}.cache_size = {SQLITE_CACHE_KIB}")
+
+    def finish(self, cursor) -> None:
+        for schema in ("main", "temp"):
+            cursor.execute(f"PRAGMA {schema}.cache_size = {self.cache_size}")
+
+    def analyze(self, cursor, table: str) -> None:
+        pass
+
+    def stage(self, cursor, columns: list[str], rows) -> None:
+        names = ", ".join(_q(c) for c in columns)
+        cursor.executemany(
+            f"INSERT INTO imp_stage ({names}) VALUES ({', '.join(['%s'] * len(columns))})", rows
+        )
+
+    def delete_ords(self, cursor, table: str, ords: list[int]) -> None:
+        cursor.executemany(f"DELETE FROM {table} WHERE ord = %s", [(o,) for o in ords])
+
+    def upsert_into_done(self, cursor, sql: str, params: dict) -> None:
+        # No data-modifying WITH in SQLite: the RETURNING rows come back and go in again.
+        cursor.execute(sql, params)
+        written = cursor.fetchall()
+        cursor.execute(
+            "CREATE TEMP TABLE imp_done (id char(32), job_status_id char(32), id2 bigint)"
+        )
+        cursor.executemany("INSERT INTO imp_done VALUES (%s, %s, %s)", written)
+
+
+def dialect(visible=None) -> _Dialect:
+    return _SQLite(visible) if connection.vendor == "sqlite" else _Dialect(visible)
 
 
 def _q(name: str) -> str:
@@ -93,17 +255,33 @@ class Plan:
             for g in self.groups
         }
         self.scalar_fields = [spec.field for _, spec in self.scalars]
+        self.group_keys = [self.group_columns[g.field] for g in self.groups]
+        # clean_work_order_fields(record, partial=False, creating=False) for this file's rows
+        self.clean = work_order_fields_cleaner(columns, partial=False, creating=False)
         self.has_ref = "reference_back_office" in self.scalar_fields
 
-    def stage_ddl(self) -> str:
-        cols = ["line integer", "ord integer", "id uuid", "id2 bigint"]
+    def stage_ddl(self, d: _Dialect) -> str:
+        cols = ["line integer", "ord integer", f"id {d.uuid_type}", "id2 bigint"]
         for field in self.scalar_fields:
             f = WO.get_field(field)
             cols.append(f"{_q(f.column)} {f.db_type(connection)}")
         for g in self.groups:
-            cols.append(f"{_q('g_' + g.field + '_id')} uuid")
+            cols.append(f"{_q('g_' + g.field + '_id')} {d.uuid_type}")
             cols.append(f"{_q('g_' + g.field + '_key')} text")
-        return f"CREATE TEMPORARY TABLE imp_stage ({', '.join(cols)}) ON COMMIT DROP"
+        return f"CREATE TEMPORARY TABLE imp_stage ({', '.join(cols)}) {d.on_commit_drop}"
+
+    def stage_adapters(self, d: _Dialect) -> list[tuple[int, object]]:
+        """(position, function) for the staged values the database driver cannot take as
+        they are (SQLite: uuids as 32 hex digits, datetimes as Django writes them)."""
+        if not isinstance(d, _SQLite):
+            return []
+        adapters: list[tuple[int, object]] = [(2, _hex)]
+        for i, field in enumerate(self.scalar_fields, start=4):
+            if WO.get_field(field).get_internal_type() == "DateTimeField":
+                adapters.append((i, _sqlite_datetime))
+        start = 4 + len(self.scalar_fields)
+        adapters += [(start + 2 * i, _hex) for i in range(len(self.groups))]
+        return adapters
 
     def stage_columns(self) -> list[str]:
         names = ["line", "ord", "id", "id2"]
@@ -113,46 +291,55 @@ class Plan:
         return names
 
 
+def _hex(value):
+    return value.hex
+
+
+def _sqlite_datetime(value):
+    # As connection.ops.adapt_datetimefield_value writes it: naive UTC, `str()` of it.
+    text = value.isoformat(" ")  # what str() gives, at half the cost
+    if text.endswith("+00:00"):  # parse_datetime gives UTC: the common case, cheaply
+        return text[:-6]
+    return str(value.astimezone(UTC).replace(tzinfo=None))
+
+
 def _stage_row(plan: Plan, line: int, ord_: int, record: dict) -> tuple[list | None, dict]:
     """Validate one row (the API's scalar validation), and the values to COPY."""
-    cleaned, errors = clean_work_order_fields(record, partial=False, creating=False)
-    row = [line, ord_, cleaned.get("id"), cleaned.get("id2")]
-    row += [cleaned.get(field) for field in plan.scalar_fields]
-    for g in plan.groups:
-        id_key, key_key = plan.group_columns[g.field]
+    cleaned, errors = plan.clean(record)
+    get = cleaned.get
+    row = [line, ord_, get("id"), get("id2"), *[get(field) for field in plan.scalar_fields]]
+    for id_key, key_key in plan.group_keys:
         raw_id = record.get(id_key) if id_key else None
-        if raw_id not in (None, ""):
+        id_ = None
+        if raw_id is not None and raw_id != "":
             try:
-                clean_uuid(raw_id)
+                id_ = clean_uuid(raw_id)
             except ValueError as exc:
                 errors.setdefault(id_key, str(exc))
         raw_key = record.get(key_key) if key_key else None
-        try:
-            row += [clean_uuid(raw_id), raw_key or None]
-        except ValueError:
-            row += [None, raw_key or None]
+        row.append(id_)
+        row.append(raw_key or None)
     return (None if errors else row), errors
 
 
-def _tenancy(kind, alias: str, visible) -> str:
+def _tenancy(d: _Dialect, kind, alias: str) -> str:
     """SQL: may the caller see row `alias` of this kind (as ReferenceResolver._load filters)."""
-    if kind.tenant is None or visible is None:
+    if kind.tenant is None or d.visible is None:
         return "TRUE"
-    ids = "%(visible)s::uuid[]"
     if kind.tenant == "pk":
-        return f"{alias}.id = ANY({ids})"
+        return d.in_visible(f"{alias}.id")
     if kind.tenant == "company__sales_organization":
         return (
             f"EXISTS (SELECT 1 FROM jobsite_company tc WHERE tc.id = {alias}.company_id "
-            f"AND tc.sales_organization_id = ANY({ids}))"
+            f"AND {d.in_visible('tc.sales_organization_id')})"
         )
-    condition = f"{alias}.sales_organization_id = ANY({ids})"
+    condition = d.in_visible(f"{alias}.sales_organization_id")
     if kind.shared_when_null:
         condition = f"({condition} OR {alias}.sales_organization_id IS NULL)"
     return condition
 
 
-def _org(kind, alias: str) -> str:
+def _org(d: _Dialect, kind, alias: str) -> str:
     if kind.tenant == "sales_organization":
         return f"{alias}.sales_organization_id"
     if kind.tenant == "company__sales_organization":
@@ -160,43 +347,43 @@ def _org(kind, alias: str) -> str:
             "(SELECT tc.sales_organization_id FROM jobsite_company tc "
             f"WHERE tc.id = {alias}.company_id)"
         )
-    return "NULL::uuid"
+    return d.cast("NULL", "uuid")
 
 
 def _norm(kind, expr: str) -> str:
     return f"lower({expr})" if kind.key_ci else expr
 
 
-NO_CONTEXT = "'00000000-0000-0000-0000-000000000000'::uuid"
+NO_CONTEXT = uuid_module.UUID(int=0)
 
 
-def _key_table(cursor, g: Group, source: str, ctx: str, params: dict) -> None:
+def _key_table(cursor, d: _Dialect, g: Group, source: str, ctx: str, params: dict) -> None:
     """imp_k_<field>: one resolution per distinct (code, context) pair of the batch, as
     ReferenceResolver._by_code: one candidate wins; several: the one of the context's sales
     organization, else the one shared by all; else the code is ambiguous."""
     kind = KINDS[g.kind]
-    org = _org(kind, "t")
+    org = _org(d, kind, "t")
     cursor.execute(
-        f"""CREATE TEMPORARY TABLE imp_k_{g.field} ON COMMIT DROP AS
+        f"""CREATE TEMPORARY TABLE imp_k_{g.field} {d.on_commit_drop} AS
             SELECT k.nk, k.ctx, count(t.id) AS n,
-              CASE WHEN count(t.id) = 1 THEN (array_agg(t.id))[1]
+              CASE WHEN count(t.id) = 1 THEN {d.only_one("t.id")}
                    WHEN count(t.id) FILTER (WHERE {org} = k.ctx) = 1
-                     THEN (array_agg(t.id) FILTER (WHERE {org} = k.ctx))[1]
+                     THEN {d.only_one("t.id", f"{org} = k.ctx")}
                    WHEN count(t.id) FILTER (WHERE {org} IS NULL) = 1
-                     THEN (array_agg(t.id) FILTER (WHERE {org} IS NULL))[1]
+                     THEN {d.only_one("t.id", f"{org} IS NULL")}
               END AS id
             FROM (SELECT DISTINCT {_norm(kind, f"m.g_{g.field}_key")} AS nk,
-                    coalesce({ctx}, {NO_CONTEXT}) AS ctx
+                    coalesce({ctx}, {d.uuid(NO_CONTEXT)}) AS ctx
                   FROM {source}
                   WHERE m.g_{g.field}_key IS NOT NULL AND m.g_{g.field}_id IS NULL) k
             LEFT JOIN {kind.model._meta.db_table} t ON {_norm(kind, f"t.{kind.key}")} = k.nk
-              AND {_tenancy(kind, "t", params["visible"])}
+              AND {_tenancy(d, kind, "t")}
             GROUP BY k.nk, k.ctx""",
         params,
     )
 
 
-def _group_sql(plan: Plan, g: Group, ctx: str, params: dict) -> tuple[list[str], list[str]]:
+def _group_sql(d: _Dialect, plan: Plan, g: Group, ctx: str) -> tuple[list[str], list[str]]:
     """Joins and select expressions giving r_<field> (the resolved id) and p_<field> (a problem
     code) for one group, as ReferenceResolver._resolve_group decides them."""
     kind = KINDS[g.kind]
@@ -207,28 +394,28 @@ def _group_sql(plan: Plan, g: Group, ctx: str, params: dict) -> tuple[list[str],
     joins = []
     if id_carried:
         joins.append(
-            f"LEFT JOIN {table} i_{f} ON i_{f}.id = {gid} "
-            f"AND {_tenancy(kind, f'i_{f}', params['visible'])}"
+            f"LEFT JOIN {table} i_{f} ON i_{f}.id = {gid} AND {_tenancy(d, kind, f'i_{f}')}"
         )
     else:  # a column the file does not have: nothing to look up
         joins.append(
-            f"LEFT JOIN (SELECT NULL::uuid AS id, NULL::text AS {kind.key or 'key'}) i_{f} ON FALSE"
+            f"LEFT JOIN (SELECT {d.cast('NULL', 'uuid')} AS id, "
+            f"{d.cast('NULL', 'text')} AS {kind.key or 'key'}) i_{f} ON FALSE"
         )
     if kind.key is None or not key_carried:
         resolved = f"i_{f}.id"
         problem = f"CASE WHEN {gid} IS NOT NULL AND i_{f}.id IS NULL THEN {UNKNOWN_ID} END"
-        return joins, [f"{resolved} AS r_{f}", f"({problem})::smallint AS p_{f}"]
+        return joins, [f"{resolved} AS r_{f}", f"{d.cast(problem, 'smallint')} AS p_{f}"]
     # Plain equality joins (hash joins); whether the key counts (no id given) is decided below.
     if kind.key_ci:
         joins.append(
             f"LEFT JOIN imp_k_{f} k_{f} ON k_{f}.nk = lower({gkey}) "
-            f"AND k_{f}.ctx = coalesce({ctx}, {NO_CONTEXT})"
+            f"AND k_{f}.ctx = coalesce({ctx}, {d.uuid(NO_CONTEXT)})"
         )
         n_zero = f"coalesce(k_{f}.n, 0) = 0"
     else:  # references back office are unique: at most one candidate
         joins.append(
             f"LEFT JOIN {table} k_{f} ON k_{f}.{kind.key} = {gkey} "
-            f"AND {_tenancy(kind, f'k_{f}', params['visible'])}"
+            f"AND {_tenancy(d, kind, f'k_{f}')}"
         )
         n_zero = f"k_{f}.id IS NULL"
     found = f"CASE WHEN {gid} IS NULL THEN k_{f}.id END"
@@ -238,7 +425,10 @@ def _group_sql(plan: Plan, g: Group, ctx: str, params: dict) -> tuple[list[str],
         WHEN {gid} IS NOT NULL AND {gkey} IS NOT NULL AND {mismatch} THEN {MISMATCH}
         WHEN {gid} IS NULL AND {gkey} IS NOT NULL AND {n_zero} THEN {UNKNOWN_KEY}
         WHEN {gid} IS NULL AND {gkey} IS NOT NULL AND {found} IS NULL THEN {AMBIGUOUS} END"""
-    return joins, [f"coalesce(i_{f}.id, {found}) AS r_{f}", f"({problem})::smallint AS p_{f}"]
+    return joins, [
+        f"coalesce(i_{f}.id, {found}) AS r_{f}",
+        f"{d.cast(problem, 'smallint')} AS p_{f}",
+    ]
 
 
 def _group_message(g: Group, problem: int, raw_id, raw_key) -> tuple[str, str]:
@@ -312,55 +502,59 @@ def _record(job, total, effected, failures: _Failures) -> None:
 def _import(*, file, by: User, progress) -> tuple[int, int, _Failures]:
     plan = Plan(file.columns)
     visible = visible_sales_organization_ids(user=by)
-    params = {"visible": visible, "empty": ""}
+    d = dialect(visible)
+    params = {"empty": ""}
+    if not isinstance(d, _SQLite):
+        params["visible"] = visible
     failures = _Failures()
     names: dict[int, tuple[int, str]] = {}  # ord -> (line, name), for rows that were staged
-    total = 0
+    read = [0]
     now = timezone.now()
+    adapters = plan.stage_adapters(d)
+
+    def staged():
+        for ord_, row in enumerate(file.rows):
+            read[0] += 1
+            values, errors = _stage_row(plan, row.line, ord_, row.record)
+            if errors:
+                failures.add(ord_=ord_, line=row.line, record_id=_name(row.record), errors=errors)
+            else:
+                for i, adapt in adapters:
+                    if values[i] is not None:
+                        values[i] = adapt(values[i])
+                names[ord_] = (row.line, _name(row.record))
+                yield values
+            if read[0] % COPY_BATCH == 0:
+                progress.advance(COPY_BATCH)
+
     with connection.cursor() as cursor:
-        # ON COMMIT DROP cleans up after a commit; inside a caller's transaction, this does.
-        cursor.execute(DROP_TEMPORARY)
-        # Whole-batch joins against small code tables: hash joins in memory are right, and the
-        # planner's estimates for a fresh temporary table are not to be trusted.
-        cursor.execute(
-            "SET LOCAL work_mem = '64MB'; SET LOCAL enable_mergejoin = off; "
-            "SET LOCAL enable_nestloop = off"
-        )
-        cursor.execute(plan.stage_ddl())
-        columns = ", ".join(_q(c) for c in plan.stage_columns())
-        with cursor.cursor.copy(f"COPY imp_stage ({columns}) FROM STDIN") as copy:
-            for ord_, row in enumerate(file.rows):
-                total += 1
-                values, errors = _stage_row(plan, row.line, ord_, row.record)
-                if errors:
-                    failures.add(
-                        ord_=ord_, line=row.line, record_id=_name(row.record), errors=errors
-                    )
-                else:
-                    copy.write_row(values)
-                    names[ord_] = (row.line, _name(row.record))
-                if total % COPY_BATCH == 0:
-                    progress.advance(COPY_BATCH)
-        progress.advance(total % COPY_BATCH)
-        if not names:
-            cursor.execute(DROP_TEMPORARY)
-            return total, 0, failures
-        cursor.execute("ANALYZE imp_stage")
-        effected = _merge(cursor, plan, params, failures, names, now)
-        cursor.execute(DROP_TEMPORARY)
+        d.drop_temporary(cursor)
+        d.prepare(cursor)
+        try:
+            cursor.execute(plan.stage_ddl(d))
+            d.stage(cursor, plan.stage_columns(), staged())
+            total = read[0]
+            progress.advance(total % COPY_BATCH)
+            effected = 0
+            if names:
+                d.analyze(cursor, "imp_stage")
+                effected = _merge(cursor, d, plan, params, failures, names, now)
+            d.drop_temporary(cursor)
+        finally:
+            d.finish(cursor)
     return total, effected, failures
 
 
-def _fail_rows(cursor, failures: _Failures, names, rows: list[tuple[int, dict]]) -> None:
+def _fail_rows(cursor, d: _Dialect, failures: _Failures, names, rows) -> None:
     if not rows:
         return
     for ord_, errors in rows:
         line, name = names[ord_]
         failures.add(ord_=ord_, line=line, record_id=name, errors=errors)
-    cursor.execute("DELETE FROM imp_m WHERE ord = ANY(%s)", [[o for o, _ in rows]])
+    d.delete_ords(cursor, "imp_m", [o for o, _ in rows])
 
 
-def _merge(cursor, plan: Plan, params, failures: _Failures, names, now) -> int:
+def _merge(cursor, d: _Dialect, plan: Plan, params, failures: _Failures, names, now) -> int:
     ref = _q(WO.get_field("reference_back_office").column)
     # -- the work order each row names: by id, else by reference back office -----------------
     if plan.has_ref:
@@ -374,52 +568,53 @@ def _merge(cursor, plan: Plan, params, failures: _Failures, names, now) -> int:
         pick = "e1.{c}"
     groups = {g.field: g for g in plan.groups}
     project = groups.get("project")
-    joins, selects = _group_sql(plan, project, "NULL::uuid", params) if project else ([], [])
+    joins, selects = _group_sql(d, plan, project, d.cast("NULL", "uuid")) if project else ([], [])
     status_col = _q(WO.get_field("job_status").column)
     cursor.execute(
-        f"""CREATE TEMPORARY TABLE imp_m0 ON COMMIT DROP AS
+        f"""CREATE TEMPORARY TABLE imp_m0 {d.on_commit_drop} AS
             SELECT m.*{"".join(", " + x for x in selects)} FROM (
               SELECT s.*, {existing} AS e_id,
                 {pick.format(c="sales_organization_id")} AS e_org,
                 {pick.format(c="id2")} AS e_id2,
                 {pick.format(c="date_closed")} AS e_date_closed,
                 {pick.format(c=status_col)} AS e_status,
-                coalesce(s.id, {existing}, gen_random_uuid()) AS target_id
+                coalesce(s.id, {existing}, {d.new_uuid}) AS target_id
               FROM imp_stage s {match}) m
             {" ".join(joins)}""",
         params,
     )
-    cursor.execute("ANALYZE imp_m0")
+    d.analyze(cursor, "imp_m0")
     # The sales organization codes are read in: the stored work order's, else its project's.
     ctx = "coalesce(m.e_org, ctx_p.sales_organization_id)"
     ctx_join = (
         "LEFT JOIN workorders_project ctx_p ON ctx_p.id = m.r_project"
         if project
-        else "LEFT JOIN (SELECT NULL::uuid AS sales_organization_id) ctx_p ON TRUE"
+        else f"LEFT JOIN (SELECT {d.cast('NULL', 'uuid')} AS sales_organization_id) ctx_p ON TRUE"
     )
     others = [g for g in plan.groups if g.field != "project"]
     joins, selects = [], []
     for g in others:
         if KINDS[g.kind].key and KINDS[g.kind].key_ci and plan.group_columns[g.field][1]:
-            _key_table(cursor, g, f"imp_m0 m {ctx_join}", ctx, params)
-        j, sel = _group_sql(plan, g, ctx, params)
+            _key_table(cursor, d, g, f"imp_m0 m {ctx_join}", ctx, params)
+        j, sel = _group_sql(d, plan, g, ctx)
         joins += j
         selects += sel
     cursor.execute(
-        f"""CREATE TEMPORARY TABLE imp_m ON COMMIT DROP AS
+        f"""CREATE TEMPORARY TABLE imp_m {d.on_commit_drop} AS
             SELECT m.*{"".join(", " + x for x in selects)}
             FROM imp_m0 m {ctx_join} {" ".join(joins)}""",
         params,
     )
-    cursor.execute("CREATE INDEX ON imp_m (ord)")
-    if params["visible"] is not None:
+    cursor.execute("CREATE INDEX imp_m_ord ON imp_m (ord)")
+    if d.visible is not None:
         cursor.execute(
             "SELECT ord, id IS NOT NULL FROM imp_m WHERE e_id IS NOT NULL "
-            "AND NOT (e_org = ANY(%(visible)s::uuid[]))",
+            f"AND NOT ({d.in_visible('e_org')})",
             params,
         )
         _fail_rows(
             cursor,
+            d,
             failures,
             names,
             [
@@ -464,9 +659,9 @@ def _merge(cursor, plan: Plan, params, failures: _Failures, names, now) -> int:
                         g.input_keys[0], f"Required: give {' or '.join(g.input_keys)}."
                     )
             failed.append((row[0], errors))
-        _fail_rows(cursor, failures, names, failed)
-    _check_rules(cursor, plan, failures, names)
-    return _write(cursor, plan, now)
+        _fail_rows(cursor, d, failures, names, failed)
+    _check_rules(cursor, d, plan, failures, names)
+    return _write(cursor, d, plan, now)
 
 
 def _final(plan: Plan, field: str, creating_default: str = "NULL") -> str:
@@ -479,7 +674,7 @@ def _final(plan: Plan, field: str, creating_default: str = "NULL") -> str:
     return f"CASE WHEN m.e_id IS NULL THEN {creating_default} ELSE e.{_q(column)} END"
 
 
-def _check_rules(cursor, plan: Plan, failures: _Failures, names) -> None:
+def _check_rules(cursor, d: _Dialect, plan: Plan, failures: _Failures, names) -> None:
     """The checks of services._write_one that need the final row, as one query."""
     project = _final(plan, "project_id")
     parent = _final(plan, "parent_id")
@@ -495,12 +690,12 @@ def _check_rules(cursor, plan: Plan, failures: _Failures, names) -> None:
         )
     moved = ["m.e_id IS NULL"]
     if "db_address" in plan.group_columns:
-        moved.append("m.r_db_address IS DISTINCT FROM e.db_address_id")
+        moved.append(d.distinct("m.r_db_address", "e.db_address_id"))
     if "project" in plan.group_columns:
-        moved.append("m.r_project IS DISTINCT FROM e.project_id")
+        moved.append(d.distinct("m.r_project", "e.project_id"))
     checks.append(
         f"({db_address} IS NOT NULL AND ({' OR '.join(moved)}) "
-        f"AND {db_address} IS DISTINCT FROM p.db_address_id) AS bad_address"
+        f"AND {d.distinct(db_address, 'p.db_address_id')}) AS bad_address"
     )
     # Holders of the reference and of an explicit number (unique: at most one each), joined.
     checks.append("(h.id IS NOT NULL AND h.id <> m.target_id) AS ref_used")
@@ -535,7 +730,7 @@ def _check_rules(cursor, plan: Plan, failures: _Failures, names) -> None:
         if id2_used:
             errors["id2"] = "Already used by another work order."
         failed.append((ord_, errors))
-    _fail_rows(cursor, failures, names, failed)
+    _fail_rows(cursor, d, failures, names, failed)
     # The same work order, reference or number twice in one file: the first row wins.
     used = "Already used by another work order."
     dup_checks = []
@@ -545,13 +740,11 @@ def _check_rules(cursor, plan: Plan, failures: _Failures, names) -> None:
     if plan.has_id2:
         dup_checks.append(("CASE WHEN e_id IS NULL THEN id2 END", "id2", used))
     # The batched path would write such a row twice; one statement cannot: the first row wins.
-    dup_checks.append(
-        (
-            "target_id",
-            "id" if plan.has_id else "reference_back_office",
-            "The same work order is already on line {first} of this file.",
+    # (Without an id column, rows naming the same work order share its reference: found above.)
+    if plan.has_id:
+        dup_checks.append(
+            ("target_id", "id", "The same work order is already on line {first} of this file.")
         )
-    )
     for expr, field, message in dup_checks:
         cursor.execute(
             f"""SELECT ord, first_line FROM (
@@ -562,13 +755,14 @@ def _check_rules(cursor, plan: Plan, failures: _Failures, names) -> None:
         )
         _fail_rows(
             cursor,
+            d,
             failures,
             names,
             [(o, {field: message.format(first=first)}) for o, first in cursor.fetchall()],
         )
 
 
-def _write(cursor, plan: Plan, now) -> int:
+def _write(cursor, d: _Dialect, plan: Plan, now) -> int:
     cursor.execute("SELECT count(*) FROM imp_m WHERE e_id IS NULL AND id2 IS NULL")
     (new_numbers,) = cursor.fetchone()
     numbers = next_numbers(name=WorkOrder.number_sequence, count=new_numbers)
@@ -610,7 +804,7 @@ def _write(cursor, plan: Plan, now) -> int:
         insert_cols.append(_q(column))
         select_exprs.append(expr)
     defaults = {
-        f"default_{f.name}": f.get_default()
+        f"default_{f.name}": f.get_db_prep_save(f.get_default(), connection)
         for f in WO.concrete_fields
         if not f.null and f.has_default()
     }
@@ -620,33 +814,49 @@ def _write(cursor, plan: Plan, now) -> int:
     ]
     target = ", ".join(f"{WO_TABLE}.{_q(c)}" for c in compared)
     proposed = ", ".join(f"EXCLUDED.{_q(c)}" for c in compared)
+    # `WHERE TRUE`: SQLite would read ON CONFLICT as the join's ON without it.
     sql = f"""
-        CREATE TEMPORARY TABLE imp_done ON COMMIT DROP AS
-        WITH written AS (
           INSERT INTO {WO_TABLE} ({", ".join(insert_cols)})
           SELECT {", ".join(select_exprs)}
           FROM imp_m m
           JOIN workorders_project p ON p.id = {_final(plan, "project_id")}
           JOIN jobs_jobstatus st ON st.id = {_final(plan, "job_status_id")}
           LEFT JOIN jobs_jobstatus est ON est.id = m.e_status
+          WHERE TRUE
           ORDER BY m.ord
           ON CONFLICT (id) DO UPDATE SET {sets}
-          WHERE ({target}) IS DISTINCT FROM ({proposed})
-          RETURNING id, job_status_id, (xmax = 0) AS inserted, id2
-        ) SELECT * FROM written"""
-    cursor.execute(sql, {"first": first_number, "now": now, **defaults})
-    cursor.execute("SELECT count(*), max(id2) FILTER (WHERE inserted) FROM imp_done")
-    effected, max_id2 = cursor.fetchone()
-    if plan.has_id2 and max_id2 is not None:
-        observe_number(name=WorkOrder.number_sequence, value=max_id2)
-    _sync_plannings(cursor)
+          WHERE {d.distinct(f"({target})", f"({proposed})")}
+          RETURNING id, job_status_id, id2"""
+    d.upsert_into_done(
+        cursor,
+        sql,
+        {
+            "first": first_number,
+            "now": connection.ops.adapt_datetimefield_value(now),
+            **defaults,
+        },
+    )
+    cursor.execute("SELECT count(*) FROM imp_done")
+    (effected,) = cursor.fetchone()
+    if plan.has_id2:
+        # Every row left without a stored work order was inserted; explicit numbers move the
+        # sequence past them.
+        cursor.execute("SELECT max(id2) FROM imp_m WHERE e_id IS NULL")
+        (max_id2,) = cursor.fetchone()
+        if max_id2 is not None:
+            observe_number(name=WorkOrder.number_sequence, value=max_id2)
+    _sync_plannings(cursor, d)
     return effected
 
 
-def _sync_plannings(cursor, *, in_sql: bool | None = None) -> None:
+def _sync_plannings(cursor, d: _Dialect, *, in_sql: bool | None = None) -> None:
     """The Suggested rule for the written rows (table imp_done)."""
     if in_sql if in_sql is not None else PLANNINGS_IN_SQL:
-        sync_suggested_plannings_sql(cursor, written="imp_done", now=timezone.now())
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM imp_m WHERE e_id IS NOT NULL)")
+        (updates,) = cursor.fetchone()
+        sync_suggested_plannings_sql(
+            cursor, written="imp_done", now=timezone.now(), d=d, all_new=not updates
+        )
         return
     # Through the service, for the rows it can act on: Suggested ones, and those holding a
     # planning the rule made (which it may remove).
@@ -667,17 +877,20 @@ def _sync_plannings(cursor, *, in_sql: bool | None = None) -> None:
         services.sync_suggested_plannings(work_orders=batch, statuses=statuses)
 
 
-def sync_suggested_plannings_sql(cursor, *, written: str, now) -> None:
+def sync_suggested_plannings_sql(
+    cursor, *, written: str, now, d: _Dialect | None = None, all_new: bool = False
+) -> None:
     """`services.sync_suggested_plannings` as three statements for the work orders whose ids are
     in table `written` (same constants; tests/workorders/test_import_paths.py checks that both
     give the same plannings): remove the rule's planning where the rule says so, move the ones
     whose user or times changed, add the missing ones."""
+    d = d or dialect()
+    now = connection.ops.adapt_datetimefield_value(now)
     suggested = int(StatusNumber.SUGGESTED)
-    unplanned = sorted(int(n) for n in services._UNPLANNED_STATUSES)
+    unplanned = ", ".join(str(int(n)) for n in sorted(services._UNPLANNED_STATUSES))
     minutes = services.DEFAULT_PLANNING_MINUTES
-    end = (
-        "w.suggested_date_start + make_interval(mins => "
-        f"coalesce(nullif(w.estimated_time, 0), {minutes}))"
+    end = d.plus_minutes(
+        "w.suggested_date_start", f"coalesce(nullif(w.estimated_time, 0), {minutes})"
     )
     planned = (
         f"st.number = {suggested} AND w.suggested_user_id IS NOT NULL "
@@ -687,26 +900,34 @@ def sync_suggested_plannings_sql(cursor, *, written: str, now) -> None:
         f"{written} d JOIN {WO_TABLE} w ON w.id = d.id "
         "JOIN jobs_jobstatus st ON st.id = w.job_status_id"
     )
+    if all_new:  # work orders created just now hold no planning yet: only some to add
+        _add_plannings(cursor, source=source, planned=planned, end=end, now=now, d=d)
+        return
     cursor.execute(
-        f"""DELETE FROM {PLANNING_TABLE} jp USING {source}
-            WHERE jp.work_order_id = w.id AND jp.made_by_rule
-              AND ((st.number = {suggested} AND NOT ({planned}))
-                   OR st.number = ANY(%s))""",
-        [unplanned],
+        f"""DELETE FROM {PLANNING_TABLE} WHERE made_by_rule AND work_order_id IN (
+              SELECT w.id FROM {source}
+              WHERE (st.number = {suggested} AND NOT ({planned}))
+                OR st.number IN ({unplanned}))"""
+    )
+    changed = d.distinct(
+        "(jp.user_id, jp.date_start, jp.date_end)",
+        f"(w.suggested_user_id, w.suggested_date_start, {end})",
     )
     cursor.execute(
-        f"""UPDATE {PLANNING_TABLE} jp SET user_id = w.suggested_user_id,
+        f"""UPDATE {PLANNING_TABLE} AS jp SET user_id = w.suggested_user_id,
               date_start = w.suggested_date_start, date_end = {end}, modified_dateutc = %s
             FROM {source}
-            WHERE jp.work_order_id = w.id AND jp.made_by_rule AND {planned}
-              AND (jp.user_id, jp.date_start, jp.date_end)
-                  IS DISTINCT FROM (w.suggested_user_id, w.suggested_date_start, {end})""",
+            WHERE jp.work_order_id = w.id AND jp.made_by_rule AND {planned} AND {changed}""",
         [now],
     )
+    _add_plannings(cursor, source=source, planned=planned, end=end, now=now, d=d)
+
+
+def _add_plannings(cursor, *, source: str, planned: str, end: str, now, d: _Dialect) -> None:
     cursor.execute(
         f"""INSERT INTO {PLANNING_TABLE}
               (id, work_order_id, user_id, date_start, date_end, made_by_rule, modified_dateutc)
-            SELECT gen_random_uuid(), w.id, w.suggested_user_id, w.suggested_date_start, {end},
+            SELECT {d.new_uuid}, w.id, w.suggested_user_id, w.suggested_date_start, {end},
                    TRUE, %s
             FROM {source}
             WHERE {planned} AND NOT EXISTS (

@@ -2,9 +2,10 @@
 
 Bad rows are reported with their line and field and skipped; good rows land; each import is an
 ApiJob with its counts and per-row errors. Work orders go through `upsert_work_orders` in
-batches, or, on PostgreSQL, through the set-based path of `workorders.import_sql` (COPY into a
-staging table, references resolved by joins, one INSERT … ON CONFLICT) which validates with the
-same `clean_work_order_fields` and applies the same Suggested rule."""
+batches, or (CSV and XLSX files, on PostgreSQL and SQLite) through the set-based path of
+`workorders.import_sql` (rows staged in a temporary table, references resolved by joins, one
+INSERT … ON CONFLICT) which validates with the same `clean_work_order_fields` and applies the
+same Suggested rule."""
 
 import codecs
 import csv
@@ -19,7 +20,7 @@ from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from apijobs import services as api_jobs
@@ -158,9 +159,8 @@ def _open_csv(path: Path) -> ImportFile:
             start, last = last + 1, reader.line_num
             if not any(values):
                 continue
-            yield Row(
-                start, {c: (v if v != "" else None) for c, v in zip(columns, values, strict=False)}
-            )
+            # An empty cell is None (csv gives strings: only "" is false).
+            yield Row(start, dict(zip(columns, [v or None for v in values], strict=False)))
 
     return ImportFile(path, "csv", columns, rows(), max(text.count("\n") - 1, 1))
 
@@ -324,8 +324,8 @@ def run_import(
     progress_stream=None,
     api_job: ApiJob | None = None,
 ) -> ApiJob:
-    """Import a file now and return its ApiJob. `method`: "auto" (set-based on PostgreSQL for
-    the columns it knows, else batched), "batched" or "set" (PostgreSQL only).
+    """Import a file now and return its ApiJob. `method`: "auto" (set-based for the CSV/XLSX
+    columns it knows, else batched), "batched" or "set" (PostgreSQL, SQLite >= 3.35).
     Raises ImportFileError (before writing anything) when the file cannot be imported."""
     file = open_import_file(path, kind=kind)
     if by is None:
@@ -374,13 +374,14 @@ def _use_set_based(method: str, file: ImportFile) -> bool:
     from workorders import import_sql
 
     usable = (
-        connection.vendor == "postgresql"
+        import_sql.database_supported()
         and file.format != "json"  # a JSON record may leave out any field: one at a time
         and import_sql.supports(file.columns)
     )
     if method == "set" and not usable:
         raise ImportFileError(
-            "The set-based import needs PostgreSQL and a CSV or XLSX file (flat seed-004 columns)."
+            "The set-based import needs PostgreSQL or SQLite >= 3.35 and a CSV or XLSX file "
+            "(flat seed-004 columns)."
         )
     return usable
 

@@ -1,5 +1,5 @@
-"""The set-based PostgreSQL import and the batched one (through upsert_work_orders) give the
-same rows, plannings, counts and errors for the same file."""
+"""The set-based import and the batched one (through upsert_work_orders) give the same rows,
+plannings, counts and errors for the same file, on PostgreSQL and on SQLite."""
 
 import uuid
 from datetime import UTC, datetime
@@ -14,7 +14,7 @@ from workorders.models import JobPlanning, Project, WorkOrder
 
 from .conftest import IMPORT_COLUMNS, write_csv
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 COLUMNS = [*IMPORT_COLUMNS, "id", "db_address_street", "db_address_city", "db_address_zip"]
 
@@ -319,10 +319,12 @@ def test_the_suggested_rule_in_sql_matches_the_service(
         services.sync_suggested_plannings(work_orders=work_orders)
         by_service = plannings()
         transaction.set_rollback(True)
+    id_field = WorkOrder._meta.pk
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("CREATE TEMPORARY TABLE written (id uuid)")
-        cursor.execute(
-            "INSERT INTO written SELECT unnest(%s::uuid[])", [[wo.pk for wo in work_orders]]
+        cursor.execute(f"CREATE TEMPORARY TABLE written (id {id_field.db_type(connection)})")
+        cursor.executemany(
+            "INSERT INTO written VALUES (%s)",
+            [[id_field.get_db_prep_value(wo.pk, connection)] for wo in work_orders],
         )
         import_sql.sync_suggested_plannings_sql(cursor, written="written", now=start)
         by_sql = plannings()
@@ -330,3 +332,24 @@ def test_the_suggested_rule_in_sql_matches_the_service(
         transaction.set_rollback(True)
     assert by_sql == by_service
     assert len(by_service) == 8  # 4 (suggestion cleared), 5 (Canceled), 9 (Waiting) lost theirs
+
+
+def test_an_error_midway_leaves_nothing_written(tmp_path, project, job_type, world, monkeypatch):
+    """The rows are written, then the Suggested rule fails: the whole import is undone."""
+    from workorders import import_sql
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    before = sorted(WorkOrder.objects.values_list("reference_back_office", "name"))
+    plannings = JobPlanning.objects.count()
+    monkeypatch.setattr(import_sql, "_sync_plannings", broken)
+    path = write_csv(tmp_path / "wo.csv", rows(project, job_type, world), columns=COLUMNS)
+    job = imports.run_import(path=path, method="set")
+    assert job.status == "failed"
+    assert "disk on fire" in job.message and "nothing was written" in job.message
+    assert sorted(WorkOrder.objects.values_list("reference_back_office", "name")) == before
+    assert JobPlanning.objects.count() == plannings
+    monkeypatch.undo()
+    # Nothing left behind either: the same file imports cleanly afterwards.
+    assert imports.run_import(path=path, method="set").effected_records == 7

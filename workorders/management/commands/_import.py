@@ -28,7 +28,7 @@ class ImportCommand(BaseCommand):
             "--method",
             choices=["auto", "batched", "set"],
             default="auto",
-            help="auto: set-based on PostgreSQL, batched elsewhere",
+            help="auto: set-based for CSV/XLSX (PostgreSQL, SQLite), batched for JSON",
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
