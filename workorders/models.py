@@ -226,13 +226,18 @@ class WorkOrder(AutoNumbered, models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
+        # wo_salesorg_id2_idx starts with this column: a second index would only slow writes.
+        db_index=False,
         help_text="The project's company's; set by the service on every write.",
     )
     job_type = models.ForeignKey(JobType, on_delete=models.PROTECT, related_name="+")
     job_priority = models.ForeignKey(
         JobPriority, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    job_status = models.ForeignKey(JobStatus, on_delete=models.PROTECT, related_name="+")
+    # Indexed by wo_status_id2_idx, which starts with it.
+    job_status = models.ForeignKey(
+        JobStatus, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     db_address = models.ForeignKey(
         Address, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
@@ -257,8 +262,14 @@ class WorkOrder(AutoNumbered, models.Model):
     date_create = models.DateTimeField(editable=False)
     date_update = models.DateTimeField(editable=False)
     date_closed = models.DateTimeField(null=True, blank=True, editable=False)
+    # Indexed by wo_suggested_idx, which starts with it.
     suggested_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     suggested_date_start = models.DateTimeField(null=True, blank=True)
     skill = models.ForeignKey(
