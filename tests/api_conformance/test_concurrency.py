@@ -103,7 +103,9 @@ def test_twenty_identical_suggested_puts_creating_one_work_order(seed, api, tech
 
     assert sorted(code for code, _ in answers) == [200] * 19 + [201], answers
     assert WorkOrder.objects.filter(pk=pk).count() == 1
-    assert WorkOrder.objects.filter(reference_back_office=body["reference_back_office"]).count() == 1
+    assert (
+        WorkOrder.objects.filter(reference_back_office=body["reference_back_office"]).count() == 1
+    )
     (planning,) = _rule_plannings(pk)
     assert planning.user_id == technician.pk
     assert len({a["id2"] for _, a in answers}) == 1
