@@ -630,7 +630,9 @@ def _existing(values_list, match_by_reference: bool) -> tuple[dict, dict]:
         condition |= models.Q(reference_back_office__in=refs)
     if not ids and not refs:
         return {}, {}
-    rows = list(WorkOrder.objects.select_for_update(of=("self",)).filter(condition).order_by())
+    # Locked in one order (by id) whatever the batch's order: two batches sharing work orders
+    # then queue for them instead of deadlocking.
+    rows = list(WorkOrder.objects.select_for_update(of=("self",)).filter(condition).order_by("pk"))
     return {wo.pk: wo for wo in rows}, {
         wo.reference_back_office: wo for wo in rows if wo.reference_back_office
     }
