@@ -215,3 +215,33 @@ def test_a_stale_import_is_failed_not_resumed(settings):
 def test_live_jobs_are_left_alone():
     ApiJob.objects.create(type="workorder_bulk_upsert", status="processing", total_records=5)
     assert requeue_stale_api_jobs() == []  # its heartbeat is fresh
+
+
+@pytest.mark.django_db
+def test_requeue_stale_jobs_command(planner, record, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    lost = ApiJob.objects.create(
+        type="workorder_bulk_upsert",
+        requested_by=planner,
+        total_records=1,
+        payload=[record()],
+    )
+    queued = ApiJob.objects.create(type="workorder_bulk_upsert", total_records=1, payload=[{}])
+    from workorders.tasks import process_workorder_bulk
+
+    process_workorder_bulk.enqueue(str(queued.pk))
+    out = StringIO()
+    call_command("requeue_stale_jobs", "--older-than", "0", stdout=out)
+    # The pending job whose task was lost is queued; the one queued behind others is left.
+    assert out.getvalue().splitlines() == [
+        f"{lost.pk}: requeued: its task was lost before it started; queued",
+        "1 stale API job(s).",
+    ]
+    (task,) = DBTaskResult.objects.filter(args_kwargs__args__0=str(lost.pk))
+    assert task.status == "READY"
+    lost.refresh_from_db()
+    assert lost.status == "pending" and "resumes" not in lost.options

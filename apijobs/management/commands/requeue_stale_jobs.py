@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 
 from apijobs.services import requeue_stale_api_jobs
 
@@ -45,7 +45,14 @@ class Command(BaseCommand):
         threshold = None if older_than is None else timedelta(seconds=older_than)
         while True:
             close_old_connections()
-            done = requeue_stale_api_jobs(older_than=threshold)
+            try:
+                done = requeue_stale_api_jobs(older_than=threshold)
+            except DatabaseError as exc:
+                if every is None:
+                    raise CommandError(f"The database is not reachable: {exc}") from exc
+                self.stderr.write(f"The database is not reachable ({exc}); trying again.")
+                time.sleep(every)
+                continue
             for stale in done:
                 self.stdout.write(f"{stale.api_job_id}: {stale.action}: {stale.message}")
             if verbosity and every is None:
