@@ -68,8 +68,9 @@ class ApiJobFailed(Exception):
 
 
 class _Superseded(Exception):
-    """The job's next chunk is not the one this run was about to write: another run of the same
-    job (re-queued while this one was taken for dead) went on. This run stops, writing nothing."""
+    """The job's next chunk is not the one this run was about to write, or the job ended: another
+    run of the same job (re-queued while this one was taken for dead) went on, or it was given
+    up. This run stops, writing nothing."""
 
 
 class WorkerStopped(Exception):
@@ -254,7 +255,8 @@ def run_records(
 ) -> ApiJob | None:
     """Run a job's records (its stored payload unless `records` gives the chunks) through
     `handler`, one transaction per chunk, then complete it. An unexpected exception fails the
-    job with a clear message: it never stays 'processing'.
+    job with a clear message: it never stays 'processing' (unless its worker dies, see
+    `requeue_stale_api_jobs`).
 
     A job already processing (its worker died, it was re-queued) goes on after its last
     committed chunk. Each chunk first locks the job's row and checks that it is the next one:
@@ -298,13 +300,13 @@ def _run_chunk(*, api_job: ApiJob, chunk: Sequence[dict], offset: int, handler) 
     for attempt in range(1, CHUNK_ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                done = (
+                stored = (
                     ApiJob.objects.select_for_update()
                     .filter(pk=api_job.pk)
-                    .values_list("processed_records", flat=True)
+                    .values_list("processed_records", "status")
                     .first()
                 )
-                if done != offset:
+                if stored != (offset, ApiJobStatus.PROCESSING):
                     raise _Superseded
                 outcomes = handler(chunk, offset)
                 record_outcomes(api_job=api_job, outcomes=outcomes)

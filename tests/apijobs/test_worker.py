@@ -245,3 +245,32 @@ def test_requeue_stale_jobs_command(planner, record, settings):
     assert task.status == "READY"
     lost.refresh_from_db()
     assert lost.status == "pending" and "resumes" not in lost.options
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("elsewhere", [{"processed_records": 2}, {"status": "failed"}])
+def test_a_run_taken_for_dead_stops_at_its_next_chunk(planner, record, monkeypatch, elsewhere):
+    """It started (processing, 0 done); meanwhile another run committed a chunk, or the job was
+    given up: this run writes nothing and leaves the job as the other left it."""
+    from apijobs import services as api_jobs
+    from workorders.bulk import run_bulk_upsert
+
+    job = ApiJob.objects.create(
+        type="workorder_bulk_upsert",
+        requested_by=planner,
+        status="processing",
+        total_records=4,
+        payload=[record() for _ in range(4)],
+    )
+    started = api_jobs.start_api_job(api_job_id=job.pk)
+    ApiJob.objects.filter(pk=job.pk).update(**elsewhere)
+    monkeypatch.setattr(api_jobs, "start_api_job", lambda api_job_id: started)
+
+    assert run_bulk_upsert(api_job_id=job.pk) is None
+    assert WorkOrder.objects.count() == 0
+    job.refresh_from_db()
+    assert (job.processed_records, job.effected_records) == (
+        elsewhere.get("processed_records", 0),
+        0,
+    )
+    assert job.status == elsewhere.get("status", "processing")
