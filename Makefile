@@ -35,8 +35,11 @@ demo: migrate
 run: demo
 	DEBUG=true $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	@echo "Admin: http://$(HOST):$(PORT)/admin/   API docs: http://$(HOST):$(PORT)/api/docs/"
+	@# No worker runs yet: a job left processing by the last one is queued again at once.
+	DEBUG=true $(BIN)/python manage.py requeue_stale_jobs --older-than 0
 	@trap 'kill 0' EXIT INT TERM; \
 	DEBUG=true $(BIN)/python manage.py db_worker --interval 0.5 & \
+	DEBUG=true $(BIN)/python manage.py requeue_stale_jobs --every 60 --verbosity 0 & \
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Browser tests need Debian's chromium; install it when missing (never a downloaded browser).

@@ -6,12 +6,16 @@ record by record, what happened. Bulk work orders, imports and future bulk types
 
 import json
 import logging
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F
+from django.tasks import TaskResultStatus
 from django.utils import timezone
 
 from apijobs.models import ApiJob, ApiJobError, ApiJobStatus
@@ -25,6 +29,11 @@ SEPARATOR = "---------------------------"
 # The message is for people; past this many failed records it points at the structured errors.
 MESSAGE_MAX_RECORDS = 200
 DEFAULT_CHUNK_SIZE = 500
+# A chunk that hits a deadlock or a serialization failure (writers of other jobs on the same
+# rows) was rolled back whole: it is run again, at most this many times in all.
+CHUNK_ATTEMPTS = 5
+# SQLSTATE of deadlock_detected and serialization_failure.
+_TRANSIENT = {"40P01", "40001"}
 
 
 @dataclass
@@ -56,6 +65,25 @@ def refresh(api_job: ApiJob) -> None:
 
 class ApiJobFailed(Exception):
     """Raised inside a run to stop it with a message meant for the caller."""
+
+
+class _Superseded(Exception):
+    """The job's next chunk is not the one this run was about to write, or the job ended: another
+    run of the same job (re-queued while this one was taken for dead) went on, or it was given
+    up. This run stops, writing nothing."""
+
+
+class WorkerStopped(Exception):
+    """Recorded on the task result of a worker that died while running an API job."""
+
+
+# Job type -> the task that runs it. A registered type resumes after its last committed chunk
+# when re-queued; the app owning the type registers it (AppConfig.ready).
+_RESUMABLE_TASKS: dict = {}
+
+
+def register_resumable(*, job_type: str, task) -> None:
+    _RESUMABLE_TASKS[job_type] = task
 
 
 def create_api_job(
@@ -93,6 +121,8 @@ def start_api_job(*, api_job_id) -> ApiJob | None:
             job.status = ApiJobStatus.PROCESSING
             job.start_time = timezone.now()
             job.save(update_fields=["status", "start_time", "updated_at"])
+        else:
+            job.save(update_fields=["updated_at"])  # the heartbeat: a live worker has it
     return job
 
 
@@ -138,9 +168,18 @@ def record_summary(
 def finish_api_job(
     *, api_job: ApiJob, status: str = ApiJobStatus.COMPLETED, note: str = ""
 ) -> ApiJob:
-    """Ends a job: the end time, and the message written from the stored errors (plus `note`)."""
+    """Ends a job: the end time, and the message written from the stored errors (plus `note`,
+    and how often it was resumed after its worker stopped)."""
     refresh(api_job)
     message = format_error_message(api_job=api_job)
+    resumes = api_job.options.get("resumes", 0)
+    if resumes and status == ApiJobStatus.COMPLETED:
+        times = "once" if resumes == 1 else f"{resumes} times"
+        resumed = (
+            f"The worker stopped during processing; the job was resumed {times} after its "
+            "last committed chunk (nothing was written twice)."
+        )
+        note = f"{note}\n{resumed}" if note else resumed
     if note:
         message = f"{note}\n{message}" if message else note
     now = timezone.now()
@@ -216,7 +255,13 @@ def run_records(
 ) -> ApiJob | None:
     """Run a job's records (its stored payload unless `records` gives the chunks) through
     `handler`, one transaction per chunk, then complete it. An unexpected exception fails the
-    job with a clear message: it never stays 'processing'."""
+    job with a clear message: it never stays 'processing' (unless its worker dies, see
+    `requeue_stale_api_jobs`).
+
+    A job already processing (its worker died, it was re-queued) goes on after its last
+    committed chunk. Each chunk first locks the job's row and checks that it is the next one:
+    should two runs of one job overlap, the second to reach a chunk stops, so no chunk is
+    written or counted twice. A deadlock or serialization failure reruns the chunk (bounded)."""
     job = start_api_job(api_job_id=api_job_id)
     if job is None:
         return None
@@ -229,10 +274,11 @@ def run_records(
             else iter_payload(api_job=job, start=offset, chunk_size=chunk_size)
         )
         for chunk in chunks:
-            with transaction.atomic():
-                outcomes = handler(chunk, offset)
-                record_outcomes(api_job=job, outcomes=outcomes)
+            _run_chunk(api_job=job, chunk=chunk, offset=offset, handler=handler)
             offset += len(chunk)
+    except _Superseded:
+        logger.warning("API job %s: another run went on at record %s; stopping", job.pk, offset)
+        return None
     except ApiJobFailed as exc:
         fail_api_job(api_job_id=api_job_id, reason=str(exc))
         return jobs().get(pk=api_job_id)
@@ -248,3 +294,157 @@ def run_records(
         )
         return jobs().get(pk=api_job_id)
     return finish_api_job(api_job=job)
+
+
+def _run_chunk(*, api_job: ApiJob, chunk: Sequence[dict], offset: int, handler) -> None:
+    for attempt in range(1, CHUNK_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                stored = (
+                    ApiJob.objects.select_for_update()
+                    .filter(pk=api_job.pk)
+                    .values_list("processed_records", "status")
+                    .first()
+                )
+                if stored != (offset, ApiJobStatus.PROCESSING):
+                    raise _Superseded
+                outcomes = handler(chunk, offset)
+                record_outcomes(api_job=api_job, outcomes=outcomes)
+            return
+        except OperationalError as exc:
+            if attempt == CHUNK_ATTEMPTS or not is_transient(exc):
+                raise
+            logger.warning(
+                "API job %s: chunk at record %s rolled back (%s); attempt %s of %s",
+                api_job.pk,
+                offset + 1,
+                exc,
+                attempt + 1,
+                CHUNK_ATTEMPTS,
+            )
+            # Apart, at random: two jobs that deadlocked must not meet again at once.
+            time.sleep(random.uniform(0.05, 0.2) * attempt)
+
+
+def is_transient(exc: BaseException | None) -> bool:
+    """A deadlock or a serialization failure: the database rolled the transaction back and
+    running it again is safe."""
+    while exc is not None:
+        if (getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)) in _TRANSIENT:
+            return True
+        exc = exc.__cause__
+    return False
+
+
+# -- Jobs whose worker died --------------------------------------------------------------------
+
+
+@dataclass
+class StaleJob:
+    api_job_id: object
+    action: str  # "requeued" | "failed"
+    message: str
+
+
+def requeue_stale_api_jobs(*, older_than: timedelta | None = None) -> list[StaleJob]:
+    """Find the API jobs whose worker died and queue them again, or fail them.
+
+    Stale: processing with no chunk committed (the heartbeat, `updated_at`) for `older_than`
+    (default settings.API_JOB_STALE_SECONDS); or, with the database task backend, pending that
+    long with no task queued to run it (lost between the request's commit and the enqueue). A
+    job of a resumable type is queued again and goes on after its last committed chunk, at most
+    settings.API_JOB_MAX_RESUMES times; after that, or for a type that cannot resume (imports),
+    it is failed with a message saying where it stopped. The dead worker's task result, which
+    the task backend would show running forever, is marked failed.
+
+    Safe to run while workers run: a job whose chunk is being written holds its row lock and is
+    skipped, and a run taken for dead by mistake stops at its next chunk (see `run_records`)."""
+    if older_than is None:
+        older_than = timedelta(seconds=settings.API_JOB_STALE_SECONDS)
+    before = timezone.now() - older_than
+    task_results = _task_results()
+    done = []
+    candidates = list(
+        jobs()
+        .filter(status__in=[ApiJobStatus.PROCESSING, ApiJobStatus.PENDING], updated_at__lte=before)
+        .values_list("pk", flat=True)
+    )
+    for pk in candidates:
+        with transaction.atomic():
+            locked = jobs().filter(pk=pk, updated_at__lte=before)
+            if connection.features.has_select_for_update_skip_locked:
+                locked = locked.select_for_update(skip_locked=True)
+            job = locked.first()
+            if job is None or job.status not in (ApiJobStatus.PROCESSING, ApiJobStatus.PENDING):
+                continue  # being written by a live worker, or ended meanwhile
+            results = (
+                None
+                if task_results is None
+                else task_results.filter(args_kwargs__args__0=str(job.pk))
+            )
+            queued = [TaskResultStatus.READY, TaskResultStatus.RUNNING]
+            if job.status == ApiJobStatus.PENDING and (
+                results is None or results.filter(status__in=queued).exists()
+            ):
+                continue  # queued behind others (or not knowable without the database backend)
+            if results is not None:
+                for result in results.filter(status=TaskResultStatus.RUNNING):
+                    result.set_failed(
+                        WorkerStopped(
+                            f"The worker ({', '.join(result.worker_ids) or '?'}) stopped while "
+                            f"running API job {job.pk}; no heartbeat since {job.updated_at}."
+                        )
+                    )
+            done.append(_requeue_or_fail(job))
+    return done
+
+
+def _requeue_or_fail(job: ApiJob) -> StaleJob:
+    task = _RESUMABLE_TASKS.get(job.type)
+    resumes = job.options.get("resumes", 0)
+    where = (
+        f"at record {job.processed_records + 1} of {job.total_records}"
+        if job.total_records
+        else f"after {job.processed_records} records"
+    )
+    if job.status == ApiJobStatus.PENDING:
+        if task is not None:
+            job.save(update_fields=["updated_at"])
+            transaction.on_commit(lambda: task.enqueue(str(job.pk)))
+            logger.warning("API job %s: its task was lost before it started; queued", job.pk)
+            return StaleJob(job.pk, "requeued", "its task was lost before it started; queued")
+        reason = "The job's task was lost before it started; nothing was written. Send it again."
+    elif task is None:
+        reason = (
+            f"The worker stopped during processing, {where}; this kind of job does not resume. "
+            "Records before it were processed (processed_records counts them); send it "
+            "again: records already stored are found and updated, not duplicated."
+        )
+    elif resumes >= settings.API_JOB_MAX_RESUMES:
+        reason = (
+            f"The worker stopped during processing {resumes + 1} times; the job was given up "
+            f"{where}. Records before it were processed (processed_records counts them); "
+            "send the rest again."
+        )
+    else:
+        job.options = {**job.options, "resumes": resumes + 1}
+        job.save(update_fields=["options", "updated_at"])
+        transaction.on_commit(lambda: task.enqueue(str(job.pk)))
+        logger.warning("API job %s: worker gone %s; queued again", job.pk, where)
+        return StaleJob(job.pk, "requeued", f"queued again, resumes {where}")
+    logger.warning("API job %s failed: %s", job.pk, reason)
+    fail_api_job(api_job_id=job.pk, reason=reason)
+    return StaleJob(job.pk, "failed", reason)
+
+
+def _task_results():
+    """The database task backend's results, when it is the backend in use (else None: there is
+    no telling which jobs are queued)."""
+    from django.tasks import task_backends
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    backend = task_backends["default"]
+    if not isinstance(backend, DatabaseBackend):
+        return None
+    return DBTaskResult.objects.filter(backend_name=backend.alias)

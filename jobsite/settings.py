@@ -117,6 +117,11 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 BULK_MAX_RECORDS = env.int("BULK_MAX_RECORDS", default=100_000)
 # Records per transaction when a bulk job or an import runs (progress is saved per chunk).
 BULK_CHUNK_SIZE = env.int("BULK_CHUNK_SIZE", default=500)
+# A processing API job whose worker committed no chunk for this long is taken for dead by
+# `manage.py requeue_stale_jobs`: queued again (it resumes after its last committed chunk), at
+# most API_JOB_MAX_RESUMES times, then failed with a message saying where it stopped.
+API_JOB_STALE_SECONDS = env.int("API_JOB_STALE_SECONDS", default=300)
+API_JOB_MAX_RESUMES = env.int("API_JOB_MAX_RESUMES", default=3)
 
 TASKS = {
     "default": {

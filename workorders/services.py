@@ -344,6 +344,9 @@ class RecordResult:
     outcome: str  # "created" | "updated" | "unchanged" | "failed"
     errors: dict[str, str] = field(default_factory=dict)  # field path -> message (when failed)
     not_found: bool = False  # the id names a work order the caller may not see (a 404)
+    # Its write collided with a row another transaction committed meanwhile (same id or
+    # reference): run again, it finds that row.
+    lost_race: bool = field(default=False, repr=False)
     # {(model, field, id): code} of the rows the record referred to, for the answer's x_code.
     codes: dict = field(default_factory=dict, repr=False)
 
@@ -375,8 +378,27 @@ def upsert_work_orders(
     one UPDATE per set of changed columns). Should that write collide with a row written
     meanwhile (a unique race), or a record fail after writing its embedded objects, the batch
     is rolled back and run again record by record, a savepoint each, so a failure fails only
-    its record."""
+    its record.
+
+    A record whose write lost a race (another transaction committed the same id or reference
+    between our read and our write) is run once more on its own: it then finds that row and
+    updates it, as if it had come second, instead of failing with "retry"."""
     records = list(records)
+    options = {"by": by, "partial": partial, "match_by_reference": match_by_reference}
+    results = _upsert_records(records=records, **options)
+    lost = [r.index for r in results if r is not None and r.lost_race]
+    if lost:
+        again = _upsert_records(records=[records[i] for i in lost], **options)
+        for index, result in zip(lost, again, strict=True):
+            result.index = index
+            result.lost_race = False
+            results[index] = result
+    return results
+
+
+def _upsert_records(
+    *, records: list[dict], by: User, partial: bool, match_by_reference: bool
+) -> list[RecordResult]:
     results: list[RecordResult | None] = [None] * len(records)
     cleaned: dict[int, dict] = {}
     for index, record in enumerate(records):
@@ -491,7 +513,14 @@ def _upsert_cleaned(
             if batched:
                 raise _BatchConflict from exc
             resolver.forget(resolver.created)
-            results[index] = RecordResult(index, None, "failed", _integrity_errors(exc))
+            errors = _integrity_errors(exc)
+            results[index] = RecordResult(
+                index,
+                None,
+                "failed",
+                errors,
+                lost_race=bool({"id", "reference_back_office"} & set(errors)),
+            )
             if len(targets) == 1:
                 transaction.set_rollback(True)
             continue
@@ -601,7 +630,9 @@ def _existing(values_list, match_by_reference: bool) -> tuple[dict, dict]:
         condition |= models.Q(reference_back_office__in=refs)
     if not ids and not refs:
         return {}, {}
-    rows = list(WorkOrder.objects.select_for_update(of=("self",)).filter(condition).order_by())
+    # Locked in one order (by id) whatever the batch's order: two batches sharing work orders
+    # then queue for them instead of deadlocking.
+    rows = list(WorkOrder.objects.select_for_update(of=("self",)).filter(condition).order_by("pk"))
     return {wo.pk: wo for wo in rows}, {
         wo.reference_back_office: wo for wo in rows if wo.reference_back_office
     }

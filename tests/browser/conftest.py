@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 # The live server listens on a port of this project's range, on 127.0.0.1 only.
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1:8171")
@@ -43,7 +44,13 @@ def page():
             context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
             page = context.new_page()
             page.set_default_timeout(15_000)
-            yield page
+            try:
+                yield page
+            finally:
+                # While Playwright runs, the test's ORM calls get their own connection (Django
+                # keeps one per context); left open, it outlives the test and PostgreSQL
+                # cannot drop the test database at the end of the run.
+                connections.close_all()
             context.close()
             browser.close()
     finally:

@@ -33,9 +33,7 @@ class CuttableProxy:
                     self._listener.close()
                 self._listener = None
             for conn in self._conns:
-                with contextlib.suppress(OSError):
-                    conn.shutdown(socket.SHUT_RDWR)
-                    conn.close()
+                _hang_up(conn)
             self._conns.clear()
 
     def _accept(self, listener):
@@ -62,9 +60,18 @@ def _pipe(src, dst):
     except OSError:
         pass
     finally:
-        for s in (src, dst):
-            with contextlib.suppress(OSError):
-                s.close()
+        _hang_up(src)
+        _hang_up(dst)
+
+
+def _hang_up(sock):
+    """shutdown() first: it sends the FIN and wakes the thread blocked in recv() on the other
+    direction. close() alone, while that thread still reads, leaves the connection open - and
+    PostgreSQL's session with it, which then keeps the test database from being dropped."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
+        sock.close()
 
 
 def _free_port() -> int:
