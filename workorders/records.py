@@ -7,65 +7,15 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import partial as partial_function
 from typing import Any
 
+from jobsite.dates import parse_datetime
 from jobsite.text import unstorable
 
-# ISO 8601 as the seeds write it: up to seven fractional digits (.NET ticks) and an offset.
-_DATETIME = re.compile(
-    r"^(?P<date>\d{4}-\d{2}-\d{2})"
-    r"(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2})?)(?:[.,](?P<fraction>\d{1,9}))?"
-    r"(?P<offset>Z|z|[+-]\d{2}(?::?\d{2})?)?)?$"
-)
-
-
 _INTEGER = re.compile(r"\s*[+-]?\d{1,18}\s*")
-
-
-def parse_datetime(value: str) -> datetime:
-    """`2025-10-08T18:26:51.3485589+00:00` and friends -> an aware datetime (UTC when no offset).
-
-    Python keeps microseconds, so a seventh fractional digit is dropped (truncated, not rounded,
-    so the same input always gives the same stored value)."""
-    text = value.strip()
-    match = _DATETIME.match(text)
-    if not match:
-        raise ValueError("not an ISO 8601 date")
-    fraction = match["fraction"]
-    if match["time"] is not None and (fraction is None or len(fraction) <= 6):
-        # The common case as Python reads it (the same value as spelled out below, at a tenth
-        # of the cost: imports parse many).
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            pass  # e.g. a lower-case z: spelled out below
-        else:
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=UTC)
-            return parsed.astimezone(UTC)
-    return _spelled_out_datetime(match)
-
-
-def _spelled_out_datetime(match: re.Match) -> datetime:
-    day = date.fromisoformat(match["date"])
-    if match["time"] is None:
-        return datetime.combine(day, time(), tzinfo=UTC)
-    clock = match["time"]
-    if len(clock) == 5:
-        clock += ":00"
-    fraction = (match["fraction"] or "")[:6].ljust(6, "0")
-    offset = match["offset"] or "+00:00"
-    if offset in ("Z", "z"):
-        offset = "+00:00"
-    elif len(offset) == 3:
-        offset += ":00"
-    elif ":" not in offset:
-        offset = f"{offset[:3]}:{offset[3:]}"
-    parsed = datetime.fromisoformat(f"{match['date']}T{clock}.{fraction}{offset}")
-    return parsed.astimezone(UTC)
 
 
 def format_datetime(value: datetime | None) -> str | None:

@@ -10,6 +10,7 @@ from jobs import selectors, services
 from jobs.models import Job, JobStatus, LifeCycleState, RatingState
 from jobsite.api.crud import CrudViewSet, ScopedPrimaryKeyRelatedField, crud_schema, tenant_scope
 from jobsite.api.fields import UUIDField
+from jobsite.api.filters import IsoDateTimeFilter
 from jobsite.errors import ServiceError
 from jobsite.models import Company, User
 
@@ -29,10 +30,10 @@ class FulfillmentJobFilter(django_filters.FilterSet):
     assigned_to = django_filters.UUIDFilter(field_name="assigned_to_id")
     requesting_user = django_filters.UUIDFilter(field_name="requesting_user_id")
     sales_organization = django_filters.UUIDFilter(field_name="sales_organization_id")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
 
     class Meta:
         model = Job

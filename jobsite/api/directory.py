@@ -14,6 +14,7 @@ from jobsite.api.crud import (
     crud_schema,
     tenant_scope,
 )
+from jobsite.api.filters import IsoDateTimeFilter
 from jobsite.errors import ServiceError
 from jobsite.models import Address, Company, Contact, SalesOrganization, Skill, User
 from jobsite.selectors import restrict_to_tenant
@@ -46,12 +47,8 @@ class TenantFilterSet(django_filters.FilterSet):
     sales_organization_code = django_filters.CharFilter(
         field_name="sales_organization__code", lookup_expr="iexact"
     )
-    modified_after = django_filters.IsoDateTimeFilter(
-        field_name="modified_dateutc", lookup_expr="gte"
-    )
-    modified_before = django_filters.IsoDateTimeFilter(
-        field_name="modified_dateutc", lookup_expr="lt"
-    )
+    modified_after = IsoDateTimeFilter(field_name="modified_dateutc", lookup_expr="gte")
+    modified_before = IsoDateTimeFilter(field_name="modified_dateutc", lookup_expr="lt")
 
 
 class BlankReferenceIsNone:

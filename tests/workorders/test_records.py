@@ -2,7 +2,7 @@
 
 import pytest
 
-from workorders.records import _DATETIME, _spelled_out_datetime, parse_datetime
+from jobsite.dates import _DATETIME, _spelled_out_datetime, parse_datetime
 
 FORMS = [
     "2025-10-08T18:26:51+00:00",
@@ -18,6 +18,7 @@ FORMS = [
     "2025-10-08T18:26:51",
     "2025-10-08",
     "2024-02-29T23:59:59.999999+14:00",
+    "3431-07-16T19:50:49.884831-21:01",  # beyond what PostgreSQL takes as an offset: UTC
 ]
 
 
@@ -29,7 +30,15 @@ def test_parse_datetime_reads_every_form_as_spelled_out(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["2025-02-30T10:00:00Z", "2025-10-08T24:00:00Z", "2025-10-08T10:00+25:00", "soon"]
+    "text",
+    [
+        "2025-02-30T10:00:00Z",
+        "2025-10-08T24:00:00Z",
+        "2025-10-08T10:00+25:00",
+        "soon",
+        "0001-01-01T00:00:00+05:00",  # no UTC value: before year 1
+        "9999-12-31T23:59:59.1234567-05:00",
+    ],
 )
 def test_parse_datetime_refuses(text):
     with pytest.raises(ValueError):

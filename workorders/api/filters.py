@@ -2,29 +2,11 @@
 digits and offsets); codes match case-insensitively."""
 
 import django_filters
-from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.filters import OrderingFilter, SearchFilter
 
+from jobsite.api.filters import IsoDateTimeFilter
 from workorders.models import JobPlanning, Project, WorkOrder
-from workorders.records import parse_datetime
-
-
-class IsoDateTimeField(forms.CharField):
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        try:
-            return parse_datetime(value)
-        except ValueError as exc:
-            raise forms.ValidationError(
-                "Enter an ISO 8601 date, e.g. 2025-10-08T18:26:51.3485589+00:00."
-            ) from exc
-
-
-class IsoDateTimeFilter(django_filters.Filter):
-    field_class = IsoDateTimeField
 
 
 def _code(field_name):

@@ -15,6 +15,9 @@ class CappedCountPagination(PageNumberPagination):
     known from one extra row read, not from the count."""
 
     count_cap = 10_000
+    # Past this no page can hold a row, and the database's OFFSET (a signed 64-bit integer)
+    # would overflow: 404 like any page beyond the end.
+    max_offset = 2**62
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
@@ -22,11 +25,11 @@ class CappedCountPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_query_param) or "1"
         try:
             number = int(raw)
-            if number < 1:
+            offset = (number - 1) * size
+            if number < 1 or offset > self.max_offset:
                 raise InvalidPage
         except (ValueError, InvalidPage) as exc:
             raise NotFound(self.invalid_page_message) from exc
-        offset = (number - 1) * size
         rows = list(queryset[offset : offset + size + 1])
         if number > 1 and not rows:
             raise NotFound(self.invalid_page_message)
