@@ -119,6 +119,7 @@ class ApiJobAdmin(TenantAdmin):
         "sales_organization",
         "company",
         "options",
+        "ignored_columns",
         "created_at",
         "start_time",
         "end_time",
@@ -133,6 +134,18 @@ class ApiJobAdmin(TenantAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not obj.options.get("ignored_columns"):
+            return fieldsets
+        # A misspelt column imports nothing from it: the planner must see that beside the counts.
+        (name, first), *rest = fieldsets
+        return [(name, {**first, "fields": [*first["fields"], "ignored_columns"]}), *rest]
+
+    @admin.display(description="ignored columns")
+    def ignored_columns(self, job):
+        return ", ".join(job.options.get("ignored_columns") or []) or "—"
 
     def get_search_results(self, request, queryset, search_term):
         try:

@@ -654,6 +654,22 @@ def test_import_upload_starts_the_import_task(planner_client, planner, monkeypat
     assert response.status_code == 200 and "Upload a .csv" in response.text
 
 
+def test_api_job_page_names_the_columns_an_import_ignored(planner_client, planner):
+    job = ApiJob.objects.create(
+        type="workorder_import",
+        sales_organization=planner.sales_organization,
+        requested_by=planner,
+        options={"ignored_columns": ["nmae", "colour"]},
+    )
+    page = planner_client.get(f"/admin/apijobs/apijob/{job.pk}/change/").text
+    assert "Ignored columns" in page and "nmae, colour" in page
+    job.options = {}
+    job.save()
+    assert (
+        "ignored columns" not in planner_client.get(f"/admin/apijobs/apijob/{job.pk}/change/").text
+    )
+
+
 def test_import_upload_of_an_unreadable_file_says_why(planner_client, planner, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
