@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from jobs.models import Job, StatusNumber
 from jobsite.models import Company, SalesOrganization, User
@@ -27,6 +30,14 @@ def test_demo_data_covers_every_status_and_plans_the_suggested(capsys):
     # Appointments fall on working days, never on a weekend.
     starts = JobPlanning.objects.values_list("date_start", flat=True)
     assert starts and all(start.weekday() < 5 for start in starts)
+    # Statuses follow the appointment's time: nothing completed ahead, nothing suggested behind.
+    now = timezone.now()
+    planned = WorkOrder.objects.exclude(suggested_date_start=None)
+    ahead = planned.filter(suggested_date_start__gt=now)
+    assert not ahead.filter(job_status__number=StatusNumber.COMPLETED).exists()
+    assert not ahead.filter(job_status__number=StatusNumber.IN_PROGRESS).exists()
+    behind = planned.filter(suggested_date_start__lt=now - timedelta(days=1))
+    assert not behind.filter(job_status__number__lte=StatusNumber.OPEN).exists()
     assert Job.objects.exists()
     planner = User.objects.get(username="planner")
     assert planner.check_password("planner-demo-2026")

@@ -303,6 +303,7 @@ class Command(BaseCommand):
                     if begin + estimated <= 18 * 60:
                         day_cursor[technician.pk, day] = begin + estimated
                         start = monday + timedelta(days=day, minutes=begin)
+                        number = _status_of_appointment(start, estimated, now, rng)
                         if rng.random() < 0.6:
                             skill_id = rng.choice(tech_skills[technician.pk])
                     else:
@@ -312,7 +313,9 @@ class Command(BaseCommand):
                     if rng.random() < 0.6:
                         skill_id = rng.choice(skills_by_org[org]).pk
                 status = statuses[number]
-                closed = now - timedelta(days=rng.randint(0, 30)) if number == 7 else None
+                closed = None
+                if number == StatusNumber.COMPLETED:
+                    closed = start + timedelta(minutes=estimated) if start else now
                 batch.append(
                     WorkOrder(
                         id2=ids[i],
@@ -353,6 +356,18 @@ class Command(BaseCommand):
                 self.stdout.flush()
         if count > BATCH:
             self.stdout.write("")
+
+
+def _status_of_appointment(start, minutes, now, rng):
+    """A planning office's week: what lies behind is done (a few jobs not yet closed), what is
+    running now is in progress, what lies ahead is suggested, activated or open."""
+    if start + timedelta(minutes=minutes) <= now:
+        return StatusNumber.COMPLETED if rng.random() < 0.85 else StatusNumber.IN_PROGRESS
+    if start <= now:
+        return StatusNumber.IN_PROGRESS
+    return rng.choice(
+        [StatusNumber.SUGGESTED, StatusNumber.SUGGESTED, StatusNumber.ACTIVATED, StatusNumber.OPEN]
+    )
 
 
 def _plan_moved_on(batch, statuses):
