@@ -4,6 +4,7 @@ countries and skills. Also the API tokens and the number sequences behind `id2`.
 import uuid
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -227,6 +228,20 @@ class Company(AutoNumbered, models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    def clean(self):
+        super().clean()
+        # Planners only ever see their own addresses; a superuser sees all, and must not file
+        # one organization's customer at another's address.
+        address = self.address
+        if (
+            address is not None
+            and address.sales_organization_id is not None
+            and address.sales_organization_id != self.sales_organization_id
+        ):
+            raise ValidationError(
+                {"address": "This address belongs to another sales organization."}
+            )
 
 
 class Contact(models.Model):

@@ -1,6 +1,7 @@
 """The shape every CRUD endpoint shares: a tenant-scoped queryset, an input serializer that
 validates writes, an output serializer that answers, and a service that writes."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
@@ -68,17 +69,29 @@ class CrudViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         body = self.serializer_class(stored, context=self.get_serializer_context()).data
         return Response(body, status=status_code)
 
+    def _write(self, *, instance, body):
+        try:
+            return self.write(instance=instance, data=body.validated_data)
+        except DjangoValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                raise
+            # The model names its field (`address`); the caller sent the body's (`address_id`).
+            names = {field.source: name for name, field in body.fields.items()}
+            raise serializers.ValidationError(
+                {names.get(key, key): value for key, value in exc.message_dict.items()}
+            ) from exc
+
     def create(self, request, *args, **kwargs):
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
-        instance = self.write(instance=None, data=body.validated_data)
+        instance = self._write(instance=None, body=body)
         return self._answer(instance, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         instance = self.get_object()
         body = self.get_serializer(instance, data=request.data, partial=kwargs.get("partial"))
         body.is_valid(raise_exception=True)
-        instance = self.write(instance=instance, data=body.validated_data)
+        instance = self._write(instance=instance, body=body)
         return self._answer(instance)
 
     def destroy(self, request, *args, **kwargs):

@@ -80,3 +80,39 @@ def test_a_company_refers_to_an_address_of_its_own_organization(api, sales_org, 
     )
     assert refused.status_code == 400
     assert "address_id" in refused.json()
+
+
+def test_a_superuser_cannot_file_a_company_at_another_organizations_address(
+    admin_api, superuser, sales_org, other_sales_org
+):
+    theirs = Address.objects.create(street="Theirs", sales_organization=other_sales_org)
+    unclaimed = Address.objects.create(street="Nobody's")
+    body = {"code": "X1", "name": "X", "sales_organization_id": str(sales_org.pk)}
+    refused = admin_api.post(
+        "/api/v1/companies", {**body, "address_id": str(theirs.pk)}, format="json"
+    )
+    assert refused.status_code == 400
+    assert "another sales organization" in refused.json()["address_id"][0]
+    assert not Company.objects.filter(code="X1").exists()
+    ok = admin_api.post(
+        "/api/v1/companies", {**body, "address_id": str(unclaimed.pk)}, format="json"
+    )
+    assert ok.status_code == 201, ok.json()
+
+    company = Company.objects.get(code="X1")
+    client = Client()
+    client.force_login(superuser)
+    response = client.post(
+        f"/admin/jobsite/company/{company.pk}/change/",
+        {
+            "code": "X1",
+            "name": "X",
+            "sales_organization": str(sales_org.pk),
+            "address": str(theirs.pk),
+            "_save": "1",
+        },
+    )
+    assert response.status_code == 200
+    assert "belongs to another sales organization" in response.text
+    company.refresh_from_db()
+    assert company.address_id == unclaimed.pk
