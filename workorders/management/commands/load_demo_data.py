@@ -313,9 +313,12 @@ class Command(BaseCommand):
                     if rng.random() < 0.6:
                         skill_id = rng.choice(skills_by_org[org]).pk
                 status = statuses[number]
-                closed = None
-                if number == StatusNumber.COMPLETED:
-                    closed = start + timedelta(minutes=estimated) if start else now
+                # Completed only as an appointment behind now: closed when it ended.
+                closed = (
+                    start + timedelta(minutes=estimated)
+                    if number == StatusNumber.COMPLETED
+                    else None
+                )
                 batch.append(
                     WorkOrder(
                         id2=ids[i],
