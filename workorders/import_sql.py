@@ -118,18 +118,15 @@ class _Dialect:
         # ON COMMIT DROP cleans up after a commit; inside a caller's transaction, this does.
         cursor.execute(
             f"DROP TABLE IF EXISTS {', '.join(TEMPORARY_TABLES)}; "
-            "RESET work_mem; RESET enable_mergejoin; RESET enable_nestloop; "
-            "RESET default_statistics_target"
+            "RESET work_mem; RESET default_statistics_target"
         )
 
     def prepare(self, cursor) -> None:
-        # Whole-batch joins against small code tables: hash joins in memory are right, and the
-        # planner's estimates for a fresh temporary table are not to be trusted.
+        # Whole-batch joins: hash joins in memory. The planner picks them itself once the
+        # staging tables are analyzed; forbidding nested loops made a 1,000-row file hash-scan
+        # every stored work order (3 s at 200,000 rows, 0.4 s with index lookups).
         # ANALYZE of the staging tables is for row counts and join sides: a small sample will do.
-        cursor.execute(
-            "SET LOCAL work_mem = '64MB'; SET LOCAL enable_mergejoin = off; "
-            "SET LOCAL enable_nestloop = off; SET LOCAL default_statistics_target = 10"
-        )
+        cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL default_statistics_target = 10")
 
     def analyze(self, cursor, table: str) -> None:
         cursor.execute(f"ANALYZE {table}")
