@@ -44,6 +44,7 @@ from workorders.models import (
     ProjectStatus,
     WorkOrder,
 )
+from workorders.references import KINDS, WORK_ORDER_GROUPS, references_of_other_organizations
 
 
 class EqualsAnyOf(Func):
@@ -431,6 +432,42 @@ class KnownLabelsForm(forms.ModelForm):
                     widget.known = {str(related.pk): form_field.label_from_instance(related)}
 
 
+class OneOrganizationForm(forms.ModelForm):
+    """Refuses a reference to another sales organization's row. A planner's choices are their
+    organization's already; a superuser's lists hold every organization's."""
+
+    reference_groups: tuple = ()
+
+    def organization_id(self):
+        raise NotImplementedError
+
+    def _post_clean(self):
+        super()._post_clean()
+        errors = references_of_other_organizations(
+            instance=self.instance,
+            groups=self.reference_groups,
+            sales_organization_id=self.organization_id(),
+        )
+        for field, message in errors.items():
+            self.add_error(field if field in self.fields else None, message)
+
+
+class WorkOrderForm(OneOrganizationForm, KnownLabelsForm):
+    reference_groups = WORK_ORDER_GROUPS
+
+    def organization_id(self):
+        project = self.instance.project if self.instance.project_id else None
+        return project.sales_organization_id if project else None
+
+
+class ProjectForm(OneOrganizationForm):
+    reference_groups = KINDS["project"].groups
+
+    def organization_id(self):
+        company = self.instance.company if self.instance.company_id else None
+        return company.sales_organization_id if company else None
+
+
 class KnownLabels:
     form = KnownLabelsForm
 
@@ -548,6 +585,7 @@ _FORM_RELATED = [
 
 @admin.register(WorkOrder)
 class WorkOrderAdmin(KnownLabels, TenantAdmin):
+    form = WorkOrderForm
     # Fits a 1440-px screen beside the filters: project and company share a column, the job
     # type is a filter (and on the form) rather than a column.
     list_display = [
@@ -1078,6 +1116,7 @@ class ProjectStatusAdmin(TenantAdmin):
 
 @admin.register(Project)
 class ProjectAdmin(TenantAdmin):
+    form = ProjectForm
     list_display = ["id2", "name", "company", "reference_back_office", "serial_number"]
     search_fields = ["name", "reference_back_office", "serial_number", "barcode"]
     list_select_related = ["company"]

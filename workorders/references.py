@@ -360,6 +360,29 @@ class Ref:
         return hash(self.pk)
 
 
+def references_of_other_organizations(
+    *, instance: models.Model, groups: tuple[Group, ...], sales_organization_id
+) -> dict[str, str]:
+    """{field: message} for each row `instance` refers to that another sales organization owns.
+
+    The API, bulk and imports resolve references within the record's organization, so they
+    never find such a row; a form that lists every organization (a superuser's) can pick one."""
+    errors = {}
+    if sales_organization_id is None:
+        return errors
+    for g in groups:
+        kind = KINDS[g.kind]
+        pk = getattr(instance, f"{g.field}_id", None)
+        if pk is None or kind.tenant in (None, "pk"):
+            continue
+        manager = kind.model._default_manager
+        owner = manager.filter(pk=pk).values_list(kind.tenant, flat=True).first()
+        # A row of no organization (shared, or from before addresses had one) fits any.
+        if owner is not None and owner != sales_organization_id:
+            errors[g.field] = f"This {kind.label} belongs to another sales organization."
+    return errors
+
+
 def key_of(kind: Kind, obj) -> str | None:
     return obj.key if isinstance(obj, Ref) else getattr(obj, kind.key)
 

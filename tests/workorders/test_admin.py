@@ -122,6 +122,44 @@ def test_superuser_sees_every_sales_organization(superuser, project, other_proje
     assert "Mine one" in text and "Their one" in text
 
 
+def test_a_superuser_cannot_mix_organizations_in_a_work_order(
+    superuser, project, make_wo, other_sales_org
+):
+    client = Client()
+    client.force_login(superuser)
+    wo = make_wo(project)
+    theirs = Skill.objects.create(code="GAS", name="Gas", sales_organization=other_sales_org)
+    data = _change_form_data(client, wo)
+    data["skill"] = str(theirs.pk)
+    response = client.post(f"/admin/workorders/workorder/{wo.pk}/change/", data)
+    assert response.status_code == 200
+    assert "This skill belongs to another sales organization." in response.text
+    wo.refresh_from_db()
+    assert wo.skill_id is None
+    data.pop("skill")
+    response = client.post(f"/admin/workorders/workorder/{wo.pk}/change/", data)
+    assert response.status_code == 302  # the same form without it is saved
+
+
+def test_a_superuser_cannot_put_a_project_at_another_organizations_address(
+    superuser, project, other_sales_org
+):
+    from jobsite.models import Address
+
+    client = Client()
+    client.force_login(superuser)
+    url = f"/admin/workorders/project/{project.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    theirs = Address.objects.create(street="Theirs", sales_organization=other_sales_org)
+    response = client.post(url, {**data, "db_address": str(theirs.pk)})
+    assert response.status_code == 200
+    assert "This address belongs to another sales organization." in response.text
+    project.refresh_from_db()
+    assert project.db_address_id != theirs.pk
+    assert client.post(url, data).status_code == 302
+
+
 # --- The list --------------------------------------------------------------------------------
 
 
