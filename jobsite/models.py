@@ -84,6 +84,28 @@ class Address(models.Model):
         parts = [self.name, f"{self.street} {self.street_number}".strip(), self.zip, self.city]
         return ", ".join(p for p in parts if p) or str(self.id)
 
+    def clean(self):
+        super().clean()
+        if self._state.adding or self.sales_organization_id is None:
+            return
+        # Moved to another organization: no row of the old one may keep pointing here (the
+        # other side of Company.clean and of the work order and project forms).
+        for relation in self._meta.get_fields(include_hidden=True):
+            if not (relation.auto_created and relation.one_to_many):
+                continue
+            model = relation.related_model
+            owner = "pk" if model is SalesOrganization else "sales_organization"
+            if model is not SalesOrganization and not hasattr(model, "sales_organization_id"):
+                continue
+            referrers = model._default_manager.filter(**{relation.field.name: self.pk})
+            if referrers.exclude(**{owner: self.sales_organization_id}).exists():
+                raise ValidationError(
+                    {
+                        "sales_organization": f"{model._meta.verbose_name_plural.capitalize()} "
+                        "of another sales organization refer to this address."
+                    }
+                )
+
 
 class SalesOrganization(models.Model):
     """The tenant: users see only the records of their sales organization."""

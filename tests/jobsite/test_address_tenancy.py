@@ -116,3 +116,24 @@ def test_a_superuser_cannot_file_a_company_at_another_organizations_address(
     assert "belongs to another sales organization" in response.text
     company.refresh_from_db()
     assert company.address_id == unclaimed.pk
+
+
+def test_an_address_in_use_cannot_move_to_another_organization(
+    superuser, sales_org, other_sales_org
+):
+    used = Address.objects.create(street="Used", sales_organization=sales_org)
+    Company.objects.create(code="A", name="A", sales_organization=sales_org, address=used)
+    free = Address.objects.create(street="Free", sales_organization=sales_org)
+    client = Client()
+    client.force_login(superuser)
+    for address, moved in ((used, False), (free, True)):
+        response = client.post(
+            f"/admin/jobsite/address/{address.pk}/change/",
+            {"street": address.street, "sales_organization": str(other_sales_org.pk)},
+        )
+        address.refresh_from_db()
+        assert (address.sales_organization_id == other_sales_org.pk) is moved
+        if not moved:
+            assert "Companies of another sales organization refer to this address." in (
+                response.text
+            )
