@@ -34,7 +34,7 @@ from jobsite.admin import TenantAdmin, TenantScoped
 from jobsite.errors import ServiceError
 from jobsite.models import User
 from jobsite.selectors import restrict_to_tenant
-from workorders import selectors, services
+from workorders import plannings, selectors, services
 from workorders.models import (
     EquipmentBrand,
     EquipmentFamily,
@@ -459,6 +459,42 @@ class WorkOrderForm(OneOrganizationForm, KnownLabelsForm):
         project = self.instance.project if self.instance.project_id else None
         return project.sales_organization_id if project else None
 
+    def _post_clean(self):
+        super()._post_clean()
+        replanned = {"suggested_user", "project"} & set(self.changed_data)
+        org = self.organization_id()
+        if (
+            self.instance.suggested_user_id
+            and replanned
+            and org
+            and not self.has_error("project")
+            and not self.has_error("suggested_user")
+        ):
+            problem = plannings.Technicians().problem(
+                user_id=self.instance.suggested_user_id, sales_organization_id=org
+            )
+            if problem is not None:
+                self.add_error("suggested_user", problem[1])
+
+
+class PlanningForm(KnownLabelsForm):
+    """The planning service's technician rule, before the admin saves a planning by hand."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        planning = self.instance
+        if not planning.user_id or not {"user", "work_order"} & set(self.changed_data):
+            return
+        try:
+            org = planning.work_order.project.sales_organization_id
+        except WorkOrder.DoesNotExist:
+            return  # the form's own check names the missing work order
+        problem = plannings.Technicians().problem(
+            user_id=planning.user_id, sales_organization_id=org
+        )
+        if problem is not None:
+            self.add_error("user", problem[1])
+
 
 class ProjectForm(OneOrganizationForm):
     reference_groups = KINDS["project"].groups
@@ -550,6 +586,7 @@ def project_counters_html(project_id):
 
 class JobPlanningInline(KnownLabels, TenantScoped, admin.TabularInline):
     model = JobPlanning
+    form = PlanningForm
     tenant_field = None
     extra = 0
     fields = ["user", "date_start", "date_end", "made_by_rule"]
@@ -1150,6 +1187,7 @@ class ProjectAdmin(TenantAdmin):
 
 @admin.register(JobPlanning)
 class JobPlanningAdmin(KnownLabels, TenantAdmin):
+    form = PlanningForm
     tenant_field = "work_order__sales_organization"
     list_display = ["work_order", "user", "date_start", "date_end", "made_by_rule"]
     list_filter = ["made_by_rule"]

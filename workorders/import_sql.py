@@ -36,8 +36,8 @@ from jobs.models import StatusNumber
 from jobsite.models import User
 from jobsite.selectors import visible_sales_organization_ids
 from jobsite.services import next_numbers, observe_number
-from workorders import services
-from workorders.models import JobPlanning, WorkOrder
+from workorders import plannings, services
+from workorders.models import JobPlanning, Project, WorkOrder
 from workorders.records import (
     MOBILE_ADDRESS_REQUIRED,
     WORK_ORDER_SCALARS,
@@ -49,9 +49,6 @@ from workorders.references import KINDS, WORK_ORDER_GROUPS, Group
 logger = logging.getLogger(__name__)
 
 COPY_BATCH = 5000
-# The Suggested rule as SQL (tested to match services.sync_suggested_plannings) or through it.
-PLANNINGS_IN_SQL = True
-SYNC_BATCH = 2000
 EMBEDDED_KEYS = {g.embedded_key for g in WORK_ORDER_GROUPS if g.embedded_key}
 WO = WorkOrder._meta
 WO_TABLE = WO.db_table
@@ -694,6 +691,17 @@ def _check_rules(cursor, d: _Dialect, plan: Plan, failures: _Failures, names) ->
         f"({db_address} IS NOT NULL AND ({' OR '.join(moved)}) "
         f"AND {d.distinct(db_address, 'p.db_address_id')}) AS bad_address"
     )
+    # The planning service's technician rule, where the suggestion or the project moves.
+    suggested = _final(plan, "suggested_user_id")
+    replanned = ["m.e_id IS NULL"]
+    if "suggested_user" in plan.group_columns:
+        replanned.append(d.distinct("m.r_suggested_user", "e.suggested_user_id"))
+    if "project" in plan.group_columns:
+        replanned.append(d.distinct("m.r_project", "e.project_id"))
+    technician = plannings.technician_problem_sql(
+        user="su", sales_organization_id="p.sales_organization_id"
+    )
+    users = f"LEFT JOIN {User._meta.db_table} su ON su.id = {suggested}"
     # Holders of the reference and of an explicit number (unique: at most one each), joined.
     checks.append("(h.id IS NOT NULL AND h.id <> m.target_id) AS ref_used")
     holders = f"LEFT JOIN {WO_TABLE} h ON h.reference_back_office = {reference}"
@@ -702,18 +710,20 @@ def _check_rules(cursor, d: _Dialect, plan: Plan, failures: _Failures, names) ->
         holders += f" LEFT JOIN {WO_TABLE} h2 ON h2.id2 = m.id2"
     else:
         checks.append("FALSE AS id2_used")
+    checks.append(f"CASE WHEN {' OR '.join(replanned)} THEN {technician} END AS technician")
+    checks.append("su.username AS technician_name")
     cursor.execute(
         f"""SELECT * FROM (
               SELECT m.ord, {", ".join(checks)}
               FROM imp_m m LEFT JOIN {WO_TABLE} e ON e.id = m.e_id
-              JOIN workorders_project p ON p.id = {project} {holders}) c
+              JOIN {Project._meta.db_table} p ON p.id = {project} {holders} {users}) c
             WHERE own_parent OR {" OR ".join(MOBILE_ADDRESS_REQUIRED)} OR bad_address
-              OR ref_used OR id2_used"""
+              OR ref_used OR id2_used OR technician IS NOT NULL"""
     )
     failed = []
     for ord_, own_parent, *rest in cursor.fetchall():
         mobile = rest[: len(MOBILE_ADDRESS_REQUIRED)]
-        bad_address, ref_used, id2_used = rest[len(MOBILE_ADDRESS_REQUIRED) :]
+        bad_address, ref_used, id2_used, technician, name = rest[len(MOBILE_ADDRESS_REQUIRED) :]
         errors = {}
         if own_parent:
             errors["_parent_id"] = "A work order cannot be its own parent."
@@ -726,6 +736,11 @@ def _check_rules(cursor, d: _Dialect, plan: Plan, failures: _Failures, names) ->
             errors["reference_back_office"] = "Already used by another work order."
         if id2_used:
             errors["id2"] = "Already used by another work order."
+        if technician is not None:
+            id_carried = plan.group_columns.get("suggested_user", (None,))[0] is not None
+            field = "suggested_user_id" if id_carried else "suggested_user_code"
+            code = plannings.code_of_sql(technician)
+            errors[field] = plannings.technician_message(code=code, name=name)
         failed.append((ord_, errors))
     _fail_rows(cursor, d, failures, names, failed)
     # The same work order, reference or number twice in one file: the first row wins.
@@ -846,46 +861,27 @@ def _write(cursor, d: _Dialect, plan: Plan, now) -> int:
     return effected
 
 
-def _sync_plannings(cursor, d: _Dialect, *, in_sql: bool | None = None) -> None:
-    """The Suggested rule for the written rows (table imp_done)."""
-    if in_sql if in_sql is not None else PLANNINGS_IN_SQL:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM imp_m WHERE e_id IS NOT NULL)")
-        (updates,) = cursor.fetchone()
-        sync_suggested_plannings_sql(
-            cursor, written="imp_done", now=timezone.now(), d=d, all_new=not updates
-        )
-        return
-    # Through the service, for the rows it can act on: Suggested ones, and those holding a
-    # planning the rule made (which it may remove).
-    cursor.execute(
-        f"""SELECT d.id FROM imp_done d JOIN jobs_jobstatus st ON st.id = d.job_status_id
-            WHERE st.number = %s OR EXISTS (
-              SELECT 1 FROM {PLANNING_TABLE} jp
-              WHERE jp.work_order_id = d.id AND jp.made_by_rule)""",
-        [StatusNumber.SUGGESTED],
+def _sync_plannings(cursor, d: _Dialect) -> None:
+    """The Suggested rule for the written rows (table imp_done), as SQL."""
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM imp_m WHERE e_id IS NOT NULL)")
+    (updates,) = cursor.fetchone()
+    sync_suggested_plannings_sql(
+        cursor, written="imp_done", now=timezone.now(), d=d, all_new=not updates
     )
-    ids = [row[0] for row in cursor.fetchall()]
-    fields = ["id", "job_status_id", "suggested_user_id", "suggested_date_start", "estimated_time"]
-    statuses = None
-    for begin in range(0, len(ids), SYNC_BATCH):
-        batch = list(WorkOrder.objects.filter(pk__in=ids[begin : begin + SYNC_BATCH]).only(*fields))
-        if statuses is None:
-            statuses = services._statuses_by_id()
-        services.sync_suggested_plannings(work_orders=batch, statuses=statuses)
 
 
 def sync_suggested_plannings_sql(
     cursor, *, written: str, now, d: _Dialect | None = None, all_new: bool = False
 ) -> None:
-    """`services.sync_suggested_plannings` as three statements for the work orders whose ids are
+    """`plannings.sync_suggested_plannings` as three statements for the work orders whose ids are
     in table `written` (same constants; tests/workorders/test_import_paths.py checks that both
     give the same plannings): remove the rule's planning where the rule says so, move the ones
     whose user or times changed, add the missing ones."""
     d = d or dialect()
     now = connection.ops.adapt_datetimefield_value(now)
     suggested = int(StatusNumber.SUGGESTED)
-    unplanned = ", ".join(str(int(n)) for n in sorted(services._UNPLANNED_STATUSES))
-    minutes = services.DEFAULT_PLANNING_MINUTES
+    unplanned = ", ".join(str(int(n)) for n in sorted(plannings.UNPLANNED_STATUSES))
+    minutes = plannings.DEFAULT_PLANNING_MINUTES
     end = d.plus_minutes(
         "w.suggested_date_start", f"coalesce(nullif(w.estimated_time, 0), {minutes})"
     )

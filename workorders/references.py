@@ -664,6 +664,10 @@ class ReferenceResolver:
     def get(self, kind_name: str, pk) -> Any | None:
         return self._by_pk[kind_name].get(pk)
 
+    def loaded_ids(self, kind_name: str) -> list:
+        """The ids of this kind's rows the batch has read so far."""
+        return list(self._by_pk[kind_name])
+
     def statuses(self) -> dict:
         return self._by_pk["job_status"]
 

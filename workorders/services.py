@@ -6,7 +6,7 @@ import copy
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections, models, router, transaction
@@ -18,27 +18,43 @@ from jobsite.errors import ServiceError
 from jobsite.models import User
 from jobsite.selectors import visible_sales_organization_ids
 from jobsite.services import next_numbers, observe_number
-from workorders.models import JobPlanning, Project, WorkOrder
+from workorders.models import Project, WorkOrder
+from workorders.plannings import (
+    DEFAULT_PLANNING_MINUTES,
+    UNPLANNED_STATUSES,
+    Technicians,
+    delete_planning,
+    given_key,
+    planning_end,
+    save_planning,
+    sync_suggested_plannings,
+)
 from workorders.records import (
     MOBILE_ADDRESS_REQUIRED,
     WORK_ORDER_SCALARS,
-    Scalar,
-    clean_scalar,
     clean_uuid,
     clean_work_order_fields,
 )
 from workorders.references import (
     KINDS,
     WORK_ORDER_GROUPS,
-    Group,
     ReferenceResolver,
     UnresolvedReference,
     assign,
 )
 
-__all__ = ["RecordResult", "clean_work_order_fields", "upsert_work_orders"]
-
-DEFAULT_PLANNING_MINUTES = 60
+# The planning service's functions are re-exported: callers of the work order writes find them here.
+__all__ = [
+    "DEFAULT_PLANNING_MINUTES",
+    "UNPLANNED_STATUSES",
+    "RecordResult",
+    "clean_work_order_fields",
+    "delete_planning",
+    "planning_end",
+    "save_planning",
+    "sync_suggested_plannings",
+    "upsert_work_orders",
+]
 
 # Work in these states is under way or finished: suggesting a technician would re-plan it.
 _NOT_SUGGESTIBLE = {
@@ -46,19 +62,6 @@ _NOT_SUGGESTIBLE = {
     LifeCycleState.COMPLETED,
     LifeCycleState.CANCELLED,
 }
-
-# A work order that goes back to one of these no longer has an appointment.
-_UNPLANNED_STATUSES = {
-    StatusNumber.TO_BE_PLANNED,
-    StatusNumber.WAITING,
-    StatusNumber.POOLING,
-    StatusNumber.DRAFT,
-    StatusNumber.CANCELED,
-}
-
-
-def planning_end(*, date_start: datetime, estimated_time: int | None) -> datetime:
-    return date_start + timedelta(minutes=estimated_time or DEFAULT_PLANNING_MINUTES)
 
 
 def apply_system_fields(
@@ -79,75 +82,6 @@ def apply_system_fields(
         work_order.date_closed = now
     elif state != LifeCycleState.COMPLETED:
         work_order.date_closed = None
-
-
-def sync_suggested_plannings(
-    *, work_orders: Sequence[WorkOrder], statuses: dict | None = None
-) -> None:
-    """The Suggested rule, for a batch of saved work orders (one query to read, one per kind of
-    write).
-
-    Suggested with a user and a start: exactly one planning made by the rule, moved when the user
-    or start changes. Canceled, back to unplanned, or the suggestion cleared while Suggested: the
-    rule's planning goes. Moved on (Activated, Open, InProgress, Completed): it stays, it is the
-    appointment. Plannings made by hand are never touched. `statuses` ({id: JobStatus}) saves
-    the read of the statuses when the caller has them."""
-    if not work_orders:
-        return
-    existing = {
-        p.work_order_id: p
-        for p in JobPlanning.objects.filter(
-            made_by_rule=True, work_order_id__in=[wo.pk for wo in work_orders]
-        )
-    }
-    statuses = statuses or _statuses_by_id()
-    to_create, to_update, to_delete = [], [], []
-    for wo in work_orders:
-        number = statuses[wo.job_status_id].number
-        planning = existing.get(wo.pk)
-        if number == StatusNumber.SUGGESTED:
-            if wo.suggested_user_id and wo.suggested_date_start:
-                end = planning_end(
-                    date_start=wo.suggested_date_start, estimated_time=wo.estimated_time
-                )
-                if planning is None:
-                    to_create.append(
-                        JobPlanning(
-                            work_order=wo,
-                            user_id=wo.suggested_user_id,
-                            date_start=wo.suggested_date_start,
-                            date_end=end,
-                            made_by_rule=True,
-                        )
-                    )
-                elif (planning.user_id, planning.date_start, planning.date_end) != (
-                    wo.suggested_user_id,
-                    wo.suggested_date_start,
-                    end,
-                ):
-                    planning.user_id = wo.suggested_user_id
-                    planning.date_start = wo.suggested_date_start
-                    planning.date_end = end
-                    to_update.append(planning)
-            elif planning is not None:
-                to_delete.append(planning.pk)
-        elif number in _UNPLANNED_STATUSES and planning is not None:
-            to_delete.append(planning.pk)
-    if to_delete:
-        JobPlanning.objects.filter(pk__in=to_delete).delete()
-    if to_create:
-        JobPlanning.objects.bulk_create(to_create)
-    if to_update:
-        now = timezone.now()
-        for planning in to_update:
-            planning.modified_dateutc = now
-        JobPlanning.objects.bulk_update(
-            to_update, ["user", "date_start", "date_end", "modified_dateutc"]
-        )
-
-
-def _statuses_by_id() -> dict:
-    return {s.pk: s for s in JobStatus.objects.all()}
 
 
 def _save_status(work_order: WorkOrder, status: JobStatus, *, by: User | None = None) -> None:
@@ -267,6 +201,15 @@ def suggest_technician(
                 field="life_cycle_state",
                 code="invalid_state",
             )
+        technicians = Technicians([user.pk])
+        for wo in locked:
+            problem = technicians.problem(
+                user_id=user.pk, sales_organization_id=wo.project.sales_organization_id
+            )
+            if problem is not None:
+                raise ServiceError(
+                    f"#{wo.id2}: {problem[1]}", field="suggested_user", code=problem[0]
+                )
         for wo in locked:
             previous_state = wo.job_status.life_cycle_state
             wo.job_status = suggested
@@ -288,6 +231,8 @@ def suggest_technician(
         sync_suggested_plannings(work_orders=changed)
     return changed
 
+
+_SUGGESTED_USER = next(g for g in WORK_ORDER_GROUPS if g.field == "suggested_user")
 
 _FROM_DATABASE = object()
 
@@ -466,6 +411,7 @@ def _upsert_cleaned(
         by=by,
         extra_ids={"project": {wo.project_id for wo in targets.values() if wo}},
     )
+    technicians = Technicians(resolver.loaded_ids("user"))
     to_create = sum(1 for i, wo in targets.items() if wo is None and cleaned[i].get("id2") is None)
     numbers = iter(next_numbers(name=WorkOrder.number_sequence, count=to_create))
     refs_in_batch = {
@@ -496,6 +442,7 @@ def _upsert_cleaned(
                     values=values,
                     existing=wo,
                     resolver=resolver,
+                    technicians=technicians,
                     partial=partial,
                     refs_in_batch=refs_in_batch,
                     numbers=numbers,
@@ -639,7 +586,18 @@ def _existing(values_list, match_by_reference: bool) -> tuple[dict, dict]:
 
 
 def _write_one(
-    *, record, values, existing, resolver, partial, refs_in_batch, numbers, now, by, write=True
+    *,
+    record,
+    values,
+    existing,
+    resolver,
+    technicians,
+    partial,
+    refs_in_batch,
+    numbers,
+    now,
+    by,
+    write=True,
 ) -> tuple[str, WorkOrder, set[str] | None]:
     """Check one record against the work order it names (None: a new one) and apply it to a copy;
     with `write`, write it. Returns the outcome, the work order and the fields an update writes."""
@@ -691,6 +649,12 @@ def _write_one(
     address_moved = "db_address" in changed or "project" in changed
     if wo.db_address_id is not None and address_moved and wo.db_address_id != project.db_address_id:
         errors["db_address_id"] = "Must be the address of the project."
+    if wo.suggested_user_id is not None and {"suggested_user", "project"} & changed:
+        problem = technicians.problem(
+            user_id=wo.suggested_user_id, sales_organization_id=project.sales_organization_id
+        )
+        if problem is not None:
+            errors[given_key(_SUGGESTED_USER, record)] = problem[1]
     ref = wo.reference_back_office
     if ref and refs_in_batch.get(ref, wo.pk) != wo.pk:
         errors["reference_back_office"] = "Already used by another work order."
@@ -797,69 +761,3 @@ def delete_project(*, project: Project, by: User | None = None) -> None:
 
 
 # -- Hand-made plannings -----------------------------------------------------------------------
-
-_PLANNING_GROUPS = (
-    Group("work_order", "work_order", "work_order_id", required=True),
-    Group("user", "user", "user_id", "user_code", required=True),
-)
-_DATE = Scalar("date", "datetime")
-
-
-def save_planning(*, data: dict, by: User, planning: JobPlanning | None = None) -> JobPlanning:
-    """Create (planning None) or update a planning a planner makes by hand. The Suggested rule's
-    own plannings are moved through the work order's suggestion, not here."""
-    if not isinstance(data, dict):
-        raise ValidationError({"non_field_errors": "The body must be a JSON object."})
-    if planning is not None and planning.made_by_rule:
-        raise ValidationError(
-            {
-                "made_by_rule": "Made by the Suggested rule: change the work order's suggested "
-                "user or start instead."
-            }
-        )
-    resolver = ReferenceResolver(records=[data], by=by, groups=_PLANNING_GROUPS)
-    refs, errors = resolver.resolve(record=data, groups=_PLANNING_GROUPS)
-    dates = {}
-    for name in ("date_start", "date_end"):
-        if name in data:
-            try:
-                dates[name] = clean_scalar(_DATE, data[name])
-            except ValueError as exc:
-                errors[name] = str(exc)
-    creating = planning is None
-    planning = planning or JobPlanning(made_by_rule=False)
-    for group in _PLANNING_GROUPS:
-        if group.field in refs:
-            if refs[group.field] is None:
-                errors.setdefault(group.input_keys[0], "This field may not be null.")
-            else:
-                assign(planning, group.field, refs[group.field])
-        elif creating:
-            errors.setdefault(group.input_keys[0], "This field is required.")
-    if "date_start" in dates:
-        planning.date_start = dates["date_start"]
-    if planning.date_start is None:
-        errors.setdefault("date_start", "This field is required.")
-    if errors:
-        raise ValidationError(errors)
-    if dates.get("date_end") is not None:
-        planning.date_end = dates["date_end"]
-    elif creating or "date_end" in dates or "date_start" in dates:
-        planning.date_end = planning_end(
-            date_start=planning.date_start, estimated_time=planning.work_order.estimated_time
-        )
-    if planning.date_end < planning.date_start:
-        raise ValidationError({"date_end": "Must not be before date_start."})
-    planning.save()
-    return planning
-
-
-def delete_planning(*, planning: JobPlanning, by: User | None = None) -> None:
-    if planning.made_by_rule:
-        raise ValidationError(
-            {
-                "made_by_rule": "Made by the Suggested rule: clear or change the work order's "
-                "suggestion instead."
-            }
-        )
-    planning.delete()

@@ -19,6 +19,8 @@ from jobsite.models import Skill, User
 from workorders import selectors, services
 from workorders.models import JobPlanning, Project, WorkOrder
 
+from ..admin_forms import change_form_data
+
 LIST = "/admin/workorders/workorder/"
 
 
@@ -105,7 +107,7 @@ def test_a_forged_project_of_another_organization_is_refused(
     planner_client, project, other_project, make_wo, statuses, job_type
 ):
     wo = make_wo(project)
-    data = _change_form_data(planner_client, wo)
+    data = change_form_data(planner_client, wo)
     data["project"] = str(other_project.pk)
     response = planner_client.post(f"/admin/workorders/workorder/{wo.pk}/change/", data)
     assert response.status_code == 200  # the form again, with an error
@@ -129,7 +131,7 @@ def test_a_superuser_cannot_mix_organizations_in_a_work_order(
     client.force_login(superuser)
     wo = make_wo(project)
     theirs = Skill.objects.create(code="GAS", name="Gas", sales_organization=other_sales_org)
-    data = _change_form_data(client, wo)
+    data = change_form_data(client, wo)
     data["skill"] = str(theirs.pk)
     response = client.post(f"/admin/workorders/workorder/{wo.pk}/change/", data)
     assert response.status_code == 200
@@ -383,47 +385,6 @@ def test_life_cycle_actions(planner_client, project, make_wo):
 # --- The change form -------------------------------------------------------------------------
 
 
-def _change_form_data(client, wo):
-    response = client.get(f"/admin/workorders/workorder/{wo.pk}/change/")
-    assert response.status_code == 200
-    form = response.context["adminform"].form
-    data = {}
-    for name, field in form.fields.items():
-        value = form[name].value()
-        if value is None:
-            continue
-        if hasattr(field, "widget") and field.widget.__class__.__name__ == "SplitDateTimeWidget":
-            continue
-        data[name] = value.isoformat(" ") if hasattr(value, "isoformat") else value
-    for name in ("earliest_date_plannable", "due_date", "suggested_date_start"):
-        value = getattr(wo, name)
-        data.pop(name, None)
-        if value:
-            local = timezone.localtime(value)
-            data[f"{name}_0"] = local.strftime("%Y-%m-%d")
-            data[f"{name}_1"] = local.strftime("%H:%M:%S")
-    data.pop("date_reported_by_company", None)
-    formset = response.context["inline_admin_formsets"][0].formset
-    prefix = formset.prefix
-    data.update(
-        {
-            f"{prefix}-TOTAL_FORMS": str(len(formset.forms)),
-            f"{prefix}-INITIAL_FORMS": str(formset.initial_form_count()),
-            f"{prefix}-MIN_NUM_FORMS": "0",
-            f"{prefix}-MAX_NUM_FORMS": "1000",
-        }
-    )
-    for i, f in enumerate(formset.forms):
-        data[f"{prefix}-{i}-id"] = str(f.instance.pk)
-        data[f"{prefix}-{i}-work_order"] = str(wo.pk)
-        data[f"{prefix}-{i}-user"] = str(f.instance.user_id)
-        for name in ("date_start", "date_end"):
-            local = timezone.localtime(getattr(f.instance, name))
-            data[f"{prefix}-{i}-{name}_0"] = local.strftime("%Y-%m-%d")
-            data[f"{prefix}-{i}-{name}_1"] = local.strftime("%H:%M:%S")
-    return data
-
-
 def test_change_form_shows_counters_plannings_and_history(
     planner_client, project, make_wo, technician
 ):
@@ -445,7 +406,7 @@ def test_change_form_shows_counters_plannings_and_history(
 
 def test_change_form_saves_through_the_service(planner_client, project, make_wo, statuses):
     wo = make_wo(project, status="InProgress")
-    data = _change_form_data(planner_client, wo)
+    data = change_form_data(planner_client, wo)
     data["job_status"] = str(statuses["Completed"].pk)
     data["name"] = "Renamed by a planner"
     response = planner_client.post(f"/admin/workorders/workorder/{wo.pk}/change/", data)
@@ -774,7 +735,7 @@ def test_a_planning_added_by_hand_in_the_form_stays_hand_made(
         suggested_user=technician,
         suggested_date_start=timezone.now() + timedelta(days=1),
     )
-    data = _change_form_data(planner_client, wo)
+    data = change_form_data(planner_client, wo)
     prefix = "plannings"
     i = int(data[f"{prefix}-TOTAL_FORMS"])
     start = timezone.localtime() + timedelta(days=2)
