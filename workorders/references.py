@@ -14,7 +14,10 @@ are the ERP's keys and unique as written).
 What an embedded object may do is bounded by tenancy: sales organizations, countries, companies,
 contacts, addresses, statuses and parent work orders are only referenced, never created from a
 work order body; records shared by every tenant (a global job type) are referenced, not changed,
-unless the caller is a superuser."""
+unless the caller is a superuser. Directory records (users, skills, companies, contacts,
+addresses) are written from an embedded object only for a caller with Django's change (and, to
+create, add) permission on the model (`may_write_embedded`); for anyone else the object is a
+reference matched by id, else key, and its other fields are ignored."""
 
 import uuid
 from collections import defaultdict
@@ -342,6 +345,26 @@ WORK_ORDER_GROUPS: tuple[Group, ...] = (
 )
 
 ABSENT = object()  # the record does not mention the group: leave the reference as it is
+
+# Directory records (DESIGN "Rules", embedded directory records): an embedded object of these
+# kinds writes only for a caller with Django's model permissions; for anyone else it is a reference.
+DIRECTORY_KINDS = frozenset({"user", "skill", "company", "contact", "address"})
+
+
+def may_write_embedded(*, by, kind: Kind, creating: bool = False) -> bool:
+    """Whether `by` may update (or, with `creating`, create) a `kind` record from an embedded
+    object. The one place this is decided, for every entry path (API, bulk, imports).
+
+    Directory kinds need `<app>.change_<model>` (and `<app>.add_<model>` to create); other
+    kinds follow the upsert rule. Superusers hold every permission."""
+    if kind.name not in DIRECTORY_KINDS:
+        return True
+    if by is None:
+        return False
+    meta = kind.model._meta
+    if not by.has_perm(f"{meta.app_label}.change_{meta.model_name}"):
+        return False
+    return not creating or by.has_perm(f"{meta.app_label}.add_{meta.model_name}")
 
 
 class Ref:
@@ -782,7 +805,8 @@ class ReferenceResolver:
             obj, problem = self._by_code(kind, raw_key, context_org)
             if problem:
                 raise UnresolvedReference({f"{p}{kind.key}": problem})
-        if not kind.scalars:
+        if not kind.scalars or not may_write_embedded(by=self.by, kind=kind, creating=obj is None):
+            # Reference only: matched by id, else key; its other fields are ignored.
             if obj is None:
                 where = f"{p}id" if pk else f"{p}{kind.key}"
                 raise UnresolvedReference({where: f"Unknown {kind.label}."})

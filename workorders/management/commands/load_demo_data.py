@@ -7,18 +7,23 @@ from datetime import timedelta
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from jobs.models import Job, JobPriority, JobStatus, JobType, StatusNumber
 from jobsite.models import Address, Company, Country, SalesOrganization, Skill, User
 from jobsite.services import next_numbers
 from workorders.models import Project, WorkOrder
+from workorders.references import DIRECTORY_KINDS, KINDS
 from workorders.services import sync_suggested_plannings
 
 PLANNER_USERNAME = "planner"
 PLANNER_PASSWORD = "planner-demo-2026"
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "admin-demo-2026"
+OFFICE_MANAGERS = "Office managers"
+# Users, skills, companies, contacts, addresses: what planners refer to but do not change.
+DIRECTORY_MODELS = [KINDS[name].model for name in sorted(DIRECTORY_KINDS)]
 
 COUNTRIES = [("BE", "Belgium"), ("NL", "Netherlands"), ("FR", "France"), ("DE", "Germany")]
 SALES_ORGS = [
@@ -169,12 +174,28 @@ class Command(BaseCommand):
                 tech.skills.set(rng.sample(skills, k=rng.randint(1, 3)))
                 technicians[org.pk].append(tech)
         planners, _ = Group.objects.get_or_create(name="Planners")
-        # Planners work with the business records, not with the system's plumbing.
+        # Planners work with the business records, not with the system's plumbing. They refer to
+        # users, skills, companies, contacts and addresses but do not change them (DESIGN
+        # "Rules": an embedded directory record in a work order is then only a reference).
+        change, manage = Q(), Q()
+        for model in DIRECTORY_MODELS:
+            app, name = model._meta.app_label, model._meta.model_name
+            change |= Q(content_type__app_label=app, codename=f"change_{name}")
+            manage |= Q(
+                content_type__app_label=app,
+                codename__in=[f"view_{name}", f"add_{name}", f"change_{name}"],
+            )
         planners.permissions.set(
             Permission.objects.filter(
                 content_type__app_label__in=["jobsite", "jobs", "workorders", "apijobs"]
-            ).exclude(content_type__model__in=["numbersequence", "apitoken"])
+            )
+            .exclude(content_type__model__in=["numbersequence", "apitoken"])
+            .exclude(change)
         )
+        # Office managers keep the directory: they may add and change those records, also
+        # through an embedded object in a work order.
+        office_managers, _ = Group.objects.get_or_create(name=OFFICE_MANAGERS)
+        office_managers.permissions.set(Permission.objects.filter(manage))
         planner = self._login(PLANNER_USERNAME, PLANNER_PASSWORD, org=orgs[0], superuser=False)
         planner.groups.add(planners)
         self._login(ADMIN_USERNAME, ADMIN_PASSWORD, org=None, superuser=True)
