@@ -5,6 +5,7 @@ import uuid
 from django.db.models import Q, QuerySet
 
 from jobs.models import Job, JobPriority, JobStatus, JobType
+from jobsite.codes import choose_by_code
 from jobsite.errors import ServiceError
 from jobsite.models import User
 from jobsite.selectors import restrict_to_tenant, visible_sales_organization_ids
@@ -51,7 +52,9 @@ def fulfillment_jobs(*, user: User) -> QuerySet[Job]:
 
 
 def job_type_by_reference(reference, *, user: User, field: str) -> JobType:
-    """A job type by its id (UUID) or code; a tenant's own type wins over a global namesake."""
+    """A job type by its id (UUID) or code. A code several visible types share names the
+    caller's own, else the global one; otherwise it is ambiguous (a 400 asking for the id), as
+    everywhere codes are read."""
     types = visible_vocabulary(JobType.objects.all(), user=user).select_related(
         "default_start_status", "default_complete_status"
     )
@@ -59,11 +62,14 @@ def job_type_by_reference(reference, *, user: User, field: str) -> JobType:
     if key is not None:
         found = types.filter(pk=key).first()
     else:
-        # The caller's own type first, then the global one, then (superusers) any other.
         candidates = list(types.by_code(str(reference))) if str(reference).strip() else []
-        rank = {user.sales_organization_id: 0, None: 1}
-        candidates.sort(key=lambda t: rank.get(t.sales_organization_id, 2))
-        found = candidates[0] if candidates else None
+        found, ambiguous = choose_by_code(
+            candidates,
+            organization_of=lambda t: t.sales_organization_id,
+            context_org=user.sales_organization_id,
+        )
+        if ambiguous:
+            raise ServiceError(f"{reference!r} names several job types; give the id.", field=field)
     if found is None:
         raise ServiceError(f"Unknown job type {reference!r}.", field=field)
     return found

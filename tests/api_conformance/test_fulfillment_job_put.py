@@ -229,3 +229,26 @@ def test_zero_references_mean_none(api, planner):
     response = put(api, {"clientId": 0, "requestingUserId": 0, "id": 0})
     assert response.status_code == 200, response.content
     assert (response.json()["clientId"], response.json()["requestingUserId"]) == (None, None)
+
+
+def test_a_job_type_code_the_superuser_cannot_place_is_ambiguous(
+    admin_api, sales_org, other_sales_org
+):
+    # Two organizations' "Meter" and no global one: a superuser (no organization of their own)
+    # gets a 400 asking for the id, as the work order resolver answers, not a silent pick.
+    for org in (sales_org, other_sales_org):
+        JobType.objects.create(code="Meter", name="Meter", sales_organization=org)
+    response = put(admin_api, {"jobTypeId": "meter"})
+    assert response.status_code == 400, response.content
+    assert "give the id" in response.json()["jobTypeId"][0]
+    assert not Job.objects.exists()
+
+
+def test_the_callers_own_job_type_wins_over_a_global_namesake(api, planner):
+    JobType.objects.create(code="Meter", name="Global meter")
+    own = JobType.objects.create(
+        code="Meter", name="Own meter", sales_organization=planner.sales_organization
+    )
+    response = put(api, {"jobTypeId": "meter"})
+    assert response.status_code == 200, response.content
+    assert Job.objects.get().job_type == own
