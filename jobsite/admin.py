@@ -112,6 +112,9 @@ class TenantAdmin(TenantScoped, admin.ModelAdmin):
 admin.site.site_header = "Jobsite"
 admin.site.site_title = "Jobsite"
 admin.site.index_title = "Planning office"
+# There is no public site: the header links to the board and the API docs instead
+# (templates/admin/base_site.html).
+admin.site.site_url = None
 # Planners live in wide lists and the board: the page's width goes to them, not to a menu
 # (the index and the breadcrumbs lead everywhere).
 admin.site.enable_nav_sidebar = False

@@ -158,6 +158,29 @@ class PlannerPaginator(Paginator):
 
 # The columns the list shows (and its actions read): converting every timestamp and text of
 # seven joined tables for 100 rows costs more than the query.
+
+
+class PlannerPaging:
+    """A model admin whose changelist pages with PlannerPaginator. Its history page is handed
+    the same hook with log entries, which have no page key: they page as Django pages them."""
+
+    page_key = "pk"
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        if queryset.model is not self.model:
+            return super().get_paginator(
+                request, queryset, per_page, orphans, allow_empty_first_page
+            )
+        return PlannerPaginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            page_key=self.page_key,
+            searching=bool(request.GET.get("q", "").strip()),
+        )
+
+
 LIST_COLUMNS = [
     "id2",
     "name",
@@ -621,7 +644,7 @@ _FORM_RELATED = [
 
 
 @admin.register(WorkOrder)
-class WorkOrderAdmin(KnownLabels, TenantAdmin):
+class WorkOrderAdmin(PlannerPaging, KnownLabels, TenantAdmin):
     form = WorkOrderForm
     # Fits a 1440-px screen beside the filters: project and company share a column, the job
     # type is a filter (and on the form) rather than a column.
@@ -664,7 +687,6 @@ class WorkOrderAdmin(KnownLabels, TenantAdmin):
     list_per_page = 100
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    paginator = PlannerPaginator
     autocomplete_fields = [
         "parent",
         "project",
@@ -782,15 +804,7 @@ class WorkOrderAdmin(KnownLabels, TenantAdmin):
     def get_changelist(self, request, **kwargs):
         return WorkOrderChangeList
 
-    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        return PlannerPaginator(
-            queryset,
-            per_page,
-            orphans,
-            allow_empty_first_page,
-            page_key="id2",
-            searching=bool(request.GET.get("q", "").strip()),
-        )
+    page_key = "id2"
 
     def get_search_results(self, request, queryset, search_term):
         """A number is a work order's number (an integer lookup on the unique index); words
@@ -1186,7 +1200,7 @@ class ProjectAdmin(TenantAdmin):
 
 
 @admin.register(JobPlanning)
-class JobPlanningAdmin(KnownLabels, TenantAdmin):
+class JobPlanningAdmin(PlannerPaging, KnownLabels, TenantAdmin):
     form = PlanningForm
     tenant_field = "work_order__sales_organization"
     list_display = ["work_order", "user", "date_start", "date_end", "made_by_rule"]
@@ -1198,12 +1212,3 @@ class JobPlanningAdmin(KnownLabels, TenantAdmin):
     ordering = ["-date_start", "-pk"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-
-    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        return PlannerPaginator(
-            queryset,
-            per_page,
-            orphans,
-            allow_empty_first_page,
-            searching=bool(request.GET.get("q", "").strip()),
-        )
