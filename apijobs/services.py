@@ -10,12 +10,10 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.db.models import F
-from django.tasks import TaskResultStatus
 from django.utils import timezone
 
 from apijobs.models import ApiJob, ApiJobError, ApiJobStatus
@@ -71,19 +69,6 @@ class _Superseded(Exception):
     """The job's next chunk is not the one this run was about to write, or the job ended: another
     run of the same job (re-queued while this one was taken for dead) went on, or it was given
     up. This run stops, writing nothing."""
-
-
-class WorkerStopped(Exception):
-    """Recorded on the task result of a worker that died while running an API job."""
-
-
-# Job type -> the task that runs it. A registered type resumes after its last committed chunk
-# when re-queued; the app owning the type registers it (AppConfig.ready).
-_RESUMABLE_TASKS: dict = {}
-
-
-def register_resumable(*, job_type: str, task) -> None:
-    _RESUMABLE_TASKS[job_type] = task
 
 
 def create_api_job(
@@ -337,114 +322,3 @@ def is_transient(exc: BaseException | None) -> bool:
 
 
 # -- Jobs whose worker died --------------------------------------------------------------------
-
-
-@dataclass
-class StaleJob:
-    api_job_id: object
-    action: str  # "requeued" | "failed"
-    message: str
-
-
-def requeue_stale_api_jobs(*, older_than: timedelta | None = None) -> list[StaleJob]:
-    """Find the API jobs whose worker died and queue them again, or fail them.
-
-    Stale: processing with no chunk committed (the heartbeat, `updated_at`) for `older_than`
-    (default settings.API_JOB_STALE_SECONDS); or, with the database task backend, pending that
-    long with no task queued to run it (lost between the request's commit and the enqueue). A
-    job of a resumable type is queued again and goes on after its last committed chunk, at most
-    settings.API_JOB_MAX_RESUMES times; after that, or for a type that cannot resume (imports),
-    it is failed with a message saying where it stopped. The dead worker's task result, which
-    the task backend would show running forever, is marked failed.
-
-    Safe to run while workers run: a job whose chunk is being written holds its row lock and is
-    skipped, and a run taken for dead by mistake stops at its next chunk (see `run_records`)."""
-    if older_than is None:
-        older_than = timedelta(seconds=settings.API_JOB_STALE_SECONDS)
-    before = timezone.now() - older_than
-    task_results = _task_results()
-    done = []
-    candidates = list(
-        jobs()
-        .filter(status__in=[ApiJobStatus.PROCESSING, ApiJobStatus.PENDING], updated_at__lte=before)
-        .values_list("pk", flat=True)
-    )
-    for pk in candidates:
-        with transaction.atomic():
-            locked = jobs().filter(pk=pk, updated_at__lte=before)
-            if connection.features.has_select_for_update_skip_locked:
-                locked = locked.select_for_update(skip_locked=True)
-            job = locked.first()
-            if job is None or job.status not in (ApiJobStatus.PROCESSING, ApiJobStatus.PENDING):
-                continue  # being written by a live worker, or ended meanwhile
-            results = (
-                None
-                if task_results is None
-                else task_results.filter(args_kwargs__args__0=str(job.pk))
-            )
-            queued = [TaskResultStatus.READY, TaskResultStatus.RUNNING]
-            if job.status == ApiJobStatus.PENDING and (
-                results is None or results.filter(status__in=queued).exists()
-            ):
-                continue  # queued behind others (or not knowable without the database backend)
-            if results is not None:
-                for result in results.filter(status=TaskResultStatus.RUNNING):
-                    result.set_failed(
-                        WorkerStopped(
-                            f"The worker ({', '.join(result.worker_ids) or '?'}) stopped while "
-                            f"running API job {job.pk}; no heartbeat since {job.updated_at}."
-                        )
-                    )
-            done.append(_requeue_or_fail(job))
-    return done
-
-
-def _requeue_or_fail(job: ApiJob) -> StaleJob:
-    task = _RESUMABLE_TASKS.get(job.type)
-    resumes = job.options.get("resumes", 0)
-    where = (
-        f"at record {job.processed_records + 1} of {job.total_records}"
-        if job.total_records
-        else f"after {job.processed_records} records"
-    )
-    if job.status == ApiJobStatus.PENDING:
-        if task is not None:
-            job.save(update_fields=["updated_at"])
-            transaction.on_commit(lambda: task.enqueue(str(job.pk)))
-            logger.warning("API job %s: its task was lost before it started; queued", job.pk)
-            return StaleJob(job.pk, "requeued", "its task was lost before it started; queued")
-        reason = "The job's task was lost before it started; nothing was written. Send it again."
-    elif task is None:
-        reason = (
-            f"The worker stopped during processing, {where}; this kind of job does not resume. "
-            "Records before it were processed (processed_records counts them); send it "
-            "again: records already stored are found and updated, not duplicated."
-        )
-    elif resumes >= settings.API_JOB_MAX_RESUMES:
-        reason = (
-            f"The worker stopped during processing {resumes + 1} times; the job was given up "
-            f"{where}. Records before it were processed (processed_records counts them); "
-            "send the rest again."
-        )
-    else:
-        job.options = {**job.options, "resumes": resumes + 1}
-        job.save(update_fields=["options", "updated_at"])
-        transaction.on_commit(lambda: task.enqueue(str(job.pk)))
-        logger.warning("API job %s: worker gone %s; queued again", job.pk, where)
-        return StaleJob(job.pk, "requeued", f"queued again, resumes {where}")
-    logger.warning("API job %s failed: %s", job.pk, reason)
-    fail_api_job(api_job_id=job.pk, reason=reason)
-    return StaleJob(job.pk, "failed", reason)
-
-
-def _task_results():
-    """The database task backend's results, when it is the backend in use (else None: there is
-    no telling which jobs are queued)."""
-    from django.tasks import task_backends
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
-    backend = task_backends["default"]
-    if not isinstance(backend, DatabaseBackend):
-        return None
-    return DBTaskResult.objects.filter(backend_name=backend.alias)

@@ -10,12 +10,14 @@ from django.db import transaction
 
 from apijobs import services as api_jobs
 from apijobs.models import ApiJob
+from apijobs.recovery import enqueue_on_commit
 from jobsite.errors import ServiceError
 from jobsite.models import User
 from jobsite.text import NUL_MESSAGE, find_unstorable
 from workorders import services
 
 BULK_TYPE = "workorder_bulk_upsert"
+BULK_TASK = "workorders.tasks.process_workorder_bulk"
 RECORD_LABEL = "Work order ID"
 
 
@@ -49,8 +51,6 @@ def check_envelope(records) -> None:
 
 def accept_bulk_upsert(*, records: list, by: User, partial: bool = False) -> ApiJob:
     """Store the request as a pending API job; its task is queued once the job is committed."""
-    from workorders.tasks import process_workorder_bulk
-
     check_envelope(records)
     with transaction.atomic():
         job = api_jobs.create_api_job(
@@ -60,7 +60,7 @@ def accept_bulk_upsert(*, records: list, by: User, partial: bool = False) -> Api
             total_records=len(records),
             options={"record_label": RECORD_LABEL, "partial": partial},
         )
-        transaction.on_commit(lambda: process_workorder_bulk.enqueue(str(job.pk)))
+        enqueue_on_commit(task=BULK_TASK, api_job=job)
     return job
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from apijobs import services as api_jobs
 from apijobs.models import ApiJob, ApiJobStatus
+from apijobs.recovery import enqueue_on_commit
 from jobsite.models import SalesOrganization, User
 from jobsite.text import find_unstorable
 from workorders import services
@@ -513,8 +514,6 @@ def start_import(
     The file must stay at `path` until the job ends; it is checked now, so a bad file is an
     ImportFileError here rather than a failed job later."""
     open_import_file(path, kind=kind)
-    from workorders.tasks import run_import_task
-
     with transaction.atomic():
         job = create_import_job(
             path=os.fspath(path),
@@ -523,7 +522,7 @@ def start_import(
             sales_organization=sales_organization,
             dry_run=dry_run,
         )
-        transaction.on_commit(lambda: run_import_task.enqueue(str(job.pk)))
+        enqueue_on_commit(task="workorders.tasks.run_import_task", api_job=job)
     return job
 
 

@@ -1,17 +1,17 @@
-"""Background tasks (django.tasks): thin, they call the services that do the work."""
+"""Background tasks (django.tasks): thin, they call the services that do the work. The services
+queue them by dotted path (apijobs.recovery.enqueue_on_commit)."""
 
 from django.tasks import task
+
+from workorders.bulk import run_bulk_upsert
+from workorders.imports import run_started_import
 
 
 @task
 def process_workorder_bulk(api_job_id: str) -> None:
-    from workorders.bulk import run_bulk_upsert
-
     run_bulk_upsert(api_job_id=api_job_id)
 
 
 @task
 def run_import_task(api_job_id: str) -> None:
-    from workorders.imports import run_started_import
-
     run_started_import(api_job_id=api_job_id)

@@ -14,7 +14,7 @@ from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from apijobs.models import ApiJob
-from apijobs.services import requeue_stale_api_jobs
+from apijobs.recovery import requeue_stale_api_jobs
 from workorders.models import JobPlanning, WorkOrder
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections
 
-from apijobs.services import requeue_stale_api_jobs
+from apijobs.recovery import requeue_stale_api_jobs
 
 
 class Command(BaseCommand):
