@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from apijobs.models import ApiJob, ApiJobError
 from jobsite.models import User
-from jobsite.selectors import restrict_to_tenant
+from jobsite.tenancy import restrict_to_tenant
 
 
 def visible_api_jobs(*, user: User) -> QuerySet[ApiJob]:

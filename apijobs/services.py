@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from apijobs.models import ApiJob, ApiJobError, ApiJobStatus
 from jobsite.models import SalesOrganization, User
+from jobsite.tenancy import organization_for_new_record
 
 logger = logging.getLogger(__name__)
 
@@ -81,12 +82,12 @@ def create_api_job(
     source_name: str = "",
     options: dict | None = None,
 ) -> ApiJob:
-    if sales_organization is None and by is not None:
-        sales_organization = by.sales_organization
     return ApiJob.objects.create(
         type=type,
         requested_by=by,
-        sales_organization=sales_organization,
+        sales_organization_id=organization_for_new_record(
+            by=by, context=sales_organization.pk if sales_organization else None
+        ),
         payload=payload,
         total_records=total_records,
         source_name=source_name,

@@ -2,13 +2,13 @@
 
 import uuid
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from jobs.models import Job, JobPriority, JobStatus, JobType
 from jobsite.codes import choose_by_code
 from jobsite.errors import ServiceError
 from jobsite.models import User
-from jobsite.selectors import restrict_to_tenant, visible_sales_organization_ids
+from jobsite.tenancy import restrict_to_tenant
 
 
 def status_by_number(number: int) -> JobStatus:
@@ -37,10 +37,7 @@ def as_int(value) -> int | None:
 
 def visible_vocabulary[Q_: QuerySet](queryset: Q_, *, user: User) -> Q_:
     """Global rows (no sales organization) are everyone's; the others only their tenant's."""
-    ids = visible_sales_organization_ids(user=user)
-    if ids is None:
-        return queryset
-    return queryset.filter(Q(sales_organization__isnull=True) | Q(sales_organization__in=ids))
+    return restrict_to_tenant(queryset, user=user, shared_when_empty=True)
 
 
 def fulfillment_jobs(*, user: User) -> QuerySet[Job]:

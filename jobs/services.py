@@ -24,6 +24,7 @@ from jobs.models import (
 from jobsite.errors import ServiceError
 from jobsite.models import User
 from jobsite.services import next_numbers, observe_number, save_record
+from jobsite.tenancy import organization_for_new_record
 
 Action = Literal["start_progress", "complete"]
 
@@ -241,9 +242,10 @@ def save_fulfillment_job(
         if job.client_id is not None:
             job.sales_organization_id = job.client.sales_organization_id
         elif job.sales_organization_id is None:
-            job.sales_organization_id = (
-                job.requesting_user.sales_organization_id if job.requesting_user else None
-            ) or (by.sales_organization_id if by else None)
+            job.sales_organization_id = organization_for_new_record(
+                by=by,
+                context=job.requesting_user.sales_organization_id if job.requesting_user else None,
+            )
         job.updated_by = by
         job.save()
         if details:

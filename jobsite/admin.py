@@ -16,7 +16,7 @@ from jobsite.models import (
     Skill,
     User,
 )
-from jobsite.selectors import restrict_to_tenant, visible_sales_organization_ids
+from jobsite.tenancy import organization_for_new_record, restrict_to_tenant
 
 
 def _tenant_admin_of(admin_site, model):
@@ -62,13 +62,11 @@ class TenantScoped:
     def restrict(self, queryset, request):
         if self.tenant_field is None:
             return queryset
-        if not self.tenant_shared_when_null:
-            return restrict_to_tenant(queryset, user=request.user, field=self.tenant_field)
-        ids = visible_sales_organization_ids(user=request.user)
-        if ids is None:
-            return queryset
-        return queryset.filter(
-            Q(**{f"{self.tenant_field}__in": ids}) | Q(**{f"{self.tenant_field}__isnull": True})
+        return restrict_to_tenant(
+            queryset,
+            user=request.user,
+            field=self.tenant_field,
+            shared_when_empty=self.tenant_shared_when_null,
         )
 
     def save_model(self, request, obj, form, change):
@@ -78,7 +76,7 @@ class TenantScoped:
             and self.tenant_field == "sales_organization"
             and getattr(obj, "sales_organization_id", False) is None
         ):
-            obj.sales_organization_id = request.user.sales_organization_id
+            obj.sales_organization_id = organization_for_new_record(by=request.user)
         super().save_model(request, obj, form, change)
 
     def get_list_filter(self, request):

@@ -244,7 +244,7 @@ class Plan:
         self.group_columns = {
             g.field: (
                 g.id_key if g.id_key in present else None,
-                g.key_key if g.key_key in present else None,
+                g.code_key if g.code_key in present else None,
             )
             for g in self.groups
         }
@@ -302,7 +302,7 @@ def _stage_row(plan: Plan, line: int, ord_: int, record: dict) -> tuple[list | N
     cleaned, errors = plan.clean(record)
     get = cleaned.get
     row = [line, ord_, get("id"), get("id2"), *[get(field) for field in plan.scalar_fields]]
-    for id_key, key_key in plan.group_keys:
+    for id_key, code_key in plan.group_keys:
         raw_id = record.get(id_key) if id_key else None
         id_ = None
         if raw_id is not None and raw_id != "":
@@ -310,7 +310,7 @@ def _stage_row(plan: Plan, line: int, ord_: int, record: dict) -> tuple[list | N
                 id_ = clean_uuid(raw_id)
             except ValueError as exc:
                 errors.setdefault(id_key, str(exc))
-        raw_key = record.get(key_key) if key_key else None
+        raw_key = record.get(code_key) if code_key else None
         row.append(id_)
         row.append(raw_key or None)
     return (None if errors else row), errors
@@ -430,10 +430,10 @@ def _group_message(g: Group, problem: int, raw_id, raw_key) -> tuple[str, str]:
     if problem == UNKNOWN_ID:
         return g.id_key, f"Unknown {kind.label} id {raw_id}."
     if problem == MISMATCH:
-        return g.key_key, f"Does not name the same {kind.label} as {g.id_key}."
+        return g.code_key, f"Does not name the same {kind.label} as {g.id_key}."
     if problem == UNKNOWN_KEY:
-        return g.key_key, f"Unknown {kind.label} {kind.key} {raw_key!r}."
-    return g.key_key, f"{raw_key!r} names several {kind.label} records; give the id."
+        return g.code_key, f"Unknown {kind.label} {kind.key} {raw_key!r}."
+    return g.code_key, f"{raw_key!r} names several {kind.label} records; give the id."
 
 
 class _Failures:

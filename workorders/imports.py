@@ -38,7 +38,7 @@ BATCH_SIZE = 1000
 WORK_ORDER_COLUMNS = (
     {"id", "id2"}
     | set(WORK_ORDER_SCALARS)
-    | {k for g in WORK_ORDER_GROUPS for k in (g.id_key, g.key_key) if k}
+    | {k for g in WORK_ORDER_GROUPS for k in (g.id_key, g.code_key) if k}
 )
 # One column of each group must be in the file: a re-import has to find its rows again (so
 # an identifier), and a new work order needs its name, project, type and status.

@@ -100,11 +100,6 @@ def check_technician(*, user_id, sales_organization_id, field: str) -> None:
         raise ValidationError({field: problem[1]}, code=problem[0])
 
 
-def given_key(group: Group, record: dict) -> str:
-    """The key a record named a reference by, for an error message that points at it."""
-    return next((k for k in group.input_keys if k in record), group.input_keys[0])
-
-
 # A work order that goes back to one of these no longer has an appointment.
 UNPLANNED_STATUSES = {
     StatusNumber.TO_BE_PLANNED,
@@ -244,7 +239,7 @@ def save_planning(*, data: dict, by: User, planning: JobPlanning | None = None) 
     check_technician(
         user_id=planning.user_id,
         sales_organization_id=planning.work_order.sales_organization_id,
-        field=given_key(user_group, data),
+        field=user_group.given_key(data),
     )
     planning.save()
     return planning

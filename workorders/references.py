@@ -29,8 +29,16 @@ from django.db import connection, models
 from django.db.models.functions import Lower
 
 from jobs.models import JobPriority, JobStatus, JobType
+from jobsite.errors import ServiceError
 from jobsite.models import Address, Company, Contact, Country, SalesOrganization, Skill, User
-from jobsite.selectors import visible_sales_organization_ids
+from jobsite.tenancy import (
+    may_refer,
+    organization_for_new_record,
+    organization_sql,
+    restrict_to_tenant,
+    sees_sql,
+    visible_sales_organization_ids,
+)
 from workorders.models import (
     EquipmentBrand,
     EquipmentFamily,
@@ -50,18 +58,23 @@ class UnresolvedReference(Exception):
 
 @dataclass(frozen=True)
 class Group:
-    """How a record names one related record: `<id_key>`, `<key_key>` and/or `<embedded_key>`."""
+    """How a record names one related record: `<id_key>`, `<code_key>` (its code or reference)
+    and/or `<embedded_key>`."""
 
     field: str  # the model's foreign key
     kind: str
     id_key: str | None = None
-    key_key: str | None = None
+    code_key: str | None = None
     embedded_key: str | None = None
     required: bool = False  # on create
 
     @cached_property  # read for every group of every record
     def input_keys(self) -> tuple[str, ...]:
-        return tuple(k for k in (self.id_key, self.key_key, self.embedded_key) if k)
+        return tuple(k for k in (self.id_key, self.code_key, self.embedded_key) if k)
+
+    def given_key(self, record: dict) -> str:
+        """The key a record named the reference by, for an error message that points at it."""
+        return next((k for k in self.input_keys if k in record), self.input_keys[0])
 
 
 @dataclass
@@ -479,8 +492,8 @@ class ReferenceResolver:
             kind = KINDS[group.kind]
             if group.id_key and isinstance(record.get(group.id_key), str):
                 wanted_ids[kind.name].add(record[group.id_key])
-            if group.key_key and isinstance(record.get(group.key_key), str):
-                wanted_keys[kind.name].add(record[group.key_key])
+            if group.code_key and isinstance(record.get(group.code_key), str):
+                wanted_keys[kind.name].add(record[group.code_key])
             embedded = record.get(group.embedded_key) if group.embedded_key else None
             if isinstance(embedded, dict):
                 self._collect_embedded(kind, embedded, wanted_ids, wanted_keys)
@@ -518,11 +531,10 @@ class ReferenceResolver:
             if condition is None:
                 return
             qs = qs.filter(condition)
-        if kind.tenant and self.visible is not None:
-            tenancy = models.Q(**{f"{kind.tenant}__in": self.visible})
-            if kind.shared_when_null:
-                tenancy |= models.Q(**{f"{kind.tenant}__isnull": True})
-            qs = qs.filter(tenancy)
+        if kind.tenant:
+            qs = restrict_to_tenant(
+                qs, user=self.by, field=kind.tenant, shared_when_empty=kind.shared_when_null
+            )
         if kind.tenant and "__" in kind.tenant:
             qs = qs.annotate(_org_id=models.F(kind.tenant))
         if kind.name == "project":
@@ -606,35 +618,18 @@ class ReferenceResolver:
                 lhs = f"LOWER({key_col})" if kind.key_ci else key_col
                 conditions.append(f"{lhs} IN ({', '.join(['%s'] * len(keys))})")
             params_keys = sorted(k.lower() for k in keys) if kind.key_ci else sorted(keys)
-            org_pk = SalesOrganization._meta.pk
-            if kind.tenant is None:
-                org = "NULL"
-            elif kind.tenant == "pk":
-                org = f"t.{pk_col}"
-            elif kind.tenant == "sales_organization":
-                org = f"t.{qn(meta.get_field('sales_organization').column)}"
-            else:  # a contact: its company's
-                company = Company._meta
-                org = (
-                    f"(SELECT c.{qn(company.get_field('sales_organization').column)} FROM "
-                    f"{qn(company.db_table)} c WHERE c.{qn(company.pk.column)} = "
-                    f"t.{qn(meta.get_field('company').column)})"
-                )
+            org = organization_sql(kind.model, kind.tenant, "t")
             where = f"({' OR '.join(conditions)})"
-            params_org = []
-            if kind.tenant and self.visible is not None:
-                visible = [org_pk.get_db_prep_value(v, connection) for v in self.visible]
-                tenancy = f"{org} IN ({', '.join(['%s'] * len(visible))})" if visible else "1=0"
-                if kind.shared_when_null:
-                    tenancy = f"({tenancy} OR {org} IS NULL)"
-                where += f" AND {tenancy}"
-                params_org = visible
+            if kind.tenant:
+                visible = sees_sql(
+                    org, visible=self.visible, shared_when_empty=kind.shared_when_null
+                )
+                where += f" AND {visible}"
             parts.append(
                 f"SELECT {len(kinds)}, t.{pk_col}, CAST({key_col} AS TEXT), CAST({org} AS TEXT), "
                 f"{', '.join(self._extras(kind))} FROM {table} t WHERE {where}"
             )
-            # The org expression may carry no params; ids, keys, then tenancy, in SQL order.
-            params.extend(params_ids + params_keys + params_org)
+            params.extend(params_ids + params_keys)  # in SQL order
             kinds.append(kind)
         if not parts:
             return
@@ -716,6 +711,29 @@ class ReferenceResolver:
                 return chosen[0], None
         return None, f"{value!r} names several {kind.label} records; give the id."
 
+    def foreign_references(
+        self, *, record: dict, refs: dict, groups: tuple[Group, ...], organization
+    ) -> dict[str, str]:
+        """Errors, by the key the record used, for each reference it gives to a row of another
+        sales organization than `organization` (the record's own): superusers see every
+        organization, but one record stays within one."""
+        errors = {}
+        for group in groups:
+            obj = refs.get(group.field)
+            if obj is None:
+                continue
+            kind = KINDS[group.kind]
+            if kind.tenant is None or may_refer(
+                record_organization=organization,
+                organization=self.org_of(kind, obj),
+                shared_when_empty=kind.shared_when_null,
+            ):
+                continue
+            errors[group.given_key(record)] = (
+                f"This {kind.label} belongs to another sales organization than the record."
+            )
+        return errors
+
     # -- resolving -------------------------------------------------------------------------
 
     def resolve(
@@ -769,9 +787,9 @@ class ReferenceResolver:
                 result = self.get(kind.name, pk)
                 if result is None:
                     raise UnresolvedReference({path: f"Unknown {kind.label} id {raw_id}."})
-        raw_key = record.get(group.key_key) if group.key_key else None
+        raw_key = record.get(group.code_key) if group.code_key else None
         if raw_key not in (None, ""):
-            path = f"{prefix}{group.key_key}"
+            path = f"{prefix}{group.code_key}"
             if not isinstance(raw_key, str):
                 raise UnresolvedReference({path: "Must be a string."})
             if result is not None:
@@ -865,10 +883,15 @@ class ReferenceResolver:
             and kind.defaults_to_context_org
             and creating
         ):
-            org = context_org or self.by.sales_organization_id
-            if org is None and not kind.model._meta.get_field("sales_organization").null:
-                errors[f"{p}sales_organization_id"] = "Give the sales organization."
-            obj.sales_organization_id = org
+            required = not kind.model._meta.get_field("sales_organization").null
+            try:
+                obj.sales_organization_id = organization_for_new_record(
+                    by=self.by,
+                    context=context_org,
+                    required=f"{p}sales_organization_id" if required else None,
+                )
+            except ServiceError as exc:
+                errors[exc.field] = exc.message
         if creating:
             for name, spec in kind.scalars.items():
                 f = kind.model._meta.get_field(spec.field)

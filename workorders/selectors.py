@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from jobs.models import JobPriority, JobStatus, JobType, LifeCycleState, StatusNumber
 from jobsite.models import Address, Company, Contact, Country, SalesOrganization, Skill, User
-from jobsite.selectors import restrict_to_tenant, visible_sales_organization_ids
+from jobsite.tenancy import restrict_to_tenant, visible_sales_organization_ids
 from workorders.models import (
     EquipmentFamily,
     EquipmentModel,
@@ -366,12 +366,6 @@ PLANNED_STATUSES = (
 OPEN_STATES = (LifeCycleState.PENDING, LifeCycleState.IN_PROGRESS)
 
 
-def _shared_or_visible(queryset, ids):
-    if ids is None:
-        return queryset
-    return queryset.filter(Q(sales_organization__in=ids) | Q(sales_organization__isnull=True))
-
-
 def work_order_filter_choices(*, user: User) -> dict[str, list[tuple[str, str]]]:
     """The choices of the work order list's sidebar filters, in ONE query (a UNION ALL).
 
@@ -390,12 +384,16 @@ def work_order_filter_choices(*, user: User) -> dict[str, list[tuple[str, str]]]
 
     statuses = part(JobStatus.objects.order_by(), "status", F("name"), F("number"))
     priorities = part(
-        _shared_or_visible(JobPriority.objects.order_by(), ids),
+        restrict_to_tenant(JobPriority.objects.order_by(), user=user, shared_when_empty=True),
         "priority",
         F("name"),
         -F("sequence"),
     )
-    job_types = part(_shared_or_visible(JobType.objects.order_by(), ids), "job_type", F("name"))
+    job_types = part(
+        restrict_to_tenant(JobType.objects.order_by(), user=user, shared_when_empty=True),
+        "job_type",
+        F("name"),
+    )
     orgs = part(
         SalesOrganization.objects.order_by()
         if ids is None

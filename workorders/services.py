@@ -16,15 +16,14 @@ from jobs import services as life_cycle
 from jobs.models import JobStatus, LifeCycleState, StatusNumber
 from jobsite.errors import ServiceError
 from jobsite.models import User
-from jobsite.selectors import visible_sales_organization_ids
 from jobsite.services import next_numbers, observe_number
+from jobsite.tenancy import visible_sales_organization_ids
 from workorders.models import Project, WorkOrder
 from workorders.plannings import (
     DEFAULT_PLANNING_MINUTES,
     UNPLANNED_STATUSES,
     Technicians,
     delete_planning,
-    given_key,
     planning_end,
     save_planning,
     sync_suggested_plannings,
@@ -617,6 +616,14 @@ def _write_one(
         ):
             keys = " or ".join(group.input_keys)
             errors.setdefault(group.input_keys[0], f"Required: give {keys}.")
+    project = refs.get("project") or project_hint
+    if project is not None:
+        # The project decides the work order's organization; the technician has its own rule.
+        others = tuple(g for g in WORK_ORDER_GROUPS if g.field not in ("project", "suggested_user"))
+        for key, message in resolver.foreign_references(
+            record=record, refs=refs, groups=others, organization=project.sales_organization_id
+        ).items():
+            errors.setdefault(key, message)
     if errors:
         raise _RecordFailed(errors)
 
@@ -654,7 +661,7 @@ def _write_one(
             user_id=wo.suggested_user_id, sales_organization_id=project.sales_organization_id
         )
         if problem is not None:
-            errors[given_key(_SUGGESTED_USER, record)] = problem[1]
+            errors[_SUGGESTED_USER.given_key(record)] = problem[1]
     ref = wo.reference_back_office
     if ref and refs_in_batch.get(ref, wo.pk) != wo.pk:
         errors["reference_back_office"] = "Already used by another work order."

@@ -14,7 +14,7 @@ from jobs.models import Job
 from jobsite.api.fields import UUIDField
 from jobsite.errors import ServiceError
 from jobsite.models import Company, User
-from jobsite.selectors import restrict_to_tenant
+from jobsite.tenancy import restrict_to_tenant
 
 SEED_SAMPLE = {
     "id": 1,

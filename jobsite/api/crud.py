@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
-from jobsite.selectors import restrict_to_tenant
+from jobsite.tenancy import restrict_to_tenant
 
 
 def tenant_scope(field: str):

@@ -15,10 +15,9 @@ from jobsite.api.crud import (
     tenant_scope,
 )
 from jobsite.api.filters import IsoDateTimeFilter
-from jobsite.errors import ServiceError
 from jobsite.models import Address, Company, Contact, SalesOrganization, Skill, User
-from jobsite.selectors import restrict_to_tenant
 from jobsite.services import save_record
+from jobsite.tenancy import organization_for_new_record, restrict_to_tenant
 
 # --- shared -----------------------------------------------------------------------------------
 
@@ -36,8 +35,7 @@ def sales_organization_field(**kwargs):
 def own_sales_organization(*, data: dict, instance, user: User) -> dict:
     """A new row without a sales organization gets the writer's own."""
     if instance is None and data.get("sales_organization") is None:
-        if user.sales_organization_id is None:
-            raise ServiceError("Give the sales organization.", field="sales_organization_id")
+        organization_for_new_record(by=user, required="sales_organization_id")
         data = {**data, "sales_organization": user.sales_organization}
     return data
 

@@ -46,8 +46,8 @@ def _group_fields(groups: tuple[Group, ...]) -> dict:
             fields[group.id_key] = UUIDField(
                 required=False, allow_null=True, help_text=f"Id of the {label}."
             )
-        if group.key_key:
-            fields[group.key_key] = serializers.CharField(
+        if group.code_key:
+            fields[group.code_key] = serializers.CharField(
                 required=False,
                 allow_null=True,
                 help_text=f"The {label} by {KINDS[group.kind].key} (codes: any case).",
