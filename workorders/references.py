@@ -29,6 +29,7 @@ from django.db import connection, models
 from django.db.models.functions import Lower
 
 from jobs.models import JobPriority, JobStatus, JobType
+from jobsite.codes import choose_by_code
 from jobsite.errors import ServiceError
 from jobsite.models import Address, Company, Contact, Country, SalesOrganization, Skill, User
 from jobsite.tenancy import (
@@ -48,6 +49,7 @@ from workorders.models import (
     WorkOrder,
 )
 from workorders.records import Scalar, clean_scalar, clean_uuid
+from workorders.system_fields import apply_project_system_fields, save_project
 
 
 class UnresolvedReference(Exception):
@@ -702,14 +704,14 @@ class ReferenceResolver:
         return getattr(obj, f"{kind.tenant}_id")
 
     def _by_code(self, kind: Kind, value: str, context_org) -> tuple[Any | None, str | None]:
-        candidates = self._by_key[kind.name].get(_norm_key(kind, value), [])
-        if len(candidates) <= 1:
-            return (candidates[0] if candidates else None), None
-        for preferred in (context_org, None):
-            chosen = [c for c in candidates if self.org_of(kind, c) == preferred]
-            if len(chosen) == 1:
-                return chosen[0], None
-        return None, f"{value!r} names several {kind.label} records; give the id."
+        found, ambiguous = choose_by_code(
+            self._by_key[kind.name].get(_norm_key(kind, value), []),
+            organization_of=lambda candidate: self.org_of(kind, candidate),
+            context_org=context_org,
+        )
+        if ambiguous:
+            return None, f"{value!r} names several {kind.label} records; give the id."
+        return found, None
 
     def foreign_references(
         self, *, record: dict, refs: dict, groups: tuple[Group, ...], organization
@@ -876,7 +878,7 @@ class ReferenceResolver:
             elif (creating or "company" in changed) and (
                 obj.sales_organization_id != obj.company.sales_organization_id
             ):
-                obj.sales_organization_id = obj.company.sales_organization_id
+                apply_project_system_fields(project=obj)
                 changed.append("sales_organization")
         elif "sales_organization" in {f.name for f in kind.model._meta.fields} and (
             getattr(obj, "sales_organization_id", None) is None
@@ -921,8 +923,6 @@ class ReferenceResolver:
         if creating or changed:
             self.writes += 1
         if kind.name == "project" and (creating or changed):
-            from workorders.services import save_project  # services builds on this module
-
             save_project(project=obj, by=self.by)
             if creating:
                 self.created.append((kind.name, obj))

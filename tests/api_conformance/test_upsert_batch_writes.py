@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from workorders import services
+from workorders import upsert
 from workorders.models import JobPlanning, WorkOrder
 from workorders.services import upsert_work_orders
 
@@ -31,12 +31,12 @@ def _flat(project, job_type, **over):
 
 def _run(records, by, *, record_by_record):
     """Upsert and roll back; the results and the rows written (without the clock's fields)."""
-    original = services._upsert_cleaned
+    original = upsert._upsert_cleaned
 
     def forced(**kwargs):
         return original(**{**kwargs, "batched": False} if record_by_record else kwargs)
 
-    services._upsert_cleaned = forced
+    upsert._upsert_cleaned = forced
     try:
         with transaction.atomic():
             results = upsert_work_orders(records=records, by=by)
@@ -54,7 +54,7 @@ def _run(records, by, *, record_by_record):
             )
             transaction.set_rollback(True)
     finally:
-        services._upsert_cleaned = original
+        upsert._upsert_cleaned = original
     return answer, rows, plannings
 
 
@@ -126,13 +126,13 @@ def test_a_unique_race_fails_only_its_record(planner, project, job_type, monkeyp
     clash = _flat(project, job_type, id2=taken.work_order.id2)  # the id2 is stored already
     good = _flat(project, job_type)
     runs = []
-    original = services._upsert_cleaned
+    original = upsert._upsert_cleaned
 
     def spy(**kwargs):
         runs.append(kwargs["batched"])
         return original(**kwargs)
 
-    monkeypatch.setattr(services, "_upsert_cleaned", spy)
+    monkeypatch.setattr(upsert, "_upsert_cleaned", spy)
     results = upsert_work_orders(records=[good, clash, _flat(project, job_type)], by=planner)
     assert runs == [True, False]  # the set-wise write collided: again, record by record
     assert [r.outcome for r in results] == ["created", "failed", "created"]

@@ -320,12 +320,12 @@ def test_batch_of_one_failing_on_a_race_writes_nothing(api, seed, planner, monke
     """An IntegrityError from a concurrent writer is a 400 naming the field, not a 500."""
     from django.db import IntegrityError
 
-    from workorders import services
+    from workorders import upsert
 
     def collide(*args, **kwargs):
         raise IntegrityError('duplicate key value violates "reference_back_office"')
 
-    monkeypatch.setattr(services.WorkOrder.objects, "bulk_create", collide)
+    monkeypatch.setattr(upsert.WorkOrder.objects, "bulk_create", collide)
     response = put(api, uuid.uuid4(), seed())
     assert response.status_code == 400
     assert "reference_back_office" in response.json()

@@ -14,8 +14,9 @@ from jobs.models import Job, JobPriority, JobStatus, JobType, StatusNumber
 from jobsite.models import Address, Company, Country, SalesOrganization, Skill, User
 from jobsite.services import next_numbers
 from workorders.models import Project, WorkOrder
+from workorders.plannings import sync_suggested_plannings
 from workorders.references import DIRECTORY_KINDS, KINDS
-from workorders.services import sync_suggested_plannings
+from workorders.system_fields import apply_project_system_fields, apply_system_fields
 
 PLANNER_USERNAME = "planner"
 PLANNER_PASSWORD = "planner-demo-2026"
@@ -250,18 +251,17 @@ class Command(BaseCommand):
         projects = []
         for i in range(count):
             company = companies[i % len(companies)]
-            projects.append(
-                Project(
-                    id2=ids[i],
-                    company=company,
-                    sales_organization_id=company.sales_organization_id,
-                    db_address=addresses[i],
-                    name=f"{rng.choice(EQUIPMENT)} {addresses[i].city} {existing + i + 1}",
-                    reference_back_office=f"PRJ-{existing + i + 1:06d}",
-                    serial_number=f"SN{rng.randint(10**7, 10**8 - 1)}",
-                    is_mobile_installation=rng.random() < 0.05,
-                )
+            project = Project(
+                id2=ids[i],
+                company=company,
+                db_address=addresses[i],
+                name=f"{rng.choice(EQUIPMENT)} {addresses[i].city} {existing + i + 1}",
+                reference_back_office=f"PRJ-{existing + i + 1:06d}",
+                serial_number=f"SN{rng.randint(10**7, 10**8 - 1)}",
+                is_mobile_installation=rng.random() < 0.05,
             )
+            apply_project_system_fields(project=project)
+            projects.append(project)
         return Project.objects.bulk_create(projects)
 
     def _fulfillment_jobs(self, rng, companies, technicians):
@@ -340,30 +340,26 @@ class Command(BaseCommand):
                     if number == StatusNumber.COMPLETED
                     else None
                 )
-                batch.append(
-                    WorkOrder(
-                        id2=ids[i],
-                        project=project,
-                        company_id=project.company_id,
-                        sales_organization_id=org,
-                        job_type=job_type,
-                        job_status=status,
-                        job_priority=rng.choice(priorities),
-                        name=f"{rng.choice(WORK)} – {project.name}",
-                        description="Demo work order.",
-                        estimated_time=estimated,
-                        due_date=start + timedelta(days=rng.randint(-3, 21)),
-                        suggested_user=technician,
-                        suggested_date_start=start if technician else None,
-                        skill_id=skill_id,
-                        customer_reference=f"PO{rng.randint(10000, 99999)}",
-                        reference_back_office=f"ERP-{ids[i]:08d}",
-                        date_create=now,
-                        date_update=now,
-                        date_closed=closed,
-                        modified_dateutc=now,
-                    )
+                wo = WorkOrder(
+                    id2=ids[i],
+                    project=project,
+                    job_type=job_type,
+                    job_status=status,
+                    job_priority=rng.choice(priorities),
+                    name=f"{rng.choice(WORK)} – {project.name}",
+                    description="Demo work order.",
+                    estimated_time=estimated,
+                    due_date=start + timedelta(days=rng.randint(-3, 21)),
+                    suggested_user=technician,
+                    suggested_date_start=start if technician else None,
+                    skill_id=skill_id,
+                    customer_reference=f"PO{rng.randint(10000, 99999)}",
+                    reference_back_office=f"ERP-{ids[i]:08d}",
                 )
+                apply_system_fields(work_order=wo, previous_state=None, now=now)
+                if closed is not None:
+                    wo.date_closed = closed  # demo history: closed when the appointment ended
+                batch.append(wo)
             with transaction.atomic():
                 WorkOrder.objects.bulk_create(batch)
                 # The Suggested rule plans what is Suggested; demo plannings of work orders that

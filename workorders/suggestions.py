@@ -1,0 +1,88 @@
+"""Suggesting a technician for many work orders at once (the admin's action): one status
+change, the planning check for every work order, then the Suggested rule."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from jobs import services as life_cycle
+from jobs.models import JobStatus, LifeCycleState, StatusNumber
+from jobsite.errors import ServiceError
+from jobsite.models import User
+from workorders.models import WorkOrder
+from workorders.plannings import (
+    Technicians,
+    sync_suggested_plannings,
+)
+from workorders.system_fields import apply_system_fields
+
+# Work in these states is under way or finished: suggesting a technician would re-plan it.
+_NOT_SUGGESTIBLE = {
+    LifeCycleState.IN_PROGRESS,
+    LifeCycleState.COMPLETED,
+    LifeCycleState.CANCELLED,
+}
+
+
+def suggest_technician(
+    *, work_orders: Iterable[WorkOrder], user: User, date_start: datetime, by: User | None = None
+) -> list[WorkOrder]:
+    """Set Suggested with a technician and a start; the Suggested rule plans it.
+
+    Work that is under way, done or cancelled is not re-planned: the whole call is refused
+    (nothing written) with a ServiceError naming the work orders and their state."""
+    suggested = JobStatus.objects.get(number=StatusNumber.SUGGESTED)
+    now = timezone.now()
+    changed = []
+    with transaction.atomic():
+        locked = list(
+            WorkOrder.objects.select_for_update(of=("self",))
+            .select_related("job_status", "project")
+            .filter(pk__in=[w.pk for w in work_orders])
+            .order_by("id2")
+        )
+        refused = [wo for wo in locked if wo.job_status.life_cycle_state in _NOT_SUGGESTIBLE]
+        if refused:
+            raise ServiceError(
+                "Only work that has not started can get a technician suggested; "
+                + ", ".join(
+                    f"#{wo.id2} is {life_cycle.life_cycle_label(wo.job_status.life_cycle_state)}"
+                    f" ({wo.job_status.code})"
+                    for wo in refused[:10]
+                )
+                + (f" and {len(refused) - 10} more" if len(refused) > 10 else "")
+                + ".",
+                field="life_cycle_state",
+                code="invalid_state",
+            )
+        technicians = Technicians([user.pk])
+        for wo in locked:
+            problem = technicians.problem(
+                user_id=user.pk, sales_organization_id=wo.project.sales_organization_id
+            )
+            if problem is not None:
+                raise ServiceError(
+                    f"#{wo.id2}: {problem[1]}", field="suggested_user", code=problem[0]
+                )
+        for wo in locked:
+            previous_state = wo.job_status.life_cycle_state
+            wo.job_status = suggested
+            wo.suggested_user = user
+            wo.suggested_date_start = date_start
+            apply_system_fields(work_order=wo, previous_state=previous_state, now=now)
+            changed.append(wo)
+        WorkOrder.objects.bulk_update(
+            changed,
+            [
+                "job_status",
+                "suggested_user",
+                "suggested_date_start",
+                "date_update",
+                "modified_dateutc",
+                "date_closed",
+            ],
+        )
+        sync_suggested_plannings(work_orders=changed)
+    return changed
