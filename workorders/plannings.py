@@ -15,7 +15,8 @@ from jobs.models import JobStatus, StatusNumber
 from jobsite.models import User
 from workorders.models import JobPlanning, WorkOrder
 from workorders.records import Scalar, clean_scalar
-from workorders.references import Group, ReferenceResolver, assign
+from workorders.reference_kinds import Group, assign
+from workorders.references import ReferenceResolver
 
 DEFAULT_PLANNING_MINUTES = 60
 

@@ -9,11 +9,8 @@ from workorders.models import Project
 from workorders.records import (
     clean_uuid,
 )
-from workorders.references import (
-    KINDS,
-    ReferenceResolver,
-    UnresolvedReference,
-)
+from workorders.reference_kinds import KINDS, UnresolvedReference
+from workorders.references import ReferenceResolver
 
 
 def upsert_project(

@@ -23,11 +23,8 @@ from workorders.records import (
     WORK_ORDER_SCALARS,
     clean_work_order_fields,
 )
-from workorders.references import (
-    WORK_ORDER_GROUPS,
-    ReferenceResolver,
-    assign,
-)
+from workorders.reference_kinds import WORK_ORDER_GROUPS, assign
+from workorders.references import ReferenceResolver
 from workorders.system_fields import apply_system_fields
 
 _SUGGESTED_USER = next(g for g in WORK_ORDER_GROUPS if g.field == "suggested_user")

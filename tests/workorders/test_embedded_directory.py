@@ -14,7 +14,7 @@ from jobsite.services import issue_api_token
 from tests.api_conformance.conftest import seed_body, url
 from workorders import services
 from workorders.models import WorkOrder
-from workorders.references import DIRECTORY_KINDS, KINDS, may_write_embedded
+from workorders.reference_kinds import DIRECTORY_KINDS, KINDS, may_write_embedded
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from jobsite.api.fields import UUIDField
 from workorders.models import JobPlanning, Project, WorkOrder
 from workorders.records import WORK_ORDER_SCALARS, WORK_ORDER_SYSTEM_FIELDS, Scalar
-from workorders.references import KINDS, WORK_ORDER_GROUPS, Group
+from workorders.reference_kinds import KINDS, WORK_ORDER_GROUPS, Group
 from workorders.selectors import PLANNING_FIELDS, PROJECT_FIELDS, WORK_ORDER_FIELDS, Code
 
 

@@ -15,7 +15,7 @@ from jobsite.models import Address, Company, Country, SalesOrganization, Skill, 
 from jobsite.services import next_numbers
 from workorders.models import Project, WorkOrder
 from workorders.plannings import sync_suggested_plannings
-from workorders.references import DIRECTORY_KINDS, KINDS
+from workorders.reference_kinds import DIRECTORY_KINDS, KINDS
 from workorders.system_fields import apply_project_system_fields, apply_system_fields
 
 PLANNER_USERNAME = "planner"

@@ -1,0 +1,301 @@
+"""The rows a batch of records refers to, read once: every id and code of each kind the batch
+names, in one query per embedded kind (full rows: they may be written) and one UNION ALL for
+every kind only referred to (the columns the rules read). Lookups by id and by code, with the
+one ambiguity policy for codes (jobsite/codes.py), then read from memory."""
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from django.db import connection, models
+from django.db.models.functions import Lower
+
+from jobs.models import JobStatus
+from jobsite.codes import choose_by_code
+from jobsite.models import Company, User
+from jobsite.tenancy import (
+    organization_sql,
+    restrict_to_tenant,
+    sees_sql,
+    visible_sales_organization_ids,
+)
+from workorders.models import (
+    Project,
+)
+from workorders.reference_kinds import (
+    KINDS,
+    WORK_ORDER_GROUPS,
+    Group,
+    Kind,
+    Ref,
+    as_uuid,
+    key_of,
+    normalized_key,
+)
+
+
+def _valid_uuids(ids) -> list[uuid.UUID]:
+    """The ids that can name a row; a malformed one is reported by the resolver, not read."""
+    valid = []
+    for raw in ids:
+        try:
+            if raw is not None:
+                valid.append(uuid.UUID(str(raw)))
+        except ValueError:
+            continue
+    return valid
+
+
+class LoadedReferences:
+    """The rows one user's batch of records refers to (what that user may see), by id and by
+    code. `created` lists what embedded upserts created, so a caller that rolls back one record
+    can `forget(...)` them."""
+
+    def __init__(
+        self,
+        *,
+        records: list[dict],
+        by: User,
+        groups: tuple[Group, ...] = WORK_ORDER_GROUPS,
+        root_kind: str | None = None,
+        extra_ids: dict[str, set] | None = None,
+    ):
+        self.by = by
+        self.visible = visible_sales_organization_ids(user=by)
+        self._by_pk: dict[str, dict] = defaultdict(dict)
+        self._by_key: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        self.created: list[tuple[str, Any]] = []
+        self.writes = 0  # rows embedded upserts saved, so a caller knows a record wrote
+        self._embedded_kinds: set[str] = set()
+        self._company_codes: dict = {}
+        wanted_ids: dict[str, set] = defaultdict(set)
+        wanted_keys: dict[str, set] = defaultdict(set)
+        for kind_name, ids in (extra_ids or {}).items():
+            wanted_ids[kind_name].update(i for i in ids if i)
+        for record in records:
+            if not isinstance(record, dict):
+                continue
+            if root_kind is not None:
+                self._collect_embedded(KINDS[root_kind], record, wanted_ids, wanted_keys)
+            else:
+                self._collect(record, groups, wanted_ids, wanted_keys)
+        light = []
+        for kind_name in set(wanted_ids) | set(wanted_keys):
+            kind = KINDS[kind_name]
+            if kind_name in self._embedded_kinds:
+                self._load(kind, wanted_ids[kind_name], wanted_keys[kind_name])
+            else:
+                light.append((kind, wanted_ids[kind_name], wanted_keys[kind_name]))
+        self._load_refs(light)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _collect(self, record: dict, groups, wanted_ids, wanted_keys) -> None:
+        for group in groups:
+            kind = KINDS[group.kind]
+            if group.id_key and isinstance(record.get(group.id_key), str):
+                wanted_ids[kind.name].add(record[group.id_key])
+            if group.code_key and isinstance(record.get(group.code_key), str):
+                wanted_keys[kind.name].add(record[group.code_key])
+            embedded = record.get(group.embedded_key) if group.embedded_key else None
+            if isinstance(embedded, dict):
+                self._collect_embedded(kind, embedded, wanted_ids, wanted_keys)
+
+    def _collect_embedded(self, kind: Kind, data: dict, wanted_ids, wanted_keys) -> None:
+        self._embedded_kinds.add(kind.name)
+        if isinstance(data.get("id"), str):
+            wanted_ids[kind.name].add(data["id"])
+        if kind.key and isinstance(data.get(kind.key), str):
+            wanted_keys[kind.name].add(data[kind.key])
+        self._collect(data, kind.groups, wanted_ids, wanted_keys)
+
+    def _load(self, kind: Kind, ids: set, keys: set) -> None:
+        """One query for every id and key of this kind the batch mentions."""
+        qs = kind.model._base_manager.all()
+        if kind.name == "job_status":
+            condition = None
+        else:
+            pks = _valid_uuids(ids)
+            keys = {k for k in keys if k}
+            condition = models.Q(pk__in=pks) if pks else None
+            if keys:
+                if kind.key_ci:
+                    qs = qs.annotate(_match_key=Lower(kind.key))
+                    by_key = models.Q(_match_key__in={k.lower() for k in keys})
+                else:
+                    by_key = models.Q(**{f"{kind.key}__in": keys})
+                condition = by_key if condition is None else condition | by_key
+            if condition is None:
+                return
+            qs = qs.filter(condition)
+        if kind.tenant:
+            qs = restrict_to_tenant(
+                qs, user=self.by, field=kind.tenant, shared_when_empty=kind.shared_when_null
+            )
+        if kind.tenant and "__" in kind.tenant:
+            qs = qs.annotate(_org_id=models.F(kind.tenant))
+        if kind.name == "project":
+            qs = qs.select_related("company")  # its code is in every work order answer
+        for obj in qs:
+            self._remember(kind, obj)
+
+    def _extras(self, kind: Kind) -> list[str]:
+        """Four more TEXT columns for the kinds whose fields the work order rules read: a status's
+        number and state; a project's company, mobile flag, address and company code."""
+        qn = connection.ops.quote_name
+        if kind.name == "job_status":
+            none = "CAST(NULL AS TEXT)"
+            return ["CAST(t.number AS TEXT)", "CAST(t.life_cycle_state AS TEXT)", none, none]
+        if kind.name == "project":
+            company = Company._meta
+            return [
+                "CAST(t.company_id AS TEXT)",
+                "CAST(t.is_mobile_installation AS TEXT)",
+                "CAST(t.db_address_id AS TEXT)",
+                f"(SELECT CAST(c.code AS TEXT) FROM {qn(company.db_table)} c "
+                f"WHERE c.{qn(company.pk.column)} = t.company_id)",
+            ]
+        return ["CAST(NULL AS TEXT)"] * 4
+
+    def _from_union(self, kind: Kind, pk, key, org, extras):
+        """A status or project as the rules need it (read-only), or a Ref."""
+        if kind.name == "job_status":
+            obj = JobStatus(id=pk, code=key, number=int(extras[0]), life_cycle_state=extras[1])
+        elif kind.name == "project":
+            obj = Project(
+                id=pk,
+                reference_back_office=key,
+                sales_organization_id=org,
+                company_id=as_uuid(extras[0]),
+                is_mobile_installation=str(extras[1]).lower() in ("true", "1"),
+                db_address_id=as_uuid(extras[2]),
+            )
+            self._company_codes[obj.company_id] = extras[3]
+        else:
+            return Ref(pk, key, org)
+        obj._state.adding = False
+        obj._state.db = "default"
+        return obj
+
+    def _load_refs(self, wanted: list[tuple[Kind, set, set]]) -> None:
+        """Every kind only referred to, in ONE query: UNION ALL of (kind, id, key, org, extras).
+        All statuses come along (they are few)."""
+        qn = connection.ops.quote_name
+        parts, params, kinds = [], [], []
+        if "job_status" not in {kind.name for kind, _, _ in wanted}:
+            wanted = [*wanted, (KINDS["job_status"], set(), set())]
+        for kind, ids, keys in wanted:
+            meta = kind.model._meta
+            if kind.name == "job_status":
+                parts.append(
+                    f"SELECT {len(kinds)}, t.id, CAST(t.code AS TEXT), CAST(NULL AS TEXT), "
+                    f"{', '.join(self._extras(kind))} FROM {qn(meta.db_table)} t"
+                )
+                kinds.append(kind)
+                continue
+            pks = _valid_uuids(ids)
+            keys = {k for k in keys if k}
+            if not pks and not keys:
+                continue
+            table, pk_col = qn(meta.db_table), qn(meta.pk.column)
+            conditions = []
+            if pks:
+                conditions.append(f"t.{pk_col} IN ({', '.join(['%s'] * len(pks))})")
+                params_ids = [meta.pk.get_db_prep_value(v, connection) for v in pks]
+            else:
+                params_ids = []
+            key_col = f"t.{qn(meta.get_field(kind.key).column)}"
+            if keys:
+                lhs = f"LOWER({key_col})" if kind.key_ci else key_col
+                conditions.append(f"{lhs} IN ({', '.join(['%s'] * len(keys))})")
+            params_keys = sorted(k.lower() for k in keys) if kind.key_ci else sorted(keys)
+            org = organization_sql(kind.model, kind.tenant, "t")
+            where = f"({' OR '.join(conditions)})"
+            if kind.tenant:
+                visible = sees_sql(
+                    org, visible=self.visible, shared_when_empty=kind.shared_when_null
+                )
+                where += f" AND {visible}"
+            parts.append(
+                f"SELECT {len(kinds)}, t.{pk_col}, CAST({key_col} AS TEXT), CAST({org} AS TEXT), "
+                f"{', '.join(self._extras(kind))} FROM {table} t WHERE {where}"
+            )
+            params.extend(params_ids + params_keys)  # in SQL order
+            kinds.append(kind)
+        if not parts:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for n, pk, key, org, *extras in cursor.fetchall():
+                kind = kinds[n]
+                self._remember(kind, self._from_union(kind, as_uuid(pk), key, as_uuid(org), extras))
+
+    def _remember(self, kind: Kind, obj) -> None:
+        self._by_pk[kind.name][obj.pk] = obj
+        if kind.key:
+            value = key_of(kind, obj)
+            if value:
+                bucket = self._by_key[kind.name][normalized_key(kind, value)]
+                if obj not in bucket:
+                    bucket.append(obj)
+
+    def _forget(self, kind: Kind, obj) -> None:
+        self._by_pk[kind.name].pop(obj.pk, None)
+        if kind.key and key_of(kind, obj):
+            bucket = self._by_key[kind.name].get(normalized_key(kind, key_of(kind, obj)), [])
+            if obj in bucket:
+                bucket.remove(obj)
+
+    def forget(self, created: list[tuple[str, Any]]) -> None:
+        """Drop what a rolled-back record created from the cache."""
+        for kind_name, obj in created:
+            self._forget(KINDS[kind_name], obj)
+
+    def known_codes(self) -> dict:
+        """{(model, key field, id): key} of every row read so far, so an answer can show the
+        `x_code` of what the record referred to without reading it again."""
+        out = {}
+        for kind_name, objects in self._by_pk.items():
+            kind = KINDS[kind_name]
+            if not kind.key:
+                continue
+            for pk, obj in objects.items():
+                out[(kind.model, kind.key, pk)] = key_of(kind, obj)
+                if kind_name == "project" and obj.company_id:
+                    if obj.company_id in self._company_codes:
+                        out[(Company, "code", obj.company_id)] = self._company_codes[obj.company_id]
+                    elif "company" in obj._state.fields_cache:
+                        out[(Company, "code", obj.company_id)] = obj.company.code
+        return out
+
+    def get(self, kind_name: str, pk) -> Any | None:
+        return self._by_pk[kind_name].get(pk)
+
+    def loaded_ids(self, kind_name: str) -> list:
+        """The ids of this kind's rows the batch has read so far."""
+        return list(self._by_pk[kind_name])
+
+    def statuses(self) -> dict:
+        return self._by_pk["job_status"]
+
+    @staticmethod
+    def org_of(kind: Kind, obj) -> Any:
+        if kind.tenant is None:
+            return None
+        if isinstance(obj, Ref):
+            return obj.org
+        if kind.tenant == "pk":
+            return obj.pk
+        if "__" in kind.tenant:
+            return getattr(obj, "_org_id", None)
+        return getattr(obj, f"{kind.tenant}_id")
+
+    def _by_code(self, kind: Kind, value: str, context_org) -> tuple[Any | None, str | None]:
+        found, ambiguous = choose_by_code(
+            self._by_key[kind.name].get(normalized_key(kind, value), []),
+            organization_of=lambda candidate: self.org_of(kind, candidate),
+            context_org=context_org,
+        )
+        if ambiguous:
+            return None, f"{value!r} names several {kind.label} records; give the id."
+        return found, None
