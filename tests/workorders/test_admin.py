@@ -609,7 +609,7 @@ def test_api_job_page_refreshes_while_running_and_shows_errors(
 def test_import_upload_starts_the_import_task(planner_client, planner, monkeypatch, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from workorders import board
+    from workorders.admin import board
 
     calls = {}
 

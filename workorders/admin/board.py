@@ -1,7 +1,10 @@
 """Admin pages beside the work order list: the planning board and the import upload.
 
 Thin views: the board's reads are in `workorders.selectors`, planning goes through
-`workorders.services.suggest_technician`, imports through `workorders.imports.start_import`."""
+`workorders.services.suggest_technician`, imports through `workorders.imports.start_import`.
+Each view is handed the work order admin that serves it (WorkOrderAdmin.get_urls), for its
+permissions, its change log and its site's context: this module needs nothing else of the admin,
+so the admin imports it and never the other way round."""
 
 import uuid
 from datetime import date, datetime, timedelta

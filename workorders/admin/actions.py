@@ -1,0 +1,177 @@
+"""The work order list's actions: suggest a technician, and the life-cycle transitions.
+
+Each goes through the services one work order at a time, so a refusal (a rule of the services)
+names that work order and the others are still done."""
+
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from jobs.models import StatusNumber
+from jobsite.errors import ServiceError
+from jobsite.models import User
+from jobsite.selectors import restrict_to_tenant
+from workorders import selectors, services
+from workorders.admin.display import format_when, numbers_of
+from workorders.admin.forms import SuggestTechnicianForm
+from workorders.admin.paging import MAX_ACTION_ROWS
+
+
+def _visible_technicians(request, sales_organization_ids=None):
+    qs = restrict_to_tenant(
+        User.objects.filter(is_technician=True, is_active=True), user=request.user
+    )
+    if sales_organization_ids:
+        qs = qs.filter(sales_organization_id__in=sales_organization_ids)
+    return qs.order_by("first_name", "last_name", "username")
+
+
+def transition_action(transition, description, *, verb, unchanged_in=None):
+    """An action that moves each selected work order through one life-cycle transition of the
+    services. A work order whose status is already `unchanged_in` is reported as left alone
+    rather than refused."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(model_admin, request, queryset):
+        model_admin._apply_transition(
+            request,
+            queryset,
+            verb=verb,
+            call=lambda wo: transition(work_order=wo, by=request.user),
+            skip_state=unchanged_in,
+        )
+
+    return action
+
+
+class WorkOrderActions:
+    """The actions of a work order admin (a ModelAdmin mixin)."""
+
+    def _bounded(self, request, queryset):
+        rows = list(queryset.select_related("job_status")[: MAX_ACTION_ROWS + 1])
+        if len(rows) > MAX_ACTION_ROWS:
+            self.message_user(
+                request,
+                f"Select at most {MAX_ACTION_ROWS} work orders for an action (filter the list "
+                "first).",
+                messages.ERROR,
+            )
+            return None
+        return rows
+
+    def _report(self, request, verb, done, refused, unchanged=()):
+        if done:
+            self.message_user(
+                request, f"{verb} {len(done)} work order(s): {numbers_of(done)}.", messages.SUCCESS
+            )
+        if unchanged:
+            self.message_user(
+                request,
+                f"Left {len(unchanged)} unchanged (already there): {numbers_of(unchanged)}.",
+                messages.INFO,
+            )
+        for wo, reason in refused[:10]:
+            self.message_user(request, f"Refused #{wo.id2}: {reason}", messages.WARNING)
+        if len(refused) > 10:
+            self.message_user(request, f"… and {len(refused) - 10} more refused.", messages.WARNING)
+
+    def _apply_transition(self, request, queryset, *, verb, call, skip_state=None):
+        rows = self._bounded(request, queryset)
+        if rows is None:
+            return
+        done, refused, unchanged = [], [], []
+        for wo in rows:
+            if skip_state and wo.job_status.number == skip_state:
+                unchanged.append(wo)
+                continue
+            try:
+                changed = call(wo)
+            except ServiceError as exc:
+                refused.append((wo, exc.message))
+                continue
+            self.log_change(request, changed, f"{verb} from the work order list.")
+            done.append(changed)
+        self._report(request, verb, done, refused, unchanged)
+
+    @admin.action(description="Suggest a technician…", permissions=["change"])
+    def suggest_technician(self, request, queryset):
+        rows = self._bounded(request, queryset)
+        if rows is None:
+            return None
+        orgs = {wo.sales_organization_id for wo in rows}
+        technicians = _visible_technicians(request, orgs)
+        if "apply" in request.POST:
+            form = SuggestTechnicianForm(request.POST, technicians=technicians)
+            if form.is_valid():
+                self._suggest(request, rows, **form.cleaned_data)
+                return None
+        else:
+            start = timezone.localtime() + timedelta(days=1)
+            form = SuggestTechnicianForm(
+                technicians=technicians,
+                initial={"date_start": start.replace(hour=8, minute=0, second=0, microsecond=0)},
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Suggest a technician",
+            "opts": self.model._meta,
+            "form": form,
+            "work_orders": rows,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "select_across": request.POST.get("select_across", "0"),
+            "action": "suggest_technician",
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(
+            request, "admin/workorders/workorder/suggest_technician.html", context
+        )
+
+    def _suggest(self, request, rows, *, technician, date_start, one_after_another):
+        done, refused = [], []
+        start = date_start
+        for wo in sorted(rows, key=lambda w: w.id2):
+            try:
+                changed = services.suggest_technician(
+                    work_orders=[wo], user=technician, date_start=start, by=request.user
+                )
+            except ServiceError as exc:
+                refused.append((wo, exc.message))
+                continue
+            for c in changed:
+                self.log_change(request, c, f"Suggested {technician} at {format_when(start)}.")
+                done.append(c)
+                if one_after_another:
+                    start = services.planning_end(date_start=start, estimated_time=c.estimated_time)
+        if done:
+            week = selectors.week_start_of(timezone.localtime(date_start).date())
+            board = reverse("admin:workorders_workorder_board") + f"?week={week.isoformat()}"
+            self.message_user(
+                request,
+                format_html(
+                    'Suggested {} for {} work order(s) from {}: {}. <a href="{}">See them on the '
+                    "planning board</a>.",
+                    technician,
+                    len(done),
+                    format_when(date_start),
+                    numbers_of(done),
+                    board,
+                ),
+                messages.SUCCESS,
+            )
+        self._report(request, "Suggested", [], refused)
+
+    activate = transition_action(
+        services.activate, "Activate", verb="Activated", unchanged_in=StatusNumber.ACTIVATED
+    )
+    start_progress = transition_action(
+        services.start_progress, "Start (in progress)", verb="Started"
+    )
+    complete = transition_action(services.complete, "Complete", verb="Completed")
+    cancel = transition_action(
+        services.cancel, "Cancel", verb="Cancelled", unchanged_in=StatusNumber.CANCELED
+    )

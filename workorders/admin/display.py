@@ -1,0 +1,36 @@
+"""How the planner admin writes dates, lists of work orders and a project's counters in its
+pages and messages."""
+
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+
+from workorders import selectors
+
+
+def format_when(value):
+    return formats.date_format(timezone.localtime(value), "D j M Y H:i")
+
+
+def numbers_of(work_orders, limit=12):
+    shown = ", ".join(f"#{wo.id2}" for wo in work_orders[:limit])
+    return shown + (f" and {len(work_orders) - limit} more" if len(work_orders) > limit else "")
+
+
+def project_counters_html(project_id):
+    counters = selectors.project_counters(project_id=project_id)
+
+    def when(value):
+        return format_when(value) if value else "–"
+
+    items = [
+        ("Open work orders", counters["nb_open_jobs"]),
+        ("Planned", counters["nb_jobs_planned"]),
+        ("To be planned", counters["nb_jobs_tobeplanned"]),
+        ("Waiting for further action", counters["nb_jobs_waitingfurtheraction"]),
+        ("Next appointment", when(counters["date_next_job"])),
+        ("Last appointment", when(counters["date_last_job"])),
+    ]
+    return format_html(
+        '<dl class="wo-counters">{}</dl>',
+        format_html_join("", "<div><dt>{}</dt><dd>{}</dd></div>", items),
+    )

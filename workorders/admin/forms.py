@@ -1,0 +1,155 @@
+"""The planner admin's forms and their widgets.
+
+A change form takes its foreign keys' labels from the row it already loaded (select_related)
+instead of one query per field, and refuses what the services would refuse: a reference to
+another sales organization's row, or a technician who cannot be planned there."""
+
+from django import forms
+from django.contrib.admin.widgets import AutocompleteSelect
+
+from jobsite.models import User
+from workorders import plannings
+from workorders.models import WorkOrder
+from workorders.references import KINDS, WORK_ORDER_GROUPS, references_of_other_organizations
+
+
+class KnownLabelAutocomplete(AutocompleteSelect):
+    """An autocomplete that renders its selected option from the row the form already loaded
+    (select_related), instead of one query per foreign key."""
+
+    known: dict | None = None
+
+    def optgroups(self, name, value, attr=None):
+        known = self.known or {}
+        selected = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
+        if not selected or not all(v in known for v in selected):
+            return super().optgroups(name, value, attr)
+        default = (None, [], 0)
+        if not self.is_required and not self.allow_multiple_selected:
+            default[1].append(self.create_option(name, "", "", False, 0))
+        for v in selected:
+            default[1].append(self.create_option(name, v, known[v], True, len(default[1])))
+        return [default]
+
+
+class KnownLabelsForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        for name, form_field in self.fields.items():
+            widget = getattr(form_field.widget, "widget", form_field.widget)
+            if not isinstance(widget, KnownLabelAutocomplete):
+                continue
+            model_field = instance._meta.get_field(name)
+            if model_field.is_cached(instance):
+                related = getattr(instance, name)
+                if related is not None:
+                    widget.known = {str(related.pk): form_field.label_from_instance(related)}
+
+
+class OneOrganizationForm(forms.ModelForm):
+    """Refuses a reference to another sales organization's row. A planner's choices are their
+    organization's already; a superuser's lists hold every organization's."""
+
+    reference_groups: tuple = ()
+
+    def organization_id(self):
+        raise NotImplementedError
+
+    def _post_clean(self):
+        super()._post_clean()
+        errors = references_of_other_organizations(
+            instance=self.instance,
+            groups=self.reference_groups,
+            sales_organization_id=self.organization_id(),
+        )
+        for field, message in errors.items():
+            self.add_error(field if field in self.fields else None, message)
+
+
+class WorkOrderForm(OneOrganizationForm, KnownLabelsForm):
+    reference_groups = WORK_ORDER_GROUPS
+
+    def organization_id(self):
+        project = self.instance.project if self.instance.project_id else None
+        return project.sales_organization_id if project else None
+
+    def _post_clean(self):
+        super()._post_clean()
+        replanned = {"suggested_user", "project"} & set(self.changed_data)
+        org = self.organization_id()
+        if (
+            self.instance.suggested_user_id
+            and replanned
+            and org
+            and not self.has_error("project")
+            and not self.has_error("suggested_user")
+        ):
+            problem = plannings.Technicians().problem(
+                user_id=self.instance.suggested_user_id, sales_organization_id=org
+            )
+            if problem is not None:
+                self.add_error("suggested_user", problem[1])
+
+
+class PlanningForm(KnownLabelsForm):
+    """The planning service's technician rule, before the admin saves a planning by hand."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        planning = self.instance
+        if not planning.user_id or not {"user", "work_order"} & set(self.changed_data):
+            return
+        try:
+            org = planning.work_order.project.sales_organization_id
+        except WorkOrder.DoesNotExist:
+            return  # the form's own check names the missing work order
+        problem = plannings.Technicians().problem(
+            user_id=planning.user_id, sales_organization_id=org
+        )
+        if problem is not None:
+            self.add_error("user", problem[1])
+
+
+class ProjectForm(OneOrganizationForm):
+    reference_groups = KINDS["project"].groups
+
+    def organization_id(self):
+        company = self.instance.company if self.instance.company_id else None
+        return company.sales_organization_id if company else None
+
+
+class KnownLabels:
+    form = KnownLabelsForm
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = KnownLabelAutocomplete(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class SuggestTechnicianForm(forms.Form):
+    technician = forms.ModelChoiceField(queryset=User.objects.none())
+    date_start = forms.DateTimeField(
+        label="Start",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    one_after_another = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Plan them one after another",
+        help_text="Each work order starts when the previous one ends (its estimated time).",
+    )
+
+    def __init__(self, *args, technicians, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["technician"].queryset = technicians
+        self.fields["technician"].label_from_instance = _technician_label
+
+
+def _technician_label(user):
+    name = user.get_full_name() or user.username
+    return f"{name} ({user.code})" if user.code else name

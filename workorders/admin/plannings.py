@@ -1,0 +1,39 @@
+"""Plannings (a technician's appointments for a work order): their own list, newest first, and
+the inline under a work order."""
+
+from django.contrib import admin
+
+from jobsite.admin import TenantAdmin, TenantScoped
+from workorders.admin.forms import KnownLabels, PlanningForm
+from workorders.admin.paging import PlannerPaging
+from workorders.models import JobPlanning
+
+
+@admin.register(JobPlanning)
+class JobPlanningAdmin(PlannerPaging, KnownLabels, TenantAdmin):
+    form = PlanningForm
+    tenant_field = "work_order__sales_organization"
+    list_display = ["work_order", "user", "date_start", "date_end", "made_by_rule"]
+    list_filter = ["made_by_rule"]
+    list_select_related = ["work_order", "user"]
+    autocomplete_fields = ["work_order", "user"]
+    # Plannings by date are what the board shows; this list pages them newest first, by the
+    # date_start index, without counting them all.
+    ordering = ["-date_start", "-pk"]
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+
+class JobPlanningInline(KnownLabels, TenantScoped, admin.TabularInline):
+    model = JobPlanning
+    form = PlanningForm
+    tenant_field = None
+    extra = 0
+    fields = ["user", "date_start", "date_end", "made_by_rule"]
+    readonly_fields = ["made_by_rule"]
+    autocomplete_fields = ["user"]
+    verbose_name_plural = "plannings (appointments)"
+
+    def get_queryset(self, request):
+        # The row label (str) names the work order: load it in the same query.
+        return super().get_queryset(request).select_related("user", "work_order")
