@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from jobs.models import StatusNumber
 from jobsite.errors import ServiceError
 from jobsite.models import User
-from jobsite.selectors import restrict_to_tenant
+from jobsite.tenancy import restrict_to_tenant
 from workorders import selectors, services
 from workorders.admin.display import format_when, numbers_of
 from workorders.admin.forms import SuggestTechnicianForm

@@ -23,7 +23,7 @@ from django.utils.text import get_valid_filename
 
 from jobsite.errors import ServiceError
 from jobsite.models import SalesOrganization, Skill, User
-from jobsite.selectors import restrict_to_tenant, visible_sales_organization_ids
+from jobsite.tenancy import restrict_to_tenant
 from workorders import imports, selectors, services
 from workorders.models import WorkOrder
 
@@ -42,11 +42,14 @@ def _uuid_or_none(value):
         return None
 
 
+def _visible_organizations(request):
+    return restrict_to_tenant(
+        SalesOrganization.objects.order_by("code"), user=request.user, field="pk"
+    )
+
+
 def _board_filters(request):
-    orgs = SalesOrganization.objects.order_by("code")
-    visible = visible_sales_organization_ids(user=request.user)
-    if visible is not None:
-        orgs = orgs.filter(pk__in=visible)
+    orgs = _visible_organizations(request)
     org_id = _uuid_or_none(request.GET.get("org"))
     skill_id = _uuid_or_none(request.GET.get("skill"))
     return orgs, org_id, skill_id
@@ -234,10 +237,7 @@ def import_view(model_admin):
     def view(request):
         if not model_admin.has_add_permission(request):
             raise PermissionDenied
-        orgs = SalesOrganization.objects.order_by("code")
-        visible = visible_sales_organization_ids(user=request.user)
-        if visible is not None:
-            orgs = orgs.filter(pk__in=visible)
+        orgs = _visible_organizations(request)
         if request.method == "POST":
             form = ImportForm(request.POST, request.FILES, organizations=orgs)
             if form.is_valid():

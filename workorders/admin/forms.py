@@ -10,7 +10,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from jobsite.models import User
 from workorders import plannings
 from workorders.models import WorkOrder
-from workorders.references import KINDS, WORK_ORDER_GROUPS, references_of_other_organizations
+from workorders.reference_kinds import KINDS, WORK_ORDER_GROUPS, references_of_other_organizations
 
 
 class KnownLabelAutocomplete(AutocompleteSelect):

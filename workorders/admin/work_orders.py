@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from jobsite.admin import TenantAdmin
-from jobsite.selectors import restrict_to_tenant
+from jobsite.tenancy import restrict_to_tenant
 from workorders import services
 from workorders.admin.actions import WorkOrderActions
 from workorders.admin.board import board_view, import_view, plan_view
