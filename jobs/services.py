@@ -23,7 +23,8 @@ from jobs.models import (
 )
 from jobsite.errors import ServiceError
 from jobsite.models import User
-from jobsite.services import next_numbers, observe_number, save_record
+from jobsite.numbers import next_numbers, observe_number
+from jobsite.services import save_record
 from jobsite.tenancy import organization_for_new_record
 
 Action = Literal["start_progress", "complete"]

@@ -8,6 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
+from jobsite.numbers import TABLE as NUMBERS_TABLE
+from jobsite.numbers import next_numbers, observe_number
+
 
 class CaseInsensitiveCodeQuerySet(models.QuerySet):
     def by_code(self, code):
@@ -24,8 +27,6 @@ class AutoNumbered(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        from jobsite.services import next_numbers, observe_number
-
         if self.id2 is None:
             self.id2 = next_numbers(name=self.number_sequence, count=1)[0]
         elif self._state.adding:
@@ -174,6 +175,9 @@ class NumberSequence(models.Model):
 
     name = models.CharField(max_length=50, primary_key=True)
     last_value = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = NUMBERS_TABLE
 
     def __str__(self):
         return f"{self.name}: {self.last_value}"

@@ -6,49 +6,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import connection, models, transaction
+from django.db import models
 from django.utils import timezone
 
 from jobsite.errors import ServiceError
-from jobsite.models import ApiToken, NumberSequence, User
-
-_TABLE = NumberSequence._meta.db_table
-
-
-def _ensure_sequence(name: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {_TABLE} (name, last_value) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",
-            [name],
-        )
-
-
-def next_numbers(*, name: str, count: int) -> range:
-    """Reserve `count` consecutive `id2` numbers of the sequence `name` in one statement."""
-    if count <= 0:
-        return range(0)
-    with transaction.atomic():
-        _ensure_sequence(name)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {_TABLE} SET last_value = last_value + %s WHERE name = %s "
-                "RETURNING last_value",
-                [count, name],
-            )
-            last = cursor.fetchone()[0]
-    return range(last - count + 1, last + 1)
-
-
-def observe_number(*, name: str, value: int) -> None:
-    """An `id2` given explicitly moves the sequence past it, so later numbers never collide."""
-    with transaction.atomic():
-        _ensure_sequence(name)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {_TABLE} SET last_value = CASE WHEN last_value < %s THEN %s "
-                "ELSE last_value END WHERE name = %s",
-                [value, value, name],
-            )
+from jobsite.models import ApiToken, User
+from jobsite.numbers import next_numbers, observe_number  # noqa: F401 (moved; until every caller imports numbers)
 
 
 def hash_token(raw: str) -> str:

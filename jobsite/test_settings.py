@@ -1,6 +1,7 @@
 """Settings for the test suite: the real settings with a test key and fast password hashing."""
 
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 50)
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
@@ -23,8 +24,6 @@ REST_FRAMEWORK = {
 # A file, not memory, for SQLite's test database: the `worker` tests start a real db_worker
 # process, which must see the same database. One file per test run (pid), in the tmp dir.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    import tempfile
-
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"jobsite-test-{os.getpid()}.sqlite3")
     }

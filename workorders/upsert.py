@@ -11,7 +11,7 @@ from django.db import IntegrityError, connections, models, router, transaction
 from django.utils import timezone
 
 from jobsite.models import User
-from jobsite.services import next_numbers, observe_number
+from jobsite.numbers import next_numbers, observe_number
 from jobsite.tenancy import sees, visible_sales_organization_ids
 from workorders.models import WorkOrder
 from workorders.plannings import (

@@ -2,7 +2,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from jobsite.models import Company, Skill, User
-from jobsite.services import next_numbers
+from jobsite.numbers import next_numbers
 
 pytestmark = pytest.mark.django_db
 

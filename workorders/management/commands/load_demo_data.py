@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from jobs.models import Job, JobPriority, JobStatus, JobType, StatusNumber
 from jobsite.models import Address, Company, Country, SalesOrganization, Skill, User
-from jobsite.services import next_numbers
+from jobsite.numbers import next_numbers
 from workorders.models import Project, WorkOrder
 from workorders.plannings import sync_suggested_plannings
 from workorders.reference_kinds import DIRECTORY_KINDS, KINDS
