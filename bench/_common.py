@@ -139,7 +139,7 @@ def planner_token(username: str = "planner") -> tuple[str, object]:
 def work_order_bodies(*, user, count: int, **filters) -> list[dict]:
     """`count` random work orders the user sees, in the seed-004 shape (the API's output is a
     valid input: system fields are ignored); mobile installations left out."""
-    from workorders import selectors
+    from workorders import seed004_rows, selectors
 
     ids = list(
         selectors.visible_work_orders(user=user)
@@ -147,7 +147,7 @@ def work_order_bodies(*, user, count: int, **filters) -> list[dict]:
         .order_by("?")
         .values_list("pk", flat=True)[:count]
     )
-    return selectors.work_order_rows(ids=ids)
+    return seed004_rows.work_order_rows(ids=ids)
 
 
 def percentile(ordered: list[float], q: float) -> float:

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from jobsite.models import Skill
-from workorders import selectors, services
+from workorders import planning_board, services
 from workorders.models import JobPlanning, WorkOrder
 
 pytestmark = [
@@ -70,7 +70,7 @@ def login(page, live_server, username="planner", password="pw-planner-1"):
 
 def next_monday():
     today = timezone.localdate()
-    return selectors.week_start_of(today) + timedelta(days=7)
+    return planning_board.week_start_of(today) + timedelta(days=7)
 
 
 def test_planner_finds_suggests_and_sees_it_on_the_board(

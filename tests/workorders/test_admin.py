@@ -16,7 +16,7 @@ from apijobs.models import ApiJob, ApiJobError, ApiJobStatus
 from jobs.models import StatusNumber
 from jobsite.errors import ServiceError
 from jobsite.models import Skill, User
-from workorders import selectors, services
+from workorders import planning_board, selectors, services
 from workorders.models import JobPlanning, Project, WorkOrder
 
 from ..admin_forms import change_form_data
@@ -455,7 +455,7 @@ BOARD = "/admin/workorders/workorder/board/"
 def test_board_shows_plannings_in_their_cell_and_the_unplanned_column(
     planner_client, project, make_wo, technician
 ):
-    monday = selectors.week_start_of(timezone.localdate())
+    monday = planning_board.week_start_of(timezone.localdate())
     start = timezone.make_aware(
         timezone.datetime.combine(monday + timedelta(days=2), timezone.datetime.min.time())
     ) + timedelta(hours=9)
@@ -481,7 +481,7 @@ def test_plan_from_the_board_then_an_overlap_warns(
 ):
     a = make_wo(project, name="First", estimated_time=120)
     b = make_wo(project, name="Second")
-    monday = selectors.week_start_of(timezone.localdate()) + timedelta(days=7)
+    monday = planning_board.week_start_of(timezone.localdate()) + timedelta(days=7)
     response = planner_client.post(
         reverse("admin:workorders_workorder_board_plan"),
         {
@@ -543,8 +543,8 @@ def test_board_warns_when_the_technician_lacks_the_skill_even_via_the_api(
     JobPlanning.objects.create(
         work_order=wo, user=technician2, date_start=start, date_end=start + timedelta(hours=1)
     )
-    board = selectors.board_week(
-        user=planner, week_start=selectors.week_start_of(timezone.localdate(start))
+    board = planning_board.board_week(
+        user=planner, week_start=planning_board.week_start_of(timezone.localdate(start))
     )
     blocks = [b for r in board.rows for cell in r.cells for b in cell]
     assert any("lacks the skill Gas" in w for b in blocks for w in b.warnings)

@@ -16,7 +16,7 @@ from jobs.models import StatusNumber
 from jobsite.errors import ServiceError
 from jobsite.models import User
 from jobsite.tenancy import restrict_to_tenant
-from workorders import selectors, services
+from workorders import planning_board, services
 from workorders.admin.display import format_when, numbers_of
 from workorders.admin.forms import SuggestTechnicianForm
 from workorders.admin.paging import MAX_ACTION_ROWS
@@ -148,7 +148,7 @@ class WorkOrderActions:
                 if one_after_another:
                     start = services.planning_end(date_start=start, estimated_time=c.estimated_time)
         if done:
-            week = selectors.week_start_of(timezone.localtime(date_start).date())
+            week = planning_board.week_start_of(timezone.localtime(date_start).date())
             board = reverse("admin:workorders_workorder_board") + f"?week={week.isoformat()}"
             self.message_user(
                 request,

@@ -24,7 +24,7 @@ from django.utils.text import get_valid_filename
 from jobsite.errors import ServiceError
 from jobsite.models import SalesOrganization, Skill, User
 from jobsite.tenancy import restrict_to_tenant
-from workorders import imports, selectors, services
+from workorders import imports, planning_board, services
 from workorders.models import WorkOrder
 
 
@@ -59,9 +59,9 @@ def board_view(model_admin):
     def view(request):
         if not model_admin.has_view_permission(request):
             raise PermissionDenied
-        week_start = selectors.week_start_of(_parse_day(request.GET.get("week")))
+        week_start = planning_board.week_start_of(_parse_day(request.GET.get("week")))
         orgs, org_id, skill_id = _board_filters(request)
-        board = selectors.board_week(
+        board = planning_board.board_week(
             user=request.user,
             week_start=week_start,
             sales_organization_id=org_id,
@@ -104,7 +104,7 @@ def board_view(model_admin):
             "can_plan": model_admin.has_change_permission(request),
             "back_query": request.GET.urlencode(),
             "default_start": datetime.combine(
-                max(week_start, today), selectors.WORKDAY_START
+                max(week_start, today), planning_board.WORKDAY_START
             ).strftime("%Y-%m-%dT%H:%M"),
         }
         return TemplateResponse(request, "admin/workorders/workorder/board.html", context)
@@ -178,7 +178,9 @@ def plan_view(model_admin):
             return answer(False, "Not planned — no such technician.", status=400)
         start = form.cleaned_data.get("date_start")
         if start is None:
-            start = selectors.first_free_start(user_id=technician.pk, day=form.cleaned_data["day"])
+            start = planning_board.first_free_start(
+                user_id=technician.pk, day=form.cleaned_data["day"]
+            )
         elif timezone.is_naive(start):
             start = timezone.make_aware(start)
         try:
@@ -192,7 +194,7 @@ def plan_view(model_admin):
         return answer(
             True,
             f"Planned #{wo.id2} {wo.name} for {technician} on {when}.",
-            week=selectors.week_start_of(timezone.localtime(start).date()),
+            week=planning_board.week_start_of(timezone.localtime(start).date()),
         )
 
     return view

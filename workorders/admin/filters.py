@@ -109,7 +109,7 @@ class DueFilter(admin.SimpleListFilter):
                 due_date__gte=monday + timedelta(days=7), due_date__lt=monday + timedelta(days=14)
             )
         if value == "unplanned":
-            return queryset.filter(job_status__number__in=selectors.UNPLANNED_STATUSES)
+            return queryset.filter(job_status__number__in=selectors.AWAITING_PLANNING_STATUSES)
         if value == "none":
             return queryset.filter(due_date__isnull=True)
         return queryset

@@ -14,7 +14,7 @@ from jobsite.api.fields import UUIDField
 from workorders.models import JobPlanning, Project, WorkOrder
 from workorders.records import WORK_ORDER_SCALARS, WORK_ORDER_SYSTEM_FIELDS, Scalar
 from workorders.reference_kinds import KINDS, WORK_ORDER_GROUPS, Group
-from workorders.selectors import PLANNING_FIELDS, PROJECT_FIELDS, WORK_ORDER_FIELDS, Code
+from workorders.seed004_rows import PLANNING_FIELDS, PROJECT_FIELDS, WORK_ORDER_FIELDS, Code
 
 
 def _scalar_field(spec: Scalar, *, help_text: str = "") -> serializers.Field:

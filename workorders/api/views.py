@@ -13,7 +13,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from jobsite.api.parsers import JSONParser
-from workorders import selectors, services
+from workorders import seed004_rows, selectors, services
 from workorders.api.filters import (
     FILTER_BACKENDS,
     PlanningFilter,
@@ -80,8 +80,8 @@ class ShapedListMixin:
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(selectors.values(queryset, self.output_fields))
-        return self.get_paginated_response(selectors.shape(page, self.output_fields))
+        page = self.paginate_queryset(seed004_rows.values(queryset, self.output_fields))
+        return self.get_paginated_response(seed004_rows.shape(page, self.output_fields))
 
 
 @extend_schema_view(
@@ -128,7 +128,7 @@ class WorkOrderViewSet(ShapedListMixin, viewsets.GenericViewSet):
     ]
     ordering = ["-id2"]
     search_fields = ["name", "reference_back_office", "customer_reference"]
-    output_fields = selectors.WORK_ORDER_FIELDS
+    output_fields = seed004_rows.WORK_ORDER_FIELDS
 
     def get_queryset(self):
         return selectors.visible_work_orders(user=self.request.user)
@@ -137,10 +137,10 @@ class WorkOrderViewSet(ShapedListMixin, viewsets.GenericViewSet):
         # The page's ids, then the rows as a detail reads them (one statement on PostgreSQL).
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset.values_list("pk", flat=True))
-        return self.get_paginated_response(selectors.work_order_rows(ids=page))
+        return self.get_paginated_response(seed004_rows.work_order_rows(ids=page))
 
     def retrieve(self, request, pk=None):
-        found = selectors.work_order_rows(ids=[_pk(pk)], user=request.user)
+        found = seed004_rows.work_order_rows(ids=[_pk(pk)], user=request.user)
         if not found:
             raise NotFound()
         return Response(found[0])
@@ -188,7 +188,9 @@ class WorkOrderViewSet(ShapedListMixin, viewsets.GenericViewSet):
             if result.not_found:
                 raise NotFound()
             return _field_errors(result.errors)
-        (row,) = selectors.work_order_rows_from(instances=[result.work_order], codes=result.codes)
+        (row,) = seed004_rows.work_order_rows_from(
+            instances=[result.work_order], codes=result.codes
+        )
         code = status.HTTP_201_CREATED if result.outcome == "created" else status.HTTP_200_OK
         return Response(row, status=code)
 
@@ -219,7 +221,7 @@ class ProjectViewSet(ShapedListMixin, viewsets.GenericViewSet):
     ordering_fields = ["id2", "name", "modified_dateutc", "date_create"]
     ordering = ["name", "id"]
     search_fields = ["name", "reference_back_office", "serial_number", "barcode"]
-    output_fields = selectors.PROJECT_FIELDS
+    output_fields = seed004_rows.PROJECT_FIELDS
 
     def get_queryset(self):
         return selectors.visible_projects(user=self.request.user)
@@ -228,7 +230,7 @@ class ProjectViewSet(ShapedListMixin, viewsets.GenericViewSet):
         pk = _pk(pk)
         if not self.get_queryset().filter(pk=pk).exists():
             raise NotFound()
-        return Response(selectors.project_rows(ids=[pk])[0])
+        return Response(seed004_rows.project_rows(ids=[pk])[0])
 
     def update(self, request, pk=None):
         return self._write(request, pk=_pk(pk))
@@ -257,7 +259,7 @@ class ProjectViewSet(ShapedListMixin, viewsets.GenericViewSet):
         except Project.DoesNotExist as exc:
             raise NotFound() from exc
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        return Response(selectors.project_rows(ids=[project.pk])[0], status=code)
+        return Response(seed004_rows.project_rows(ids=[project.pk])[0], status=code)
 
 
 @extend_schema_view(
@@ -286,7 +288,7 @@ class PlanningViewSet(ShapedListMixin, viewsets.GenericViewSet):
     ordering_fields = ["date_start", "date_end", "modified_dateutc"]
     ordering = ["date_start", "id"]
     search_fields = []
-    output_fields = selectors.PLANNING_FIELDS
+    output_fields = seed004_rows.PLANNING_FIELDS
 
     def get_queryset(self):
         return selectors.visible_plannings(user=self.request.user)
@@ -298,19 +300,19 @@ class PlanningViewSet(ShapedListMixin, viewsets.GenericViewSet):
         return planning
 
     def retrieve(self, request, pk=None):
-        return Response(selectors.planning_rows(ids=[self._get(pk).pk])[0])
+        return Response(seed004_rows.planning_rows(ids=[self._get(pk).pk])[0])
 
     def create(self, request):
         planning = services.save_planning(data=_body(request), by=request.user)
         return Response(
-            selectors.planning_rows(ids=[planning.pk])[0], status=status.HTTP_201_CREATED
+            seed004_rows.planning_rows(ids=[planning.pk])[0], status=status.HTTP_201_CREATED
         )
 
     def update(self, request, pk=None):
         planning = services.save_planning(
             data=_body(request), by=request.user, planning=self._get(pk)
         )
-        return Response(selectors.planning_rows(ids=[planning.pk])[0])
+        return Response(seed004_rows.planning_rows(ids=[planning.pk])[0])
 
     partial_update = update
 
