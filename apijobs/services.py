@@ -31,6 +31,8 @@ DEFAULT_CHUNK_SIZE = 500
 # A chunk that hits a deadlock or a serialization failure (writers of other jobs on the same
 # rows) was rolled back whole: it is run again, at most this many times in all.
 CHUNK_ATTEMPTS = 5
+# Seconds between two attempts of a chunk the database rolled back (times the attempt number).
+RETRY_PAUSE_SECONDS = (0.05, 0.2)
 # SQLSTATE of deadlock_detected and serialization_failure.
 _TRANSIENT = {"40P01", "40001"}
 
@@ -309,7 +311,7 @@ def _run_chunk(*, api_job: ApiJob, chunk: Sequence[dict], offset: int, handler) 
                 CHUNK_ATTEMPTS,
             )
             # Apart, at random: two jobs that deadlocked must not meet again at once.
-            time.sleep(random.uniform(0.05, 0.2) * attempt)
+            time.sleep(random.uniform(*RETRY_PAUSE_SECONDS) * attempt)
 
 
 def is_transient(exc: BaseException | None) -> bool:

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from jobs.models import Job, JobDetail, JobType
-from tests.jobs.factories import company_with_id2, make_job, user_with_id2
+from tests.factories import company_with_id2, make_job, user_with_id2
 
 pytestmark = pytest.mark.django_db
 

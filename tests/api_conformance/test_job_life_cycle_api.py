@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from jobs.models import JobDetail, JobStatus, JobType
-from tests.jobs.factories import make_job
+from tests.factories import make_job
 
 pytestmark = pytest.mark.django_db
 

@@ -101,7 +101,7 @@ def test_list_filters_and_constant_queries(api, company, project):
 
 
 def test_delete_refused_while_work_orders_refer_to_it(api, seed):
-    from .conftest import url
+    from ..factories import work_order_url as url
 
     body = seed()
     assert api.put(url(uuid.uuid4()), body, format="json").status_code == 201

@@ -142,7 +142,7 @@ def test_the_statuses_the_rules_use_are_fixed(admin_api):
 
 
 def test_a_type_in_use_cannot_be_deleted(admin_api, api, company):
-    from tests.jobs.factories import make_job
+    from tests.factories import make_job
 
     meter = api.post("/api/v1/job-types", {"code": "Meter", "name": "Meter"}, format="json").json()
     make_job(client=company, job_type=JobType.objects.get(pk=meter["id"]))

@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from workorders.models import JobPlanning, WorkOrder
 
-from .conftest import seed_sample, url
+from ..factories import seed_sample
+from ..factories import work_order_url as url
 
 pytestmark = pytest.mark.django_db
 

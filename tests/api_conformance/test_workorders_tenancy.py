@@ -7,7 +7,7 @@ import pytest
 from jobsite.models import Address
 from workorders.models import WorkOrder
 
-from .conftest import url
+from ..factories import work_order_url as url
 
 pytestmark = pytest.mark.django_db
 

@@ -123,7 +123,7 @@ def test_a_deadlocked_chunk_is_run_again(record, planner, settings, monkeypatch)
     from workorders import bulk
 
     settings.BULK_CHUNK_SIZE = 2
-    monkeypatch.setattr(api_jobs.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(api_jobs, "RETRY_PAUSE_SECONDS", (0, 0))
     real = bulk.upsert_chunk
     calls = []
 
@@ -150,7 +150,7 @@ def test_a_chunk_deadlocking_every_time_fails_the_job(record, planner, settings,
     from workorders import bulk
 
     settings.BULK_CHUNK_SIZE = 2
-    monkeypatch.setattr(api_jobs.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(api_jobs, "RETRY_PAUSE_SECONDS", (0, 0))
 
     def deadlocking(records, offset, **kwargs):
         raise OperationalError("deadlock detected") from psycopg.errors.DeadlockDetected()

@@ -10,7 +10,8 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from jobsite.models import Skill
-from workorders import planning_board, services
+from tests.factories import make_work_order
+from workorders import planning_board
 from workorders.models import JobPlanning, WorkOrder
 
 pytestmark = [
@@ -45,18 +46,15 @@ def office(planner, technician, technician2, project, statuses, job_type, priori
             ("Replace thermostat – Mechelen", "Completed", {}),
         ]
     ):
-        wo = WorkOrder(
+        made[name.split(" –")[0]] = make_work_order(
             project=project,
             job_type=job_type,
-            job_priority=priority,
-            job_status=statuses[status],
+            priority=priority,
+            status=status,
             name=name,
             due_date=now + timedelta(days=i - 1),
             **extra,
         )
-        services.apply_system_fields(work_order=wo, previous_state=None)
-        wo.save()
-        made[name.split(" –")[0]] = wo
     return made
 
 

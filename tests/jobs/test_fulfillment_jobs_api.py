@@ -3,7 +3,7 @@
 import pytest
 
 from jobs.models import Job, JobDetail
-from tests.jobs.factories import make_job
+from tests.factories import make_job
 
 pytestmark = pytest.mark.django_db
 

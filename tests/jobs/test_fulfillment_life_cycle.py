@@ -9,7 +9,8 @@ from django.db import connection
 from jobs import services
 from jobs.models import JobDetail, JobStatus
 from jobsite.errors import ServiceError
-from tests.jobs.factories import make_job
+from tests.factories import make_job, make_work_order
+from workorders import services as work_order_services
 
 
 @pytest.mark.django_db
@@ -140,12 +141,7 @@ def test_two_simultaneous_starts_exactly_one_wins(company, monkeypatch):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_work_orders_race_through_the_same_transition(project, job_type, monkeypatch):
-    from tests.workorders.test_constraints import make_work_order
-    from workorders import services as work_order_services
-
-    work_order = make_work_order(
-        project, {"ToBePlanned": JobStatus.objects.get(code="Open")}, job_type
-    )
+    work_order = make_work_order(project=project, job_type=job_type, status="Open")
     outcomes = _race(lambda: work_order_services.start_progress(work_order=work_order), monkeypatch)
     assert outcomes == ["life_cycle_state", "moved"]
     work_order.refresh_from_db()

@@ -22,7 +22,7 @@ from jobsite.tenancy import (
 )
 from workorders.models import WorkOrder
 
-from ..api_conformance.conftest import url
+from ..factories import work_order_url as url
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,8 @@ from django.apps import apps
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from tests.jobs.factories import make_job
+from tests.factories import make_job, make_work_order
 from tests.reliability.conftest import rolled_back_module_data
-from workorders import services as wo_services
 from workorders.models import WorkOrder
 
 START = "2031-03-04T09:00:00+00:00"
@@ -219,7 +218,6 @@ ENDPOINTS = {
 
 
 def _build_ctx() -> dict:
-    from jobs.models import JobStatus, JobType
     from jobsite.models import Company, Country, SalesOrganization, Skill, User
     from jobsite.services import issue_api_token
     from workorders.models import Project
@@ -241,14 +239,7 @@ def _build_ctx() -> dict:
         sales_organization=org,
         reference_back_office="PRJ-1",
     )
-    wo = WorkOrder(
-        project=project,
-        job_type=JobType.objects.get(code="Unknown"),
-        job_status=JobStatus.objects.get(code="ToBePlanned"),
-        name="Existing",
-    )
-    wo_services.apply_system_fields(work_order=wo, previous_state=None)
-    wo.save()
+    wo = make_work_order(project=project, name="Existing")
     pending = make_job(status_code="ToBePlanned", by=planner, client=company)
     running = make_job(status_code="InProgress", by=planner, client=company)
     token, _ = issue_api_token(user=planner)

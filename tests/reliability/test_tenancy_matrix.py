@@ -34,6 +34,7 @@ from jobsite.models import (
     User,
 )
 from jobsite.services import issue_api_token
+from tests.factories import make_work_order
 from tests.reliability.conftest import rolled_back_module_data
 from workorders import services as wo_services
 from workorders.models import (
@@ -162,11 +163,11 @@ def _build_world() -> World:
             reference_back_office=f"{MARK}-P",
         )
     )
-    work_order = WorkOrder(
+    a["work_order"] = make_work_order(
         project=a["project"],
         job_type=a["job_type"],
-        job_priority=a["job_priority"],
-        job_status=JobStatus.objects.get(code="Suggested"),
+        priority=a["job_priority"],
+        status="Suggested",
         name=f"{MARK} Work order",
         reference_back_office=f"{MARK}-WO",
         suggested_user=a["technician"],
@@ -174,11 +175,7 @@ def _build_world() -> World:
         skill=a["skill"],
         db_address=a["address"],
     )
-    wo_services.apply_system_fields(work_order=work_order, previous_state=None)
-    work_order.save()
-    wo_services.sync_suggested_plannings(work_orders=[work_order])
-    a["work_order"] = work_order
-    a["planning"] = JobPlanning.objects.get(work_order=work_order)
+    a["planning"] = JobPlanning.objects.get(work_order=a["work_order"])
     a["job"] = job_services.save_fulfillment_job(
         job=None,
         values={

@@ -20,6 +20,7 @@ from workorders import planning_board, selectors, services
 from workorders.models import JobPlanning, Project, WorkOrder
 
 from ..admin_forms import change_form_data
+from ..factories import make_work_order
 
 LIST = "/admin/workorders/workorder/"
 
@@ -45,19 +46,8 @@ def planner_client(planner, planners_group):
 
 @pytest.fixture
 def make_wo(statuses, job_type, priority):
-    def make(project, *, status="ToBePlanned", name="Yearly maintenance", **fields):
-        wo = WorkOrder(
-            project=project,
-            job_type=job_type,
-            job_priority=priority,
-            job_status=statuses[status],
-            name=name,
-            **fields,
-        )
-        services.apply_system_fields(work_order=wo, previous_state=None)
-        wo.save()
-        services.sync_suggested_plannings(work_orders=[wo])
-        return wo
+    def make(project, **fields):
+        return make_work_order(project=project, job_type=job_type, priority=priority, **fields)
 
     return make
 
@@ -773,7 +763,7 @@ def test_paginator_estimates_on_postgresql_and_pages_past_the_estimate(
     monkeypatch.setattr(PlannerPaginator, "ESTIMATE_ABOVE", -1)
     filtered = WorkOrder.objects.filter(name__startswith="estimated").order_by("-id2")
     paginator = PlannerPaginator(filtered, 2, page_key="id2")
-    assert paginator.count >= 0 and paginator.estimated
+    assert paginator.estimated and paginator.count >= 1  # the planner's guess, not a count
     # Past an estimate is an (empty) page, not an error.
     assert list(paginator.page(50).object_list) == []
     assert [wo.name for wo in paginator.page(1).object_list] == ["estimated 4", "estimated 3"]

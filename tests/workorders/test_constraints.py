@@ -2,37 +2,23 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from workorders.models import JobPlanning, WorkOrder
+from workorders.models import JobPlanning
+
+from ..factories import make_work_order
 
 pytestmark = pytest.mark.django_db
 
 
-def make_work_order(project, statuses, job_type, **kwargs):
-    now = timezone.now()
-    return WorkOrder.objects.create(
-        project=project,
-        company=project.company,
-        sales_organization=project.sales_organization,
-        job_type=job_type,
-        job_status=kwargs.pop("status", statuses["ToBePlanned"]),
-        name=kwargs.pop("name", "Repair"),
-        date_create=now,
-        date_update=now,
-        modified_dateutc=now,
-        **kwargs,
-    )
-
-
 def test_reference_back_office_unique_when_given(project, statuses, job_type):
-    make_work_order(project, statuses, job_type, reference_back_office="ERP-1")
-    make_work_order(project, statuses, job_type, reference_back_office=None)
-    make_work_order(project, statuses, job_type, reference_back_office=None)
+    make_work_order(project=project, job_type=job_type, reference_back_office="ERP-1")
+    make_work_order(project=project, job_type=job_type, reference_back_office=None)
+    make_work_order(project=project, job_type=job_type, reference_back_office=None)
     with pytest.raises(IntegrityError), transaction.atomic():
-        make_work_order(project, statuses, job_type, reference_back_office="ERP-1")
+        make_work_order(project=project, job_type=job_type, reference_back_office="ERP-1")
 
 
 def test_one_rule_planning_per_work_order(project, statuses, job_type, technician):
-    wo = make_work_order(project, statuses, job_type)
+    wo = make_work_order(project=project, job_type=job_type)
     start = timezone.now()
     JobPlanning.objects.create(
         work_order=wo, user=technician, date_start=start, date_end=start, made_by_rule=True
@@ -47,7 +33,7 @@ def test_one_rule_planning_per_work_order(project, statuses, job_type, technicia
 
 
 def test_planning_cannot_end_before_it_starts(project, statuses, job_type, technician):
-    wo = make_work_order(project, statuses, job_type)
+    wo = make_work_order(project=project, job_type=job_type)
     start = timezone.now()
     with pytest.raises(IntegrityError), transaction.atomic():
         JobPlanning.objects.create(
@@ -59,6 +45,6 @@ def test_planning_cannot_end_before_it_starts(project, statuses, job_type, techn
 
 
 def test_work_order_gets_an_id2(project, statuses, job_type):
-    first = make_work_order(project, statuses, job_type)
-    second = make_work_order(project, statuses, job_type)
+    first = make_work_order(project=project, job_type=job_type)
+    second = make_work_order(project=project, job_type=job_type)
     assert second.id2 == first.id2 + 1

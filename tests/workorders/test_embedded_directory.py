@@ -11,7 +11,8 @@ from rest_framework.test import APIClient
 
 from jobsite.models import Skill, User
 from jobsite.services import issue_api_token
-from tests.api_conformance.conftest import seed_body, url
+from tests.factories import seed_body
+from tests.factories import work_order_url as url
 from workorders import services
 from workorders.models import WorkOrder
 from workorders.reference_kinds import DIRECTORY_KINDS, KINDS, may_write_embedded

@@ -14,11 +14,12 @@ from django.urls import reverse
 
 from apijobs.models import ApiJobError
 from jobsite.models import User
-from workorders import plannings, services
+from workorders import plannings
 from workorders.models import JobPlanning, WorkOrder
 
 from ..admin_forms import change_form_data
-from ..api_conformance.conftest import url
+from ..factories import make_work_order
+from ..factories import work_order_url as url
 from .conftest import write_csv
 
 pytestmark = pytest.mark.django_db
@@ -67,19 +68,15 @@ def flat(project, job_type):
 @pytest.fixture
 def planned(project, job_type, statuses, priority, technician):
     """A Suggested work order of BE01 planned for its own technician by the rule."""
-    wo = WorkOrder(
+    return make_work_order(
         project=project,
         job_type=job_type,
-        job_priority=priority,
-        job_status=statuses["Suggested"],
+        priority=priority,
+        status="Suggested",
         name="Planned",
         suggested_user=technician,
         suggested_date_start=datetime(2030, 3, 4, 9, tzinfo=UTC),
     )
-    services.apply_system_fields(work_order=wo, previous_state=None)
-    wo.save()
-    services.sync_suggested_plannings(work_orders=[wo])
-    return wo
 
 
 def _nothing_planned_for(user):
@@ -199,11 +196,7 @@ def test_admin_suggest_action_refuses_it(
     admin_client, planned, other_project, foreign_tech, job_type, statuses
 ):
     # Work of both organizations selected: both organizations' technicians are offered.
-    theirs = WorkOrder(
-        project=other_project, job_type=job_type, job_status=statuses["ToBePlanned"], name="B"
-    )
-    services.apply_system_fields(work_order=theirs, previous_state=None)
-    theirs.save()
+    theirs = make_work_order(project=other_project, job_type=job_type, name="B")
     response = admin_client.post(
         "/admin/workorders/workorder/",
         {

@@ -5,10 +5,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from jobsite.errors import ServiceError
 from workorders import services
 from workorders.models import JobPlanning
 
-from .test_constraints import make_work_order
+from ..factories import make_work_order
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def rule_plannings(wo):
 
 
 def test_suggest_plans_exactly_once(project, statuses, job_type, technician, start):
-    wo = make_work_order(project, statuses, job_type, estimated_time=90)
+    wo = make_work_order(project=project, job_type=job_type, estimated_time=90)
     services.suggest_technician(work_orders=[wo], user=technician, date_start=start)
     services.suggest_technician(work_orders=[wo], user=technician, date_start=start)
     (planning,) = rule_plannings(wo)
@@ -35,7 +36,7 @@ def test_suggest_plans_exactly_once(project, statuses, job_type, technician, sta
 def test_changing_user_moves_the_planning(
     project, statuses, job_type, technician, technician2, start
 ):
-    wo = make_work_order(project, statuses, job_type)
+    wo = make_work_order(project=project, job_type=job_type)
     services.suggest_technician(work_orders=[wo], user=technician, date_start=start)
     services.suggest_technician(work_orders=[wo], user=technician2, date_start=start)
     (planning,) = rule_plannings(wo)
@@ -44,7 +45,7 @@ def test_changing_user_moves_the_planning(
 
 
 def test_moving_on_keeps_cancel_removes(project, statuses, job_type, technician, start):
-    wo = make_work_order(project, statuses, job_type)
+    wo = make_work_order(project=project, job_type=job_type)
     services.suggest_technician(work_orders=[wo], user=technician, date_start=start)
     services.set_status(work_order=wo, status=statuses["Activated"])
     assert len(rule_plannings(wo)) == 1
@@ -53,7 +54,7 @@ def test_moving_on_keeps_cancel_removes(project, statuses, job_type, technician,
 
 
 def test_hand_made_plannings_are_never_touched(project, statuses, job_type, technician, start):
-    wo = make_work_order(project, statuses, job_type)
+    wo = make_work_order(project=project, job_type=job_type)
     manual = JobPlanning.objects.create(
         work_order=wo, user=technician, date_start=start, date_end=start + timedelta(hours=1)
     )
@@ -64,9 +65,8 @@ def test_hand_made_plannings_are_never_touched(project, statuses, job_type, tech
 
 def test_other_statuses_add_none(project, statuses, job_type, technician, start):
     wo = make_work_order(
-        project,
-        statuses,
-        job_type,
+        project=project,
+        job_type=job_type,
         status=statuses["Activated"],
         suggested_user=technician,
         suggested_date_start=start,
@@ -76,9 +76,7 @@ def test_other_statuses_add_none(project, statuses, job_type, technician, start)
 
 
 def test_life_cycle_start_then_complete_sets_date_closed(project, statuses, job_type):
-    from jobsite.errors import ServiceError
-
-    wo = make_work_order(project, statuses, job_type)
+    wo = make_work_order(project=project, job_type=job_type)
     wo = services.start_progress(work_order=wo)
     assert wo.job_status.code == "InProgress"
     with pytest.raises(ServiceError) as refused:
@@ -90,9 +88,7 @@ def test_life_cycle_start_then_complete_sets_date_closed(project, statuses, job_
 
 
 def test_activate_only_pending_and_cancel_not_completed(project, statuses, job_type):
-    from jobsite.errors import ServiceError
-
-    wo = make_work_order(project, statuses, job_type)
+    wo = make_work_order(project=project, job_type=job_type)
     assert services.activate(work_order=wo).job_status.code == "Activated"
     wo = services.start_progress(work_order=wo)
     with pytest.raises(ServiceError, match="only pending work can be activated"):
@@ -100,5 +96,5 @@ def test_activate_only_pending_and_cancel_not_completed(project, statuses, job_t
     wo = services.complete(work_order=wo)
     with pytest.raises(ServiceError, match="cannot be cancelled"):
         services.cancel(work_order=wo)
-    other = make_work_order(project, statuses, job_type)
+    other = make_work_order(project=project, job_type=job_type)
     assert services.cancel(work_order=other).job_status.code == "Canceled"
