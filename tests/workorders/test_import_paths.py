@@ -260,7 +260,8 @@ def test_the_suggested_rule_in_sql_matches_the_service(
 ):
     from django.db import connection
 
-    from workorders import import_sql, services
+    from workorders import services
+    from workorders.imports import write
 
     start = datetime(2030, 3, 4, 8, 0, tzinfo=UTC)
     later = start.replace(hour=13)
@@ -326,7 +327,7 @@ def test_the_suggested_rule_in_sql_matches_the_service(
             "INSERT INTO written VALUES (%s)",
             [[id_field.get_db_prep_value(wo.pk, connection)] for wo in work_orders],
         )
-        import_sql.sync_suggested_plannings_sql(cursor, written="written", now=start)
+        write.sync_suggested_plannings_sql(cursor, written="written", now=start)
         by_sql = plannings()
         cursor.execute("DROP TABLE written")
         transaction.set_rollback(True)
@@ -336,14 +337,14 @@ def test_the_suggested_rule_in_sql_matches_the_service(
 
 def test_an_error_midway_leaves_nothing_written(tmp_path, project, job_type, world, monkeypatch):
     """The rows are written, then the Suggested rule fails: the whole import is undone."""
-    from workorders import import_sql
+    from workorders.imports import write
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
     before = sorted(WorkOrder.objects.values_list("reference_back_office", "name"))
     plannings = JobPlanning.objects.count()
-    monkeypatch.setattr(import_sql, "_sync_plannings", broken)
+    monkeypatch.setattr(write, "_sync_plannings", broken)
     path = write_csv(tmp_path / "wo.csv", rows(project, job_type, world), columns=COLUMNS)
     job = imports.run_import(path=path, method="set")
     assert job.status == "failed"
