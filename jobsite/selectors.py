@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from jobsite.errors import ServiceError
 from jobsite.models import ApiToken, User
-from jobsite.tenancy import restrict_to_tenant, visible_sales_organization_ids  # noqa: F401 (moved; until every caller imports tenancy)
+from jobsite.tenancy import restrict_to_tenant
 
 
 def active_token(*, key_hash: str) -> ApiToken | None:

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from jobsite.errors import ServiceError
 from jobsite.models import ApiToken, User
-from jobsite.numbers import next_numbers, observe_number  # noqa: F401 (moved; until every caller imports numbers)
 
 
 def hash_token(raw: str) -> str:

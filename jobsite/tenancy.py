@@ -114,6 +114,9 @@ def may_refer(*, record_organization, organization, shared_when_empty: bool = Fa
 
 
 def may_refer_sql(record_organization: str, organization: str, shared_when_empty=False) -> str:
-    """The SQL form of `may_refer`, on two expressions."""
+    """The SQL form of `may_refer`, on two expressions; never NULL, so it may be negated."""
     shared = f" OR {organization} IS NULL" if shared_when_empty else ""
-    return f"({record_organization} IS NULL OR {organization} = {record_organization}{shared})"
+    return (
+        f"({record_organization} IS NULL OR ({organization} IS NOT NULL "
+        f"AND {organization} = {record_organization}){shared})"
+    )

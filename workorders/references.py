@@ -30,7 +30,6 @@ from workorders.records import clean_scalar, clean_uuid
 from workorders.reference_kinds import (
     ABSENT,
     KINDS,
-    WORK_ORDER_GROUPS,
     Group,
     Kind,
     UnresolvedReference,
@@ -39,20 +38,9 @@ from workorders.reference_kinds import (
     may_write_embedded,
     normalized_key,
     other_organization_message,
-    references_of_other_organizations,
 )
 from workorders.reference_loading import LoadedReferences
 from workorders.system_fields import apply_project_system_fields, save_project
-
-# Until the import and admin modules read the kinds from reference_kinds.
-__all__ = [
-    "KINDS",
-    "WORK_ORDER_GROUPS",
-    "Group",
-    "ReferenceResolver",
-    "UnresolvedReference",
-    "references_of_other_organizations",
-]
 
 
 class ReferenceResolver(LoadedReferences):

@@ -1,7 +1,7 @@
 """The fields the system writes and a caller never does, for every path: a work order's company
 and sales organization come from its project, its dates from the clock, date_closed from
 entering COMPLETED; a project's sales organization from its company. The set-based import
-writes the same in SQL (workorders/import_sql.py), and tests/workorders/test_import_paths.py
+writes the same in SQL (workorders/imports/write.py), and tests/workorders/test_import_paths.py
 holds the two paths' rows equal."""
 
 from datetime import datetime

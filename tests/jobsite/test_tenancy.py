@@ -1,12 +1,14 @@
 """jobsite/tenancy.py: each rule's Python and SQL forms agree, and a superuser (who sees every
 sales organization) still cannot wire one organization's work order to another's rows."""
 
+import csv
 import itertools
 import uuid
 
 import pytest
 from django.db import connection
 
+from apijobs.models import ApiJobError
 from jobs.models import JobType
 from jobsite.errors import ServiceError
 from jobsite.models import Company, Contact, Skill, User
@@ -20,6 +22,7 @@ from jobsite.tenancy import (
     sees_sql,
     visible_sales_organization_ids,
 )
+from workorders import imports
 from workorders.models import WorkOrder
 
 from ..factories import work_order_url as url
@@ -89,8 +92,14 @@ def test_may_refer_is_the_same_in_python_and_sql(sales_org, other_sales_org):
     for record, referred, shared in itertools.product(values, values, [False, True]):
         condition = may_refer_sql(literal(record), literal(referred), shared)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT CASE WHEN {condition} THEN 1 ELSE 0 END")
-            in_sql = bool(cursor.fetchone()[0])
+            # Negated too: the import fails rows WHERE NOT may_refer, so NULL must not leak.
+            cursor.execute(
+                f"SELECT CASE WHEN {condition} THEN 1 ELSE 0 END, "
+                f"CASE WHEN NOT {condition} THEN 1 ELSE 0 END"
+            )
+            holds, fails = cursor.fetchone()
+            assert holds != fails
+            in_sql = bool(holds)
         in_python = may_refer(
             record_organization=record, organization=referred, shared_when_empty=shared
         )
@@ -146,3 +155,31 @@ def test_a_superuser_may_give_a_shared_job_type_and_its_own_organizations_rows(
     }
     response = admin_api.put(url(uuid.uuid4()), body, format="json")
     assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize("method", ["set", "batched"])
+def test_a_superusers_import_keeps_each_work_order_within_its_organization(
+    tmp_path, superuser, project, job_type, other_sales_org, skill, method
+):
+    theirs = Skill.objects.create(code="GAS", name="Gas", sales_organization=other_sales_org)
+    columns = [
+        "reference_back_office", "name", "project_id", "job_type_code", "job_status_code",
+        "skill_id",
+    ]  # fmt: skip
+    records = [
+        {"reference_back_office": f"ERP-{n}", "name": "Boiler", "project_id": str(project.pk),
+         "job_type_code": job_type.code, "job_status_code": "ToBePlanned",
+         "skill_id": str(chosen.pk)}
+        for n, chosen in enumerate([theirs, skill])
+    ]  # fmt: skip
+    path = tmp_path / "work.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(records)
+    job = imports.run_import(path=path, method=method, by=superuser)
+    assert (job.effected_records, job.error_records) == (1, 1)
+    error = ApiJobError.objects.get(api_job=job)
+    assert (error.line, error.field) == (2, "skill_id")
+    assert "another sales organization" in error.message
+    assert list(WorkOrder.objects.values_list("skill_id", flat=True)) == [skill.pk]

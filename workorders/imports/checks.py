@@ -3,32 +3,28 @@ references, a work order that is its own parent, a mobile installation's address
 address, the technician rule, references and numbers already used (by a stored work order or an
 earlier row of the file). A row breaking one fails with every error it has."""
 
-from jobsite.models import Company, User
+from jobsite.models import User
+from jobsite.tenancy import may_refer_sql, organization_sql, sees_sql
 from workorders import plannings
 from workorders.imports.sql_dialect import PostgreSQLDialect, quote
 from workorders.imports.staging import RESOLVED, WORK_ORDER, ColumnPlan, RowFailures
 from workorders.models import Project
 from workorders.records import MOBILE_ADDRESS_REQUIRED
+from workorders.reference_kinds import KINDS, other_organization_message
 
 ALREADY_USED = "Already used by another work order."
 
 
-def _tenancy(d: PostgreSQLDialect, kind, alias: str) -> str:
-    """SQL: may the caller see row `alias` of this kind (as ReferenceResolver._load filters)."""
-    if kind.tenant is None or d.visible is None:
-        return "TRUE"
-    if kind.tenant == "pk":
-        return d.in_visible(f"{alias}.id")
-    if kind.tenant == "company__sales_organization":
-        return (
-            f"EXISTS (SELECT 1 FROM {Company._meta.db_table} owner_company "
-            f"WHERE owner_company.id = {alias}.company_id "
-            f"AND {d.in_visible('owner_company.sales_organization_id')})"
-        )
-    condition = d.in_visible(f"{alias}.sales_organization_id")
-    if kind.shared_when_null:
-        condition = f"({condition} OR {alias}.sales_organization_id IS NULL)"
-    return condition
+def visible_rows(dialect: PostgreSQLDialect, kind, alias: str) -> str:
+    """SQL: may the caller see row `alias` of this kind (tenancy.sees_sql, as the resolver's
+    loaders filter)."""
+    if kind.tenant is None:
+        return "1=1"
+    return sees_sql(
+        organization_sql(kind.model, kind.tenant, alias),
+        visible=dialect.visible,
+        shared_when_empty=kind.shared_when_null,
+    )
 
 
 def check_rules(
@@ -94,6 +90,27 @@ def _check_rules(
         checks.append("FALSE AS id2_used")
     checks.append(f"CASE WHEN {' OR '.join(replanned)} THEN {technician} END AS technician")
     checks.append("suggested_user.username AS technician_name")
+    # Every other reference stays within the project's organization (tenancy.may_refer).
+    foreign = []
+    for group in plan.groups:
+        kind = KINDS[group.kind]
+        if group.field in ("project", "suggested_user") or kind.tenant is None:
+            continue
+        alias = f"referred_{group.field}"
+        holders += (
+            f" LEFT JOIN {kind.model._meta.db_table} {alias} "
+            f"ON {alias}.{quote(kind.model._meta.pk.column)} = incoming.resolved_{group.field}"
+        )
+        allowed = may_refer_sql(
+            "project.sales_organization_id",
+            organization_sql(kind.model, kind.tenant, alias),
+            kind.shared_when_null,
+        )
+        checks.append(
+            f"(incoming.resolved_{group.field} IS NOT NULL AND NOT {allowed}) "
+            f"AS foreign_{group.field}"
+        )
+        foreign.append(group)
     cursor.execute(
         f"""SELECT * FROM (
               SELECT incoming.ord, {", ".join(checks)}
@@ -102,12 +119,15 @@ def _check_rules(
               JOIN {Project._meta.db_table} project ON project.id = {project}
               {holders} {users}) checked
             WHERE own_parent OR {" OR ".join(MOBILE_ADDRESS_REQUIRED)} OR bad_address
-              OR ref_used OR id2_used OR technician IS NOT NULL"""
+              OR ref_used OR id2_used OR technician IS NOT NULL
+              {"".join(f" OR foreign_{group.field}" for group in foreign)}"""
     )
     failed = []
     for ord_, own_parent, *rest in cursor.fetchall():
         mobile = rest[: len(MOBILE_ADDRESS_REQUIRED)]
-        bad_address, ref_used, id2_used, technician, name = rest[len(MOBILE_ADDRESS_REQUIRED) :]
+        bad_address, ref_used, id2_used, technician, name, *foreign_flags = rest[
+            len(MOBILE_ADDRESS_REQUIRED) :
+        ]
         errors = {}
         if own_parent:
             errors["_parent_id"] = "A work order cannot be its own parent."
@@ -125,6 +145,11 @@ def _check_rules(
             field = "suggested_user_id" if id_carried else "suggested_user_code"
             code = plannings.code_of_sql(technician)
             errors[field] = plannings.technician_message(code=code, name=name)
+        for group, is_foreign in zip(foreign, foreign_flags, strict=True):
+            if is_foreign:
+                id_carried = plan.group_columns[group.field][0] is not None
+                field = group.id_key if id_carried else group.code_key
+                errors[field] = other_organization_message(KINDS[group.kind])
         failed.append((ord_, errors))
     failures.fail_staged(cursor, failed)
 

@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 
 from jobsite.text import find_unstorable
 from workorders.records import WORK_ORDER_SCALARS, WORK_ORDER_SYSTEM_FIELDS
-from workorders.references import KINDS as REFERENCE_KINDS
-from workorders.references import WORK_ORDER_GROUPS
+from workorders.reference_kinds import KINDS as REFERENCE_KINDS
+from workorders.reference_kinds import WORK_ORDER_GROUPS
 
 WORK_ORDER_COLUMNS = (
     {"id", "id2"}

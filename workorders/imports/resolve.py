@@ -5,9 +5,9 @@ become per-row errors with line and field, worded as the API words them."""
 
 from uuid import UUID
 
-from jobsite.models import Company
+from jobsite.tenancy import organization_sql, sees_sql
 from workorders import services
-from workorders.imports.checks import ALREADY_USED, _tenancy
+from workorders.imports.checks import ALREADY_USED, visible_rows
 from workorders.imports.sql_dialect import PostgreSQLDialect, quote
 from workorders.imports.staging import (
     MATCHED,
@@ -19,7 +19,7 @@ from workorders.imports.staging import (
     codes_table,
 )
 from workorders.models import Project
-from workorders.references import KINDS, Group
+from workorders.reference_kinds import KINDS, Group
 
 # Problems a reference can have, worded as ReferenceResolver words them.
 UNKNOWN_ID, MISMATCH, UNKNOWN_KEY, AMBIGUOUS = 1, 2, 3, 4
@@ -28,14 +28,9 @@ NO_CONTEXT = UUID(int=0)
 
 
 def _organization_of(dialect: PostgreSQLDialect, kind, alias: str) -> str:
-    if kind.tenant == "sales_organization":
-        return f"{alias}.sales_organization_id"
-    if kind.tenant == "company__sales_organization":
-        return (
-            f"(SELECT owner_company.sales_organization_id FROM {Company._meta.db_table} "
-            f"owner_company WHERE owner_company.id = {alias}.company_id)"
-        )
-    return dialect.cast("NULL", "uuid")
+    if kind.tenant is None:
+        return dialect.cast("NULL", "uuid")
+    return organization_sql(kind.model, kind.tenant, alias)
 
 
 def _norm(kind, expr: str) -> str:
@@ -66,7 +61,7 @@ def _fill_codes_table(
                   WHERE {given_key} IS NOT NULL AND {given_id} IS NULL) wanted
             LEFT JOIN {kind.model._meta.db_table} candidate
               ON {_norm(kind, f"candidate.{kind.key}")} = wanted.norm_key
-              AND {_tenancy(dialect, kind, "candidate")}
+              AND {visible_rows(dialect, kind, "candidate")}
             GROUP BY wanted.norm_key, wanted.context_org""",
         params,
     )
@@ -87,7 +82,7 @@ def _group_sql(
     if id_carried:
         joins.append(
             f"LEFT JOIN {table} {by_id} ON {by_id}.id = {given_id} "
-            f"AND {_tenancy(dialect, kind, by_id)}"
+            f"AND {visible_rows(dialect, kind, by_id)}"
         )
     else:  # a column the file does not have: nothing to look up
         joins.append(
@@ -111,7 +106,7 @@ def _group_sql(
     else:  # references back office are unique: at most one candidate
         joins.append(
             f"LEFT JOIN {table} {by_key} ON {by_key}.{kind.key} = {given_key} "
-            f"AND {_tenancy(dialect, kind, by_key)}"
+            f"AND {visible_rows(dialect, kind, by_key)}"
         )
         none_found = f"{by_key}.id IS NULL"
     found = f"CASE WHEN {given_id} IS NULL THEN {by_key}.id END"
@@ -178,7 +173,7 @@ def resolve_rows(
     if dialect.visible is not None:
         cursor.execute(
             f"SELECT ord, id IS NOT NULL FROM {RESOLVED} WHERE existing_id IS NOT NULL "
-            f"AND NOT ({dialect.in_visible('existing_org')})",
+            f"AND NOT ({sees_sql('existing_org', visible=dialect.visible)})",
             params,
         )
         failures.fail_staged(

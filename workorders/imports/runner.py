@@ -29,8 +29,9 @@ from workorders.imports.readers import (
     unknown_columns,
 )
 from workorders.imports.sql_dialect import database_supported
-from workorders.references import KINDS as REFERENCE_KINDS
-from workorders.references import ReferenceResolver, UnresolvedReference
+from workorders.reference_kinds import KINDS as REFERENCE_KINDS
+from workorders.reference_kinds import UnresolvedReference
+from workorders.references import ReferenceResolver
 
 API_JOB_TYPES = {"workorders": "workorder_import", "projects": "project_import"}
 BATCH_SIZE = 1000

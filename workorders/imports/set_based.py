@@ -31,7 +31,7 @@ from workorders.imports.staging import (
     stage_rows,
 )
 from workorders.imports.write import write_rows
-from workorders.references import WORK_ORDER_GROUPS
+from workorders.reference_kinds import WORK_ORDER_GROUPS
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def _record(job: ApiJob, total: int, effected: int, failures: RowFailures) -> No
 def _import_rows(*, file: ImportFile, by: User, progress: Progress) -> tuple[int, int, RowFailures]:
     plan = ColumnPlan(file.columns)
     dialect = for_connection(visible_sales_organization_ids(user=by))
-    params = {"empty": "", **dialect.params()}
+    params = {"empty": ""}
     failures = RowFailures(dialect)
     now = timezone.now()
     with connection.cursor() as cursor:

@@ -72,13 +72,6 @@ class PostgreSQLDialect:
     def plus_minutes(self, start: str, minutes: str) -> str:
         return self.plus_minutes_sql.format(start=start, minutes=minutes)
 
-    def params(self) -> dict:
-        """The query parameters `in_visible` refers to."""
-        return {"visible": self.visible}
-
-    def in_visible(self, expr: str) -> str:
-        return f"{expr} = ANY(%(visible)s::uuid[])"
-
     def drop_temporary(self, cursor, tables: Sequence[str]) -> None:
         # ON COMMIT DROP cleans up after a commit; inside a caller's transaction, this does.
         cursor.execute(
@@ -140,13 +133,6 @@ class SQLiteDialect(PostgreSQLDialect):
         "(datetime({start}, '+' || ({minutes}) || ' minutes') || substr({start}, 20))"
     )
     stage_adapters = {"uuid": _hex, "datetime": _sqlite_datetime}
-
-    def params(self) -> dict:
-        return {}
-
-    def in_visible(self, expr: str) -> str:
-        # A few trusted uuids: spelled out (SQLite has no arrays).
-        return f"{expr} IN ({', '.join(self.uuid(v) for v in self.visible) or 'NULL'})"
 
     def drop_temporary(self, cursor, tables: Sequence[str]) -> None:
         for table in tables:

@@ -15,7 +15,7 @@ from workorders.imports.readers import Row, record_name
 from workorders.imports.sql_dialect import PostgreSQLDialect, quote
 from workorders.models import WorkOrder
 from workorders.records import WORK_ORDER_SCALARS, clean_uuid, work_order_fields_cleaner
-from workorders.references import WORK_ORDER_GROUPS
+from workorders.reference_kinds import WORK_ORDER_GROUPS
 
 WORK_ORDER = WorkOrder._meta
 PROGRESS_STEP = 5000  # rows read between two progress updates

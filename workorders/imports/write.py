@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from jobs.models import JobStatus, StatusNumber
-from jobsite.services import next_numbers, observe_number
+from jobsite.numbers import next_numbers, observe_number
 from workorders import plannings
 from workorders.imports.sql_dialect import PostgreSQLDialect, for_connection, quote
 from workorders.imports.staging import RESOLVED, WORK_ORDER, WRITTEN, ColumnPlan
