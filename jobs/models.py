@@ -6,7 +6,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
-from jobsite.models import CaseInsensitiveCodeQuerySet, Company, SalesOrganization
+from jobsite.models import (
+    CaseInsensitiveCodeQuerySet,
+    Company,
+    SalesOrganization,
+    code_unique_per_organization,
+)
 
 
 class LifeCycleState(models.TextChoices):
@@ -71,9 +76,7 @@ class JobPriority(models.Model):
         ordering = ["sequence"]
         verbose_name_plural = "job priorities"
         constraints = [
-            models.UniqueConstraint(
-                "sales_organization", Lower("code"), name="jobpriority_code_per_salesorg_unique"
-            ),
+            code_unique_per_organization("jobpriority"),
             models.UniqueConstraint(
                 Lower("code"),
                 condition=models.Q(sales_organization__isnull=True),
@@ -118,9 +121,7 @@ class JobType(models.Model):
     class Meta:
         ordering = ["code"]
         constraints = [
-            models.UniqueConstraint(
-                "sales_organization", Lower("code"), name="jobtype_code_per_salesorg_unique"
-            ),
+            code_unique_per_organization("jobtype"),
             models.UniqueConstraint(
                 Lower("code"),
                 condition=models.Q(sales_organization__isnull=True),

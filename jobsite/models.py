@@ -12,6 +12,13 @@ from jobsite.numbers import TABLE as NUMBERS_TABLE
 from jobsite.numbers import next_numbers, observe_number
 
 
+def code_unique_per_organization(model_name: str) -> models.UniqueConstraint:
+    """A code names one row per sales organization, whatever its case."""
+    return models.UniqueConstraint(
+        "sales_organization", Lower("code"), name=f"{model_name}_code_per_salesorg_unique"
+    )
+
+
 class CaseInsensitiveCodeQuerySet(models.QuerySet):
     def by_code(self, code):
         """Codes match case-insensitively on input and are returned as stored."""
@@ -159,9 +166,7 @@ class Skill(models.Model):
     class Meta:
         ordering = ["code"]
         constraints = [
-            models.UniqueConstraint(
-                "sales_organization", Lower("code"), name="skill_code_per_salesorg_unique"
-            ),
+            code_unique_per_organization("skill"),
         ]
 
     def __str__(self):
@@ -247,9 +252,7 @@ class Company(AutoNumbered, models.Model):
         ordering = ["name"]
         verbose_name_plural = "companies"
         constraints = [
-            models.UniqueConstraint(
-                "sales_organization", Lower("code"), name="company_code_per_salesorg_unique"
-            ),
+            code_unique_per_organization("company"),
         ]
 
     def __str__(self):

@@ -15,6 +15,7 @@ from jobsite.errors import ServiceError
 from jobsite.models import User
 from jobsite.text import NUL_MESSAGE, find_unstorable
 from workorders import services
+from workorders.records import record_name
 
 BULK_TYPE = "workorder_bulk_upsert"
 BULK_TASK = "workorders.tasks.process_workorder_bulk"
@@ -62,15 +63,6 @@ def accept_bulk_upsert(*, records: list, by: User, partial: bool = False) -> Api
         )
         enqueue_on_commit(task=BULK_TASK, api_job=job)
     return job
-
-
-def record_name(record: dict, index: int) -> str:
-    """How a message names a record: its id, else its reference, else its position."""
-    for key in ("id", "reference_back_office"):
-        value = record.get(key) if isinstance(record, dict) else None
-        if value not in (None, ""):
-            return str(value)
-    return f"#{index + 1}"
 
 
 def upsert_chunk(

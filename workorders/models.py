@@ -4,7 +4,6 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
 
 from jobs.models import JobPriority, JobStatus, JobType
 from jobsite.models import (
@@ -16,13 +15,8 @@ from jobsite.models import (
     Country,
     SalesOrganization,
     Skill,
+    code_unique_per_organization,
 )
-
-
-def _code_unique_per_salesorg(model_name):
-    return models.UniqueConstraint(
-        "sales_organization", Lower("code"), name=f"{model_name}_code_per_salesorg_unique"
-    )
 
 
 class EquipmentBrand(models.Model):
@@ -38,7 +32,7 @@ class EquipmentBrand(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [_code_unique_per_salesorg("equipmentbrand")]
+        constraints = [code_unique_per_organization("equipmentbrand")]
 
     def __str__(self):
         return self.name
@@ -62,7 +56,7 @@ class EquipmentFamily(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "equipment families"
-        constraints = [_code_unique_per_salesorg("equipmentfamily")]
+        constraints = [code_unique_per_organization("equipmentfamily")]
 
     def __str__(self):
         return self.name
@@ -94,7 +88,7 @@ class EquipmentModel(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [_code_unique_per_salesorg("equipmentmodel")]
+        constraints = [code_unique_per_organization("equipmentmodel")]
 
     def __str__(self):
         return self.name
@@ -116,7 +110,7 @@ class ProjectStatus(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "project statuses"
-        constraints = [_code_unique_per_salesorg("projectstatus")]
+        constraints = [code_unique_per_organization("projectstatus")]
 
     def __str__(self):
         return self.name

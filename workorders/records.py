@@ -237,3 +237,13 @@ def _clean_work_order_fields(record: dict, scalars, *, partial: bool, creating: 
     if name_needed and "name" not in errors and not cleaned.get("name"):
         errors["name"] = "This field is required."
     return cleaned, errors
+
+
+def record_name(record, index: int | None = None) -> str:
+    """How a message names a record: its id, else its reference back office, else its position
+    in the request (a file's errors carry its line instead)."""
+    for key in ("id", "reference_back_office"):
+        value = record.get(key) if isinstance(record, dict) else None
+        if value not in (None, ""):
+            return str(value)
+    return f"#{index + 1}" if index is not None else ""

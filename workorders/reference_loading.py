@@ -139,7 +139,7 @@ class LoadedReferences:
         for obj in qs:
             self._remember(kind, obj)
 
-    def _extras(self, kind: Kind) -> list[str]:
+    def _rule_columns(self, kind: Kind) -> list[str]:
         """Four more TEXT columns for the kinds whose fields the work order rules read: a status's
         number and state; a project's company, mobile flag, address and company code."""
         qn = connection.ops.quote_name
@@ -189,7 +189,7 @@ class LoadedReferences:
             if kind.name == "job_status":
                 parts.append(
                     f"SELECT {len(kinds)}, t.id, CAST(t.code AS TEXT), CAST(NULL AS TEXT), "
-                    f"{', '.join(self._extras(kind))} FROM {qn(meta.db_table)} t"
+                    f"{', '.join(self._rule_columns(kind))} FROM {qn(meta.db_table)} t"
                 )
                 kinds.append(kind)
                 continue
@@ -218,7 +218,7 @@ class LoadedReferences:
                 where += f" AND {visible}"
             parts.append(
                 f"SELECT {len(kinds)}, t.{pk_col}, CAST({key_col} AS TEXT), CAST({org} AS TEXT), "
-                f"{', '.join(self._extras(kind))} FROM {table} t WHERE {where}"
+                f"{', '.join(self._rule_columns(kind))} FROM {table} t WHERE {where}"
             )
             params.extend(params_ids + params_keys)  # in SQL order
             kinds.append(kind)

@@ -8,6 +8,7 @@ from jobs import services as life_cycle
 from jobs.models import JobStatus, LifeCycleState, StatusNumber
 from jobsite.errors import ServiceError
 from jobsite.models import User
+from workorders.locks import lock_work_order, lock_work_orders
 from workorders.models import WorkOrder
 from workorders.plannings import (
     sync_suggested_plannings,
@@ -27,11 +28,7 @@ def set_status(*, work_order: WorkOrder, status: JobStatus, by: User | None = No
     """Move a work order to any status outside the start/complete life cycle moves (activate,
     cancel, back to be planned). The Suggested rule follows."""
     with transaction.atomic():
-        locked = (
-            WorkOrder.objects.select_for_update(of=("self",))
-            .select_related("job_status", "project")
-            .get(pk=work_order.pk)
-        )
+        locked = lock_work_order(work_order.pk)
         if locked.job_status_id != status.pk:
             _save_status(locked, status, by=by)
     return locked
@@ -41,7 +38,7 @@ def activate(*, work_order: WorkOrder, by: User | None = None) -> WorkOrder:
     """Activate pending work (the appointment is confirmed); other states are refused."""
     activated = JobStatus.objects.get(number=StatusNumber.ACTIVATED)
     with transaction.atomic():
-        locked = _lock(work_order)
+        locked = lock_work_order(work_order.pk)
         if locked.job_status_id == activated.pk:
             return locked
         if locked.job_status.life_cycle_state != LifeCycleState.PENDING:
@@ -58,7 +55,7 @@ def cancel(*, work_order: WorkOrder, by: User | None = None) -> WorkOrder:
     """Cancel work that is not finished; the Suggested rule removes its rule planning."""
     canceled = JobStatus.objects.get(number=StatusNumber.CANCELED)
     with transaction.atomic():
-        locked = _lock(work_order)
+        locked = lock_work_order(work_order.pk)
         if locked.job_status_id == canceled.pk:
             return locked
         if locked.job_status.life_cycle_state == LifeCycleState.COMPLETED:
@@ -68,14 +65,6 @@ def cancel(*, work_order: WorkOrder, by: User | None = None) -> WorkOrder:
                 code="invalid_state",
             )
         _save_status(locked, canceled, by=by)
-    return locked
-
-
-def _lock(work_order: WorkOrder) -> WorkOrder:
-    locked = WorkOrder.objects.select_for_update(of=("self",)).get(pk=work_order.pk)
-    # Related rows are read after the lock: a join in the locking query can lose the row when a
-    # concurrent writer moved it (PostgreSQL re-checks the join on the new version).
-    locked.job_status = JobStatus.objects.get(pk=locked.job_status_id)
     return locked
 
 
@@ -114,17 +103,14 @@ def save_work_order(
     with transaction.atomic():
         if previous_state is _FROM_DATABASE:
             stored = (
-                WorkOrder.objects.select_for_update(of=("self",))
-                .filter(pk=work_order.pk)
-                .values_list("job_status__life_cycle_state", "date_closed")
-                .first()
+                lock_work_orders([work_order.pk])
                 if work_order.pk and not work_order._state.adding
-                else None
+                else []
             )
-            previous_state = stored[0] if stored else None
+            previous_state = stored[0].job_status.life_cycle_state if stored else None
             if stored and work_order.date_closed is None:
                 # Completed meanwhile (API, import): keep when it was closed.
-                work_order.date_closed = stored[1]
+                work_order.date_closed = stored[0].date_closed
         apply_system_fields(work_order=work_order, previous_state=previous_state)
         work_order.save()
         sync_suggested_plannings(work_orders=[work_order])

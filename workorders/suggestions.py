@@ -11,6 +11,7 @@ from jobs import services as life_cycle
 from jobs.models import JobStatus, LifeCycleState, StatusNumber
 from jobsite.errors import ServiceError
 from jobsite.models import User
+from workorders.locks import lock_work_orders
 from workorders.models import WorkOrder
 from workorders.plannings import (
     Technicians,
@@ -37,12 +38,7 @@ def suggest_technician(
     now = timezone.now()
     changed = []
     with transaction.atomic():
-        locked = list(
-            WorkOrder.objects.select_for_update(of=("self",))
-            .select_related("job_status", "project")
-            .filter(pk__in=[w.pk for w in work_orders])
-            .order_by("id2")
-        )
+        locked = lock_work_orders(w.pk for w in work_orders)
         refused = [wo for wo in locked if wo.job_status.life_cycle_state in _NOT_SUGGESTIBLE]
         if refused:
             raise ServiceError(

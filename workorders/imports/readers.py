@@ -93,15 +93,6 @@ def unknown_columns(*, columns: Sequence[str], kind: str) -> list[str]:
     return [c for c in columns if c and c not in known]
 
 
-def record_name(record: dict) -> str:
-    """How an error report names a record: its id, else its reference back office."""
-    for key in ("id", "reference_back_office"):
-        value = record.get(key)
-        if value not in (None, ""):
-            return str(value)
-    return ""
-
-
 def _decode_csv(path: Path, raw: bytes) -> str:
     """UTF-8 (with or without a BOM), or UTF-16 with its BOM (Excel's "Unicode text"); any
     other encoding is refused with the byte and line where it stops being UTF-8, never

@@ -25,10 +25,10 @@ from workorders.imports.readers import (
     ImportFileError,
     Row,
     open_import_file,
-    record_name,
     unknown_columns,
 )
 from workorders.imports.sql_dialect import database_supported
+from workorders.records import record_name
 from workorders.reference_kinds import KINDS as REFERENCE_KINDS
 from workorders.reference_kinds import UnresolvedReference
 from workorders.references import ReferenceResolver

@@ -11,10 +11,15 @@ from django.db import connection
 
 from apijobs import services as api_jobs
 from workorders.imports.progress import Progress
-from workorders.imports.readers import Row, record_name
+from workorders.imports.readers import Row
 from workorders.imports.sql_dialect import PostgreSQLDialect, quote
 from workorders.models import WorkOrder
-from workorders.records import WORK_ORDER_SCALARS, clean_uuid, work_order_fields_cleaner
+from workorders.records import (
+    WORK_ORDER_SCALARS,
+    clean_uuid,
+    record_name,
+    work_order_fields_cleaner,
+)
 from workorders.reference_kinds import WORK_ORDER_GROUPS
 
 WORK_ORDER = WorkOrder._meta
