@@ -2,7 +2,9 @@
 countries and skills. Also the API tokens and the number sequences behind `id2`."""
 
 import uuid
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -115,6 +117,17 @@ class Address(models.Model):
                 )
 
 
+def validate_time_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"Unknown time zone {value!r}; give an IANA name.") from exc
+
+
+def default_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
 class SalesOrganization(models.Model):
     """The tenant: users see only the records of their sales organization."""
 
@@ -137,6 +150,12 @@ class SalesOrganization(models.Model):
     fax = models.CharField(max_length=50, blank=True, default="")
     url = models.CharField(max_length=250, blank=True, default="")
     vat_reg_code = models.CharField(max_length=50, blank=True, default="")
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text="IANA name, e.g. Europe/Brussels: planners of this organization plan in it.",
+    )
     modified_dateutc = models.DateTimeField(auto_now=True)
 
     objects = CaseInsensitiveCodeQuerySet.as_manager()
@@ -207,6 +226,14 @@ class User(AutoNumbered, AbstractUser):
         default=False, help_text="Technicians are the rows of the planning board."
     )
     skills = models.ManyToManyField(Skill, blank=True, related_name="users")
+    base_address = models.ForeignKey(
+        Address,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Where a technician starts and ends the day.",
+    )
     archived = models.BooleanField(default=False)
     disabled = models.BooleanField(default=False)
     modified_dateutc = models.DateTimeField(auto_now=True)
@@ -305,3 +332,96 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.prefix}… ({self.user})"
+
+
+# --- Calendars: when technicians work (DESIGN "Scheduling") ----------------------------------
+
+
+class WorkingHours(models.Model):
+    """A weekly pattern of working intervals, local to the sales organization's time zone, with
+    dates that differ. One per sales organization (technician empty: the default every
+    technician of it inherits) and, optionally, one per technician.
+
+    `weekly`: [{"weekday": 1..7 (Monday = 1), "start": "08:00", "end": "12:00"}, ...];
+    `exceptions`: [{"date": "2026-12-24", "intervals": [{"start": …, "end": …}]}, ...], an empty
+    list of intervals being a day off. Validated by jobsite.calendars.clean_working_hours."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sales_organization = models.ForeignKey(
+        SalesOrganization, on_delete=models.CASCADE, related_name="working_hours"
+    )
+    technician = models.OneToOneField(
+        "User", null=True, blank=True, on_delete=models.CASCADE, related_name="working_hours"
+    )
+    weekly = models.JSONField(default=list, blank=True)
+    exceptions = models.JSONField(default=list, blank=True)
+    modified_dateutc = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.UniqueConstraint(
+                "sales_organization",
+                condition=models.Q(technician__isnull=True),
+                name="workinghours_one_default_per_salesorg",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Working hours of {self.technician or self.sales_organization}"
+
+
+class AbsenceKind(models.TextChoices):
+    TIME_OFF = "time_off", "Time off"
+    SICK = "sick", "Sick"
+    TRAINING = "training", "Training"
+    OTHER = "other", "Other"
+
+
+class Absence(models.Model):
+    """A technician away: never planned, never proposed, greyed on the board."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    technician = models.ForeignKey("User", on_delete=models.CASCADE, related_name="absences")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    kind = models.CharField(
+        max_length=20, choices=AbsenceKind.choices, default=AbsenceKind.TIME_OFF
+    )
+    note = models.CharField(max_length=255, blank=True, default="")
+    modified_dateutc = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [models.Index(fields=["technician", "start"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="absence_ends_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.technician}: {self.get_kind_display()} {self.start:%Y-%m-%d}"
+
+
+class Holiday(models.Model):
+    """A public holiday of a sales organization: nobody of it works that (local) day."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sales_organization = models.ForeignKey(
+        SalesOrganization, on_delete=models.CASCADE, related_name="holidays"
+    )
+    date = models.DateField()
+    name = models.CharField(max_length=255)
+    modified_dateutc = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sales_organization", "date"], name="holiday_one_per_salesorg_date"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}"

@@ -1,0 +1,217 @@
+"""Technicians' calendars: the working hours a technician has (their own pattern, else their
+organization's), checked when written, and turned into UTC intervals for any stretch of days,
+holidays taken out. Times in a pattern are local to the organization's time zone, so 08:00
+stays 08:00 across daylight-saving changes."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+
+from jobsite.errors import ServiceError
+from jobsite.models import Holiday, SalesOrganization, User, WorkingHours
+
+WEEKDAYS = range(1, 8)  # Monday = 1 … Sunday = 7, as ISO 8601 numbers them
+
+# Used where an organization has no pattern of its own yet: Monday to Friday, with a lunch break.
+DEFAULT_WEEKLY = [
+    {"weekday": day, "start": start, "end": end}
+    for day in range(1, 6)
+    for start, end in (("08:00", "12:00"), ("12:30", "17:00"))
+]
+
+
+@dataclass(frozen=True)
+class Interval:
+    start: datetime
+    end: datetime
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+
+def _time(value, field: str) -> time:
+    if not isinstance(value, str):
+        raise ServiceError("Give a time as HH:MM.", field=field)
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise ServiceError(f"{value!r} is not a time (HH:MM).", field=field) from None
+
+
+def _intervals(raw, field: str) -> list[tuple[time, time]]:
+    """One day's intervals, checked: each ends after it starts, none overlaps another."""
+    if not isinstance(raw, list):
+        raise ServiceError("Give a list of intervals.", field=field)
+    found = []
+    for n, item in enumerate(raw):
+        where = f"{field}[{n}]"
+        if not isinstance(item, dict):
+            raise ServiceError("Give {start, end}.", field=where)
+        start = _time(item.get("start"), f"{where}.start")
+        end = _time(item.get("end"), f"{where}.end")
+        if end <= start:
+            raise ServiceError("The end must be after the start.", field=f"{where}.end")
+        found.append((start, end))
+    found.sort()
+    for (_, end), (start, _) in pairwise(found):
+        if start < end:
+            raise ServiceError("Intervals of one day overlap.", field=field)
+    return found
+
+
+def clean_weekly(raw, field: str = "weekly") -> list[dict]:
+    """A weekly pattern as stored: [{"weekday", "start", "end"}], sorted, checked."""
+    if not isinstance(raw, list):
+        raise ServiceError("Give a list of {weekday, start, end}.", field=field)
+    by_day: dict[int, list] = {day: [] for day in WEEKDAYS}
+    for n, item in enumerate(raw):
+        weekday = item.get("weekday") if isinstance(item, dict) else None
+        if weekday not in WEEKDAYS or isinstance(weekday, bool):
+            raise ServiceError("weekday is 1 (Monday) to 7 (Sunday).", field=f"{field}[{n}]")
+        by_day[weekday].append(item)
+    cleaned = []
+    for day, items in by_day.items():
+        for start, end in _intervals(items, f"{field} (weekday {day})"):
+            cleaned.append({"weekday": day, "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"})
+    return cleaned
+
+
+def clean_exceptions(raw, field: str = "exceptions") -> list[dict]:
+    """Dates that differ from the pattern: [{"date", "intervals": [...]}], an empty list of
+    intervals being a day off."""
+    if not isinstance(raw, list):
+        raise ServiceError("Give a list of {date, intervals}.", field=field)
+    cleaned, seen = [], set()
+    for n, item in enumerate(raw):
+        where = f"{field}[{n}]"
+        if not isinstance(item, dict):
+            raise ServiceError("Give {date, intervals}.", field=where)
+        try:
+            day = date.fromisoformat(str(item.get("date")))
+        except ValueError:
+            raise ServiceError("Give the date as YYYY-MM-DD.", field=f"{where}.date") from None
+        if day in seen:
+            raise ServiceError("This date is given twice.", field=f"{where}.date")
+        seen.add(day)
+        intervals = _intervals(item.get("intervals", []), f"{where}.intervals")
+        cleaned.append(
+            {
+                "date": day.isoformat(),
+                "intervals": [{"start": f"{s:%H:%M}", "end": f"{e:%H:%M}"} for s, e in intervals],
+            }
+        )
+    return sorted(cleaned, key=lambda e: e["date"])
+
+
+def zone_of(sales_organization: SalesOrganization | None) -> ZoneInfo:
+    """The zone its planners plan in; without an organization, the TIME_ZONE setting's."""
+    return ZoneInfo(sales_organization.time_zone if sales_organization else settings.TIME_ZONE)
+
+
+def _parsed(intervals: Iterable[dict]) -> list[tuple[time, time]]:
+    return [(time.fromisoformat(i["start"]), time.fromisoformat(i["end"])) for i in intervals]
+
+
+@dataclass
+class Calendar:
+    """One technician's working time: a pattern in local time, its exceptions, the holidays."""
+
+    zone: ZoneInfo
+    weekly: dict[int, list[tuple[time, time]]]
+    exceptions: dict[date, list[tuple[time, time]]]
+    holidays: dict[date, str]
+    inherited: bool
+
+    def day_intervals(self, day: date) -> list[tuple[time, time]]:
+        if day in self.holidays:
+            return []
+        if day in self.exceptions:
+            return self.exceptions[day]
+        return self.weekly.get(day.isoweekday(), [])
+
+    def working(self, start: datetime, end: datetime) -> list[Interval]:
+        """The working intervals between `start` and `end` (aware datetimes), in UTC, clipped."""
+        intervals = []
+        first = start.astimezone(self.zone).date() - timedelta(days=1)
+        last = end.astimezone(self.zone).date()
+        day = first
+        while day <= last:
+            for begin, finish in self.day_intervals(day):
+                # Local wall-clock times, made aware in the zone: DST-correct on both sides.
+                a = datetime.combine(day, begin, tzinfo=self.zone).astimezone(UTC)
+                b = datetime.combine(day, finish, tzinfo=self.zone).astimezone(UTC)
+                a, b = max(a, start), min(b, end)
+                if a < b:
+                    intervals.append(Interval(a, b))
+            day += timedelta(days=1)
+        return intervals
+
+    def covers(self, start: datetime, end: datetime) -> bool:
+        """Does working time cover the whole of [start, end)?"""
+        cursor = start
+        for interval in self.working(start, end):
+            if interval.start > cursor:
+                return False
+            cursor = max(cursor, interval.end)
+        return cursor >= end
+
+    def holiday_on(self, start: datetime, end: datetime) -> str | None:
+        day = start.astimezone(self.zone).date()
+        while datetime.combine(day, time.min, tzinfo=self.zone) < end:
+            if day in self.holidays:
+                return self.holidays[day]
+            day += timedelta(days=1)
+        return None
+
+
+def calendars(
+    technicians: Iterable[User], *, start: datetime, end: datetime
+) -> dict[object, Calendar]:
+    """Each technician's calendar for [start, end), in two queries: the working hours of the
+    technicians and of their organizations, and the organizations' holidays in the range."""
+    technicians = list(technicians)
+    org_ids = {t.sales_organization_id for t in technicians if t.sales_organization_id}
+    organizations = SalesOrganization.objects.in_bulk(org_ids)
+    patterns = WorkingHours.objects.filter(
+        Q(technician__in=[t.pk for t in technicians])
+        | Q(technician__isnull=True, sales_organization__in=org_ids)
+    )
+    own, defaults = {}, {}
+    for pattern in patterns:
+        if pattern.technician_id:
+            own[pattern.technician_id] = pattern
+        else:
+            defaults[pattern.sales_organization_id] = pattern
+    holidays: dict = {}
+    margin = timedelta(days=1)  # local dates reach a day either side of UTC
+    for holiday in Holiday.objects.filter(
+        sales_organization__in=org_ids,
+        date__gte=(start - margin).date(),
+        date__lte=(end + margin).date(),
+    ):
+        holidays.setdefault(holiday.sales_organization_id, {})[holiday.date] = holiday.name
+    found = {}
+    for technician in technicians:
+        org_id = technician.sales_organization_id
+        pattern = own.get(technician.pk) or defaults.get(org_id)
+        weekly = pattern.weekly if pattern is not None else DEFAULT_WEEKLY
+        by_day: dict[int, list] = {}
+        for item in weekly:
+            by_day.setdefault(item["weekday"], []).append(item)
+        found[technician.pk] = Calendar(
+            zone=zone_of(organizations.get(org_id)),
+            weekly={day: _parsed(items) for day, items in by_day.items()},
+            exceptions={
+                date.fromisoformat(e["date"]): _parsed(e["intervals"])
+                for e in (pattern.exceptions if pattern is not None else [])
+            },
+            holidays=holidays.get(org_id, {}),
+            inherited=technician.pk not in own,
+        )
+    return found
