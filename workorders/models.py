@@ -332,6 +332,11 @@ class JobPlanning(models.Model):
         editable=False,
         help_text="Made by the Suggested rule (which moves or removes it); hand-made ones stay.",
     )
+    # The planning check's warnings ({"code", "message", "planning_ids"}), kept current by
+    # workorders/scheduling when this planning, a neighbour or the technician's calendar changes.
+    warnings = models.JSONField(default=list, blank=True, editable=False)
+    # The warnings' codes as ",overlap,holiday," so that lists filter on them on any database.
+    warning_codes = models.CharField(max_length=200, blank=True, default="", editable=False)
     modified_dateutc = models.DateTimeField(auto_now=True)
 
     class Meta:

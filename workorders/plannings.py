@@ -17,6 +17,7 @@ from workorders.models import JobPlanning, WorkOrder
 from workorders.records import Scalar, clean_scalar
 from workorders.reference_kinds import Group, assign
 from workorders.references import ReferenceResolver
+from workorders.scheduling.warnings import refresh_warnings, windows_of
 
 DEFAULT_PLANNING_MINUTES = 60
 
@@ -132,12 +133,11 @@ def sync_suggested_plannings(
     the read of the statuses when the caller has them."""
     if not work_orders:
         return
-    existing = {
-        p.work_order_id: p
-        for p in JobPlanning.objects.filter(
-            made_by_rule=True, work_order_id__in=[wo.pk for wo in work_orders]
-        )
-    }
+    # Every planning of these work orders: the rule's are moved here, and all are checked
+    # again after (a work order's skill or dates may have changed what their warnings say).
+    current = list(JobPlanning.objects.filter(work_order_id__in=[wo.pk for wo in work_orders]))
+    existing = {p.work_order_id: p for p in current if p.made_by_rule}
+    windows = windows_of(current)
     statuses = statuses or statuses_by_id()
     to_create, to_update, to_delete = [], [], []
     for wo in work_orders:
@@ -182,6 +182,8 @@ def sync_suggested_plannings(
         JobPlanning.objects.bulk_update(
             to_update, ["user", "date_start", "date_end", "modified_dateutc"]
         )
+    moved = to_create + to_update
+    refresh_warnings(windows=windows + windows_of(moved), written=[p.pk for p in moved])
 
 
 _PLANNING_GROUPS = (
@@ -242,7 +244,10 @@ def save_planning(*, data: dict, by: User, planning: JobPlanning | None = None) 
         sales_organization_id=planning.work_order.sales_organization_id,
         field=user_group.given_key(data),
     )
+    before = [] if creating else windows_of(JobPlanning.objects.filter(pk=planning.pk))
     planning.save()
+    refresh_warnings(windows=before + windows_of([planning]), written=[planning.pk])
+    planning.refresh_from_db(fields=["warnings", "warning_codes"])
     return planning
 
 
@@ -254,4 +259,6 @@ def delete_planning(*, planning: JobPlanning, by: User | None = None) -> None:
                 "suggestion instead."
             }
         )
+    window = windows_of([planning])
     planning.delete()
+    refresh_warnings(windows=window)

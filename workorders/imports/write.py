@@ -5,6 +5,7 @@ Unchanged rows are not written; new rows get their id2 from `next_numbers`; comp
 organization come from the project; only the columns the file carries are updated."""
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from jobs.models import JobStatus, StatusNumber
@@ -13,6 +14,7 @@ from workorders import plannings
 from workorders.imports.sql_dialect import PostgreSQLDialect, for_connection, quote
 from workorders.imports.staging import RESOLVED, WORK_ORDER, WRITTEN, ColumnPlan
 from workorders.models import JobPlanning, Project, WorkOrder
+from workorders.scheduling.warnings import refresh_warnings, windows_of
 
 PLANNING_TABLE = JobPlanning._meta.db_table
 STATUS_TABLE = JobStatus._meta.db_table
@@ -122,11 +124,27 @@ def _columns(plan: ColumnPlan) -> tuple[list[str], list[str], list[str]]:
 
 
 def _sync_plannings(cursor, dialect: PostgreSQLDialect) -> None:
-    """The Suggested rule for the written rows (table WRITTEN), as SQL."""
+    """The Suggested rule for the written rows (table WRITTEN), as SQL; then the planning
+    check on what it moved, and on the neighbours of where the plannings were and are."""
     cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {RESOLVED} WHERE existing_id IS NOT NULL)")
     (updates,) = cursor.fetchone()
+    before = windows_of(_written_plannings()) if updates else []
+    now = timezone.now()
     sync_suggested_plannings_sql(
-        cursor, written=WRITTEN, now=timezone.now(), dialect=dialect, all_new=not updates
+        cursor, written=WRITTEN, now=now, dialect=dialect, all_new=not updates
+    )
+    after = _written_plannings()
+    refresh_warnings(
+        windows=before + windows_of(after),
+        written=[p.pk for p in after if p.made_by_rule and p.modified_dateutc == now],
+    )
+
+
+def _written_plannings() -> list[JobPlanning]:
+    return list(
+        JobPlanning.objects.filter(work_order_id__in=RawSQL(f"SELECT id FROM {WRITTEN}", []))
+        .only("id", "user_id", "date_start", "date_end", "made_by_rule", "modified_dateutc")
+        .order_by()
     )
 
 
@@ -190,9 +208,10 @@ def _add_plannings(
 ) -> None:
     cursor.execute(
         f"""INSERT INTO {PLANNING_TABLE}
-              (id, work_order_id, user_id, date_start, date_end, made_by_rule, modified_dateutc)
+              (id, work_order_id, user_id, date_start, date_end, made_by_rule, modified_dateutc,
+               warnings, warning_codes)
             SELECT {dialect.new_uuid}, work_order.id, work_order.suggested_user_id,
-                   work_order.suggested_date_start, {end}, TRUE, %s
+                   work_order.suggested_date_start, {end}, TRUE, %s, '[]', ''
             FROM {source}
             WHERE {planned} AND NOT EXISTS (
               SELECT 1 FROM {PLANNING_TABLE} rule_planning

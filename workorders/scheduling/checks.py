@@ -1,0 +1,203 @@
+"""The planning check: what is wrong with a technician's appointment, computed for a whole set
+of plannings at once (a fixed number of queries however many there are).
+
+Errors refuse the write on every path (`other_organization`, `not_a_technician`: the planning
+service's technician rule). Warnings are stored with the planning and shown wherever it is:
+`overlap` (naming every planning it overlaps), `outside_working_hours`, `absence`, `holiday`,
+`missing_skill`, `in_the_past`, `before_earliest_date`, `after_due_date`."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from jobsite.calendars import Calendar, calendars
+from jobsite.models import Absence, User
+from workorders.models import JobPlanning, WorkOrder
+
+OVERLAP = "overlap"
+OUTSIDE_WORKING_HOURS = "outside_working_hours"
+ABSENCE = "absence"
+HOLIDAY = "holiday"
+MISSING_SKILL = "missing_skill"
+IN_THE_PAST = "in_the_past"
+BEFORE_EARLIEST_DATE = "before_earliest_date"
+AFTER_DUE_DATE = "after_due_date"
+WARNING_CODES = (
+    OVERLAP,
+    OUTSIDE_WORKING_HOURS,
+    ABSENCE,
+    HOLIDAY,
+    MISSING_SKILL,
+    IN_THE_PAST,
+    BEFORE_EARLIEST_DATE,
+    AFTER_DUE_DATE,
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    planning_ids: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "planning_ids": list(self.planning_ids)}
+
+
+@dataclass
+class Appointment:
+    """A planning as the check reads it: stored (pk set) or about to be written (pk None)."""
+
+    user_id: object
+    work_order: WorkOrder
+    date_start: datetime
+    date_end: datetime
+    pk: object = None
+    key: object = field(default=None)  # the caller's handle on an unsaved one
+
+    @classmethod
+    def of(cls, planning: JobPlanning) -> "Appointment":
+        return cls(
+            user_id=planning.user_id,
+            work_order=planning.work_order,
+            date_start=planning.date_start,
+            date_end=planning.date_end,
+            pk=planning.pk if not planning._state.adding else None,
+            key=planning.pk,
+        )
+
+
+def warning_codes(findings: Iterable[dict]) -> str:
+    codes = sorted({f["code"] for f in findings})
+    return f",{','.join(codes)}," if codes else ""
+
+
+def _local(moment: datetime, calendar: Calendar | None) -> str:
+    zone = calendar.zone if calendar else timezone.get_current_timezone()
+    return f"{timezone.localtime(moment, zone):%a %d %b %H:%M}"
+
+
+def neighbours(appointments: Sequence[Appointment]) -> list[JobPlanning]:
+    """The stored plannings of the same technicians that could overlap any of `appointments`."""
+    spans: dict = {}
+    for a in appointments:
+        low, high = spans.get(a.user_id, (a.date_start, a.date_end))
+        spans[a.user_id] = (min(low, a.date_start), max(high, a.date_end))
+    if not spans:
+        return []
+    condition = Q()
+    for user_id, (low, high) in spans.items():
+        condition |= Q(user_id=user_id, date_start__lt=high, date_end__gt=low)
+    return list(
+        JobPlanning.objects.filter(condition)
+        .select_related("work_order")
+        .only("id", "user_id", "date_start", "date_end", "work_order__id2")
+    )
+
+
+def findings_for(
+    appointments: Sequence[Appointment], *, stored: Sequence[JobPlanning] | None = None
+) -> list[list[Finding]]:
+    """The warnings of each appointment, in order. `stored`: the technicians' plannings around
+    them when the caller has read them already (else they are read here)."""
+    if not appointments:
+        return []
+    now = timezone.now()
+    low = min(a.date_start for a in appointments)
+    high = max(a.date_end for a in appointments)
+    user_ids = {a.user_id for a in appointments}
+    users = User.objects.in_bulk(user_ids)
+    by_user = calendars(users.values(), start=low, end=high)
+    skills = defaultdict(set)
+    for user_id, skill_id in User.skills.through.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "skill_id"
+    ):
+        skills[user_id].add(skill_id)
+    absences = defaultdict(list)
+    for absence in Absence.objects.filter(technician__in=user_ids, start__lt=high, end__gt=low):
+        absences[absence.technician_id].append(absence)
+    stored = neighbours(appointments) if stored is None else stored
+    others = defaultdict(list)
+    for planning in stored:
+        others[planning.user_id].append(planning)
+    # Unsaved appointments overlap each other too (a batch planned at once).
+    fresh = [a for a in appointments if a.pk is None]
+
+    result = []
+    for a in appointments:
+        calendar = by_user.get(a.user_id)
+        user = users.get(a.user_id)
+        name = str(user) if user else "The technician"
+        found: list[Finding] = []
+        overlapping = [
+            p
+            for p in others[a.user_id]
+            if p.pk != a.pk and p.date_start < a.date_end and p.date_end > a.date_start
+        ]
+        overlapping_fresh = [
+            b
+            for b in fresh
+            if b is not a
+            and b.user_id == a.user_id
+            and b.date_start < a.date_end
+            and b.date_end > a.date_start
+        ]
+        if overlapping or overlapping_fresh:
+            numbers = ", ".join(
+                [f"#{p.work_order.id2}" for p in overlapping]
+                + [f"#{b.work_order.id2}" for b in overlapping_fresh]
+            )
+            found.append(
+                Finding(
+                    OVERLAP,
+                    f"{name} is already planned then: {numbers}.",
+                    tuple(str(p.pk) for p in overlapping),
+                )
+            )
+        if calendar is not None:
+            holiday = calendar.holiday_on(a.date_start, a.date_end)
+            if holiday:
+                found.append(Finding(HOLIDAY, f"{holiday} is a public holiday."))
+            elif not calendar.covers(a.date_start, a.date_end):
+                found.append(
+                    Finding(
+                        OUTSIDE_WORKING_HOURS,
+                        f"{_local(a.date_start, calendar)} is outside {name}'s working hours.",
+                    )
+                )
+        away = [x for x in absences[a.user_id] if x.start < a.date_end and x.end > a.date_start]
+        if away:
+            x = away[0]
+            found.append(
+                Finding(
+                    ABSENCE,
+                    f"{name} is away ({x.get_kind_display().lower()}) from "
+                    f"{_local(x.start, calendar)} to {_local(x.end, calendar)}.",
+                )
+            )
+        wo = a.work_order
+        if wo.skill_id and wo.skill_id not in skills[a.user_id]:
+            found.append(Finding(MISSING_SKILL, f"{name} lacks the work order's skill."))
+        if a.date_start < now:
+            found.append(Finding(IN_THE_PAST, "Starts in the past."))
+        if wo.earliest_date_plannable and a.date_start < wo.earliest_date_plannable:
+            found.append(
+                Finding(
+                    BEFORE_EARLIEST_DATE,
+                    "Before the work order's earliest date "
+                    f"{_local(wo.earliest_date_plannable, calendar)}.",
+                )
+            )
+        if wo.due_date and a.date_end > wo.due_date:
+            found.append(
+                Finding(
+                    AFTER_DUE_DATE,
+                    f"Ends after the work order's due date {_local(wo.due_date, calendar)}.",
+                )
+            )
+        result.append(found)
+    return result
