@@ -37,6 +37,14 @@ class StatusNumber(models.IntegerChoices):
     DRAFT = 9, "Draft"
 
 
+class JobTypeNumber(models.IntegerChoices):
+    """Seed 000 types `jobTypeId` as TJobType, an enum: a client that writes enums as numbers
+    sends a member's number for the job type whose code is that member's name. JobType has no
+    number of its own; these are TJobType's members in order. The seed names one, `Unknown`."""
+
+    UNKNOWN = 0, "Unknown"
+
+
 class JobStatus(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     code = models.CharField(max_length=50)

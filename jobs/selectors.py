@@ -4,7 +4,7 @@ import uuid
 
 from django.db.models import QuerySet
 
-from jobs.models import Job, JobPriority, JobStatus, JobType
+from jobs.models import Job, JobPriority, JobStatus, JobType, JobTypeNumber
 from jobsite.codes import choose_by_code
 from jobsite.errors import ServiceError
 from jobsite.models import User
@@ -49,9 +49,17 @@ def fulfillment_jobs(*, user: User) -> QuerySet[Job]:
 
 
 def job_type_by_reference(reference, *, user: User, field: str) -> JobType:
-    """A job type by its id (UUID) or code. A code several visible types share names the
-    caller's own, else the global one; otherwise it is ambiguous (a 400 asking for the id), as
-    everywhere codes are read."""
+    """A job type by its id (UUID), code, or TJobType number (JSON integer; `JobTypeNumber`),
+    which names the code. A code several visible types share names the caller's own, else the
+    global one; otherwise it is ambiguous (a 400 asking for the id), as everywhere codes are
+    read."""
+    if isinstance(reference, int) and not isinstance(reference, bool):
+        if reference not in JobTypeNumber.values:
+            known = ", ".join(f"{number} = {code}" for number, code in JobTypeNumber.choices)
+            raise ServiceError(
+                f"Unknown job type {reference}; the TJobType numbers are {known}.", field=field
+            )
+        reference = JobTypeNumber(reference).label
     types = visible_vocabulary(JobType.objects.all(), user=user).select_related(
         "default_start_status", "default_complete_status"
     )

@@ -175,37 +175,71 @@ def record_job_detail(*, job: Job, operation: str, tx_id: str, started: float) -
     )
 
 
-def _upsert_details(*, job: Job, details: Iterable[dict]) -> None:
-    """Details are the job's own: an id that is one of this job's details updates it; any other
-    id (unknown, or another job's) makes a new detail with an id of ours, so a detail is never
-    taken from another job. Entries repeating an id in one request are one detail (last wins)."""
-    details = list(details)
-    given_ids = {d["id"] for d in details if d.get("id") is not None}
-    own = {d.pk: d for d in JobDetail.objects.filter(job=job, pk__in=given_ids)}
-    new_by_given_id: dict[int, JobDetail] = {}
-    new, changed = [], {}
-    now = timezone.now()
-    for values in details:
+# A field a body leaves out (or sends as null) is stored as this, so matching by content
+# compares with it too.
+_DETAIL_DEFAULTS = {"object_name": "", "object_id": None, "execution_time": 0, "tx_id": ""}
+
+
+def _detail_values(values: dict) -> dict:
+    """The detail fields `values` sets, as stored. A null time sets nothing: a resend without
+    one must not move a stored detail's time to now."""
+    stored = {}
+    for name in DETAIL_FIELDS:
+        if name not in values:
+            continue
+        value = values[name]
+        if value is None and name == "modified_datetime":
+            continue
+        stored[name] = _DETAIL_DEFAULTS.get(name) if value is None else value
+    return stored
+
+
+def _holds(detail: JobDetail, values: dict) -> bool:
+    return all(getattr(detail, name) == value for name, value in values.items())
+
+
+def _upsert_details(*, job: Job, details: Iterable[dict]) -> bool:
+    """Upsert `details` among the job's own; True when a detail was added or changed.
+
+    An id that is one of this job's details updates it. Any other entry — no id, an unknown id
+    or another job's (never taken from that job) — is matched by content with one of the job's
+    details not already matched in this call (its time only when given), else added with an id
+    of ours: an ERP that resends a body after a timeout adds nothing. Entries repeating an id
+    in one request are one detail (last wins)."""
+    entries: dict[object, dict] = {}
+    for position, values in enumerate(details):
         given_id = values.get("id")
-        detail = own.get(given_id) or new_by_given_id.get(given_id)
-        if detail is None:
-            detail = JobDetail(job=job, modified_datetime=now)
-            new.append(detail)
-            if given_id is not None:
-                new_by_given_id[given_id] = detail
-        elif detail.pk is not None:
-            changed[detail.pk] = detail
-        for name in DETAIL_FIELDS:
-            if name in values:
-                setattr(detail, name, values[name])
-        detail.object_name = detail.object_name or ""
-        detail.tx_id = detail.tx_id or ""
-        detail.execution_time = detail.execution_time or 0
-        detail.modified_datetime = detail.modified_datetime or now
+        entries[("id", given_id) if given_id is not None else position] = values
+    own = {d.pk: d for d in JobDetail.objects.filter(job=job)}
+    by_id = {key: own[key[1]] for key in entries if isinstance(key, tuple) and key[1] in own}
+    matched = {detail.pk for detail in by_id.values()}
+    unmatched = [detail for pk, detail in own.items() if pk not in matched]
+    now = timezone.now()
+    new, changed = [], []
+    for key, values in entries.items():
+        stored = _detail_values(values)
+        detail = by_id.get(key)
+        if detail is not None:
+            if not _holds(detail, stored):
+                for name, value in stored.items():
+                    setattr(detail, name, value)
+                changed.append(detail)
+            continue
+        wanted = {**_DETAIL_DEFAULTS, **stored}
+        match = next((d for d in unmatched if _holds(d, wanted)), None)
+        if match is not None:
+            unmatched.remove(match)
+        else:
+            new.append(JobDetail(job=job, **{"modified_datetime": now, **wanted}))
     if new:
         JobDetail.objects.bulk_create(new)
     if changed:
-        JobDetail.objects.bulk_update(list(changed.values()), list(DETAIL_FIELDS))
+        JobDetail.objects.bulk_update(changed, list(DETAIL_FIELDS))
+    return bool(new or changed)
+
+
+def _stored_state(job: Job) -> dict:
+    return {field.attname: getattr(job, field.attname) for field in Job._meta.concrete_fields}
 
 
 def save_fulfillment_job(
@@ -221,6 +255,9 @@ def save_fulfillment_job(
     """Create (`job` None) or update a fulfillment job from resolved `values` (model field ->
     value), upsert `details` among the job's own, and record the write as a JobDetail.
 
+    A write that changes neither the job nor its details writes nothing, not even its trace:
+    a retried call leaves the job as the first left it.
+
     The job belongs to its client's sales organization; without a client, to the requesting
     user's, else to the writer's. A new job gets the next readable number (J-000042)."""
     started = started or time.perf_counter()
@@ -230,8 +267,10 @@ def save_fulfillment_job(
     with transaction.atomic():
         if job is None:
             job = Job(number=next_job_number(), created_by=by)
+            before = None
         else:
             job = Job.objects.select_for_update(of=("self",)).get(pk=job.pk)
+            before = _stored_state(job)
         for name, value in values.items():
             if name == "job_identifier" and value is None:
                 continue
@@ -247,11 +286,16 @@ def save_fulfillment_job(
                 by=by,
                 context=job.requesting_user.sales_organization_id if job.requesting_user else None,
             )
-        job.updated_by = by
-        job.save()
-        if details:
-            _upsert_details(job=job, details=details)
-        record_job_detail(job=job, operation=operation, tx_id=tx_id, started=started)
+        job_changed = before != _stored_state(job)
+        if job_changed:
+            job.updated_by = by
+            job.save()
+        details_changed = bool(details) and _upsert_details(job=job, details=details)
+        if details_changed and not job_changed:
+            job.updated_by = by
+            job.save(update_fields=["updated_by", "updated_at"])
+        if job_changed or details_changed:
+            record_job_detail(job=job, operation=operation, tx_id=tx_id, started=started)
     return job
 
 

@@ -139,8 +139,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
         "jobsite.api.parsers.JSONParser",
+        "jobsite.api.parsers.TextJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
+    ],
+    # application/json first: what a client gets when its Accept allows both (or is absent).
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "jobsite.api.renderers.TextJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "jobsite.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -27,6 +27,15 @@ def seed_sample() -> dict:
     return json.loads(SEED.read_text())
 
 
+SEED_000 = Path(__file__).parent / "api_conformance" / "seed_000_request_sample.json"
+
+
+def seed_000_sample() -> dict:
+    """The request sample of seed 000 (PUT /api/v1/Fulfillment/Job), exactly as documented:
+    both details carry id 1 and jobId 2."""
+    return json.loads(SEED_000.read_text())
+
+
 def seed_body(
     *, project, job_type, status, technician=None, skill=None, priority=None, overrides=None
 ):

@@ -96,7 +96,9 @@ class FulfillmentJobPutInput(serializers.Serializer):
 
     id = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=_INT)
     jobTypeId = NumberOrTextField(
-        required=False, allow_null=True, help_text="A job type code (e.g. Unknown) or id (UUID)."
+        required=False,
+        allow_null=True,
+        help_text="A job type code (e.g. Unknown), id (UUID) or TJobType number (0 = Unknown).",
     )
     jobIdentifier = UUIDField(required=False, allow_null=True)
     clientId = serializers.IntegerField(

@@ -20,3 +20,13 @@ class JSONParser(parsers.JSONParser):
             where, problem = found
             raise ParseError(f"{where or 'body'}: {problem}")
         return data
+
+
+class TextJSONParser(JSONParser):
+    """The seeds list `text/json` beside `application/json` for every request body."""
+
+    media_type = "text/json"
+
+
+# For views that take JSON only (no form posts).
+JSON_PARSERS = [JSONParser, TextJSONParser]

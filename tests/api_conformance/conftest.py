@@ -1,8 +1,9 @@
-"""Fixtures of the API conformance tests: a Suggested seed-004 body for the planner's project."""
+"""Fixtures of the API conformance tests: a Suggested seed-004 body for the planner's project,
+and the directory rows seed 000's sample refers to."""
 
 import pytest
 
-from ..factories import seed_body
+from ..factories import company_with_id2, seed_body, user_with_id2
 
 
 @pytest.fixture
@@ -21,3 +22,9 @@ def seed(project, job_type, statuses, technician, skill, priority):
         )
 
     return build
+
+
+@pytest.fixture
+def seed_directory(api, sales_org):
+    """Client 1 and user 1 of the seed-000 sample, in the planner's sales organization."""
+    return company_with_id2(1, sales_org=sales_org), user_with_id2(1, sales_org=sales_org)

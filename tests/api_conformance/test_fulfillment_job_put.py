@@ -7,60 +7,16 @@ import uuid
 import pytest
 
 from jobs.models import Job, JobDetail, JobType
-from tests.factories import company_with_id2, make_job, user_with_id2
+from tests.factories import make_job, seed_000_sample
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/Fulfillment/Job"
 
-# Seed 000's request sample, verbatim (both details carry id 1 and jobId 2).
-VERBATIM = {
-    "id": 1,
-    "jobTypeId": "Unknown",
-    "jobIdentifier": "f904492a-69ef-4da9-979c-6b98245acf67",
-    "clientId": 1,
-    "startDate": "2025-08-14T01:25:46.9871243+00:00",
-    "endDate": "2025-08-14T01:25:46.9871243+00:00",
-    "percentComplete": 5,
-    "requestingUserId": 1,
-    "totalRecords": 6,
-    "successfulRecords": 7,
-    "errorRecords": 8,
-    "jobStatusId": 0,
-    "notes": "sample string 9",
-    "jobDetails": [
-        {
-            "id": 1,
-            "jobId": 2,
-            "objectName": "sample string 3",
-            "objectId": 4,
-            "modifiedDateTime": "2025-08-14T01:25:46.9871243+00:00",
-            "executionTime": 7,
-            "txID": "sample string 8",
-        },
-        {
-            "id": 1,
-            "jobId": 2,
-            "objectName": "sample string 3",
-            "objectId": 4,
-            "modifiedDateTime": "2025-08-14T01:25:46.9871243+00:00",
-            "executionTime": 7,
-            "txID": "sample string 8",
-        },
-    ],
-    "modifiedDateTime": "2025-08-14T01:25:46.9871243+00:00",
-    "executionTime": 12,
-    "txID": "sample string 13",
-}
+VERBATIM = seed_000_sample()
 RESPONSE_KEYS = set(VERBATIM)
 DETAIL_KEYS = set(VERBATIM["jobDetails"][0])
 SEED_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}[+-]\d\d:\d\d$")
-
-
-@pytest.fixture
-def seed_directory(api, sales_org):
-    """Client 1 and user 1 of the sample, in the planner's sales organization."""
-    return company_with_id2(1, sales_org=sales_org), user_with_id2(1, sales_org=sales_org)
 
 
 def put(api, body, url=URL, **headers):

@@ -12,7 +12,7 @@ from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from jobsite.api.parsers import JSONParser
+from jobsite.api.parsers import JSON_PARSERS
 from workorders import seed004_rows, selectors, services
 from workorders.api.filters import (
     FILTER_BACKENDS,
@@ -43,15 +43,6 @@ FIELD_ERRORS = OpenApiResponse(
     "`project.equipment_model.code` for embedded objects), each value lists the problems.",
 )
 NOT_FOUND = OpenApiResponse(description="No such record in your sales organization.")
-
-
-class TextJSONParser(JSONParser):
-    """Seed 004 accepts `text/json` as well as `application/json`."""
-
-    media_type = "text/json"
-
-
-PARSERS = [JSONParser, TextJSONParser]
 
 
 def _pk(value) -> uuid.UUID:
@@ -114,7 +105,7 @@ class ShapedListMixin:
 class WorkOrderViewSet(ShapedListMixin, viewsets.GenericViewSet):
     """Work orders ("jobs" in seed 004) of your sales organization."""
 
-    parser_classes = PARSERS
+    parser_classes = JSON_PARSERS
     queryset = WorkOrder.objects.all()
     serializer_class = WorkOrderSerializer
     filterset_class = WorkOrderFilter
@@ -214,7 +205,7 @@ class WorkOrderViewSet(ShapedListMixin, viewsets.GenericViewSet):
 class ProjectViewSet(ShapedListMixin, viewsets.GenericViewSet):
     """Projects: the customers' installations work orders are for."""
 
-    parser_classes = PARSERS
+    parser_classes = JSON_PARSERS
     queryset = Project.objects.all()
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilter
@@ -281,7 +272,7 @@ class ProjectViewSet(ShapedListMixin, viewsets.GenericViewSet):
 class PlanningViewSet(ShapedListMixin, viewsets.GenericViewSet):
     """Technicians' plannings. Those the Suggested rule made are read-only here."""
 
-    parser_classes = PARSERS
+    parser_classes = JSON_PARSERS
     queryset = JobPlanning.objects.all()
     serializer_class = PlanningSerializer
     filterset_class = PlanningFilter
