@@ -10,3 +10,12 @@ class ServiceError(Exception):
 
     def as_dict(self) -> dict:
         return {self.field or "non_field_errors": [self.message]}
+
+
+class TooManyAttempts(Exception):
+    """Refused untried: too many recent failures. `wait`: seconds until a try counts again."""
+
+    def __init__(self, message: str, *, wait: int):
+        super().__init__(message)
+        self.message = message
+        self.wait = wait

@@ -1,20 +1,54 @@
-"""Writes of the directory: number allocation and API tokens."""
+"""Writes of the directory: number allocation, logins and API tokens."""
 
 import hashlib
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils import timezone
 
-from jobsite.errors import ServiceError
+from jobsite import ratelimit
+from jobsite.errors import ServiceError, TooManyAttempts
 from jobsite.models import ApiToken, User
+
+FAILED_LOGINS_PER_ACCOUNT = "login-account"
+FAILED_LOGINS_PER_ADDRESS = "login-address"
+LOGGED_IN_FROM = "login-known"
+# An integration that logged in from an address within this time is not locked out there by
+# other users' failures (a proxy or NAT that many share); about the life of its token.
+KNOWN_ADDRESS_SECONDS = 30 * 24 * 3600
 
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def log_in(*, request, username: str, password: str, address: str) -> User | None:
+    """The active user these credentials are for, else None: a failed attempt, counted for the
+    account (LOGIN_ACCOUNT_LIMIT) and for the client address (LOGIN_ADDRESS_LIMIT).
+
+    While the account's or the address's failures are used up, attempts are refused untried
+    (TooManyAttempts), right password or not: guessing gets no faster. Correct logins count for
+    nothing, and an account that logged in from the address before is not refused for what
+    others did from there."""
+    account = username.casefold()
+    pair = f"{account} {address}"
+    mine = ratelimit.peek(FAILED_LOGINS_PER_ACCOUNT, account, settings.LOGIN_ACCOUNT_LIMIT)
+    if mine and not mine.remaining:
+        raise TooManyAttempts("Too many failed logins for this account.", wait=mine.retry_after)
+    shared = ratelimit.peek(FAILED_LOGINS_PER_ADDRESS, address, settings.LOGIN_ADDRESS_LIMIT)
+    if shared and not shared.remaining and not ratelimit.remembered(LOGGED_IN_FROM, pair):
+        raise TooManyAttempts("Too many failed logins from this address.", wait=shared.retry_after)
+    user = authenticate(request, username=username, password=password)
+    if user is None or user.disabled:
+        ratelimit.hit(FAILED_LOGINS_PER_ACCOUNT, account, settings.LOGIN_ACCOUNT_LIMIT)
+        ratelimit.hit(FAILED_LOGINS_PER_ADDRESS, address, settings.LOGIN_ADDRESS_LIMIT)
+        return None
+    ratelimit.remember(LOGGED_IN_FROM, pair, KNOWN_ADDRESS_SECONDS)
+    return user
 
 
 def issue_api_token(*, user: User) -> tuple[str, ApiToken]:

@@ -1,5 +1,6 @@
 """Jobsite settings: every value comes from the environment (or `.env`), with safe defaults."""
 
+from importlib.util import find_spec
 from pathlib import Path
 
 import environ
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "jobsite.api.middleware.TxIdMiddleware",
+    "jobsite.api.middleware.RateLimitHeadersMiddleware",
     "jobsite.api.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -88,6 +90,15 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+# The default cache holds the rate-limit counts, so every gunicorn worker must see the same one:
+# the database (its table is made by `migrate`) unless CACHE_URL names e.g. Redis.
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://jobsite_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # Django culls a third of the rows, live counts included, past MAX_ENTRIES (300 by default).
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 20_000)
+elif CACHES["default"]["BACKEND"].endswith(".RedisCache") and not find_spec("redis"):
+    raise ImproperlyConfigured("CACHE_URL names Redis: install its client (pip install redis).")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "jobsite.User"
 
@@ -131,6 +142,13 @@ TASKS = {
 
 API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=24 * 30)
 
+# Rates as "N/s", "N/min", "N/hour" or "N/day", counted in the default cache.
+# Every API request counts for its token (a session's user, else the client address).
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="6000/min")
+# Only failed logins count: per account (whatever the address) and per client address.
+LOGIN_ACCOUNT_LIMIT = env.str("LOGIN_ACCOUNT_LIMIT", default="10/min")
+LOGIN_ADDRESS_LIMIT = env.str("LOGIN_ADDRESS_LIMIT", default="100/min")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "jobsite.api.authentication.BearerTokenAuthentication",
@@ -154,11 +172,14 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
-        "rest_framework.filters.SearchFilter",
+        "jobsite.api.filters.SearchFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "jobsite.api.exceptions.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": env.str("LOGIN_THROTTLE_RATE", default="10/min")},
+    "DEFAULT_THROTTLE_CLASSES": ["jobsite.api.throttling.ApiRateThrottle"],
+    # Behind N reverse proxies the client address is the Nth from the right of X-Forwarded-For;
+    # with 0, REMOTE_ADDR (a header the client writes must not choose its rate-limit bucket).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": None,
 }

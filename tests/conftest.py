@@ -1,6 +1,7 @@
 """Fixtures shared by every test folder: a small directory, users, and authenticated clients."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -20,6 +21,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Rate-limit counts (failed logins, API requests) start from zero in every test."""
+    cache.clear()
 
 
 @pytest.fixture

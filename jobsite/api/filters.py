@@ -2,6 +2,8 @@
 
 import django_filters
 from django import forms
+from rest_framework import filters
+from rest_framework.exceptions import ValidationError
 
 from jobsite.dates import parse_datetime
 
@@ -24,3 +26,13 @@ class IsoDateTimeFilter(django_filters.Filter):
     beyond 15:59 that ISO 8601 and Python allow)."""
 
     field_class = IsoDateTimeField
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF's, with a refused search term (a NUL) named by its parameter like any filter's."""
+
+    def get_search_terms(self, request):
+        try:
+            return super().get_search_terms(request)
+        except ValidationError as exc:
+            raise ValidationError({self.search_param: exc.detail}) from exc

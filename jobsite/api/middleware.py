@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import JsonResponse
 
+from jobsite.api.throttling import address_caller, count_request
+
 logger = logging.getLogger(__name__)
 
 _TX_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
@@ -22,6 +24,29 @@ class TxIdMiddleware:
         request.tx_id = sent if _TX_ID.match(sent) else str(uuid.uuid4())
         response = self.get_response(request)
         response["X-Tx-ID"] = request.tx_id
+        return response
+
+
+class RateLimitHeadersMiddleware:
+    """Every API answer says the caller's window of API_RATE_LIMIT: X-RateLimit-Limit,
+    X-RateLimit-Remaining and X-RateLimit-Reset (Unix time). The throttle counted the request
+    (by token); one that never reached it (a bad token, an unknown path, a body too large)
+    counts here, for its client address."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path.startswith("/api/"):
+            return response
+        if not hasattr(request, "rate_limit"):
+            count_request(request, address_caller(request))
+        window = request.rate_limit
+        if window is not None:
+            response["X-RateLimit-Limit"] = str(window.limit)
+            response["X-RateLimit-Remaining"] = str(window.remaining)
+            response["X-RateLimit-Reset"] = str(window.reset)
         return response
 
 

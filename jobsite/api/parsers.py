@@ -18,7 +18,8 @@ class JSONParser(parsers.JSONParser):
         found = find_unstorable(data)
         if found is not None:
             where, problem = found
-            raise ParseError(f"{where or 'body'}: {problem}")
+            # Keyed by the field like every other 400 on it (the body itself: `detail`).
+            raise ParseError({where: [problem]} if where else problem)
         return data
 
 

@@ -1,13 +1,12 @@
-from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from jobsite.api.throttling import client_address
 from jobsite.models import ApiToken
-from jobsite.services import issue_api_token, revoke_api_token
+from jobsite.services import issue_api_token, log_in, revoke_api_token
 
 
 class LoginInputSerializer(serializers.Serializer):
@@ -16,14 +15,11 @@ class LoginInputSerializer(serializers.Serializer):
 
 
 class LoginView(APIView):
-    """Username and password in, bearer token out (the "login method" of seeds 001/002)."""
+    """Username and password in, bearer token out (the "login method" of seeds 001/002).
+    Failed logins are limited per account and per client address (429 with Retry-After)."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_scope = "login"
-
-    def get_throttles(self):
-        return [ScopedRateThrottle()]
 
     @extend_schema(
         request=LoginInputSerializer,
@@ -42,12 +38,8 @@ class LoginView(APIView):
     def post(self, request):
         data = LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(
-            request,
-            username=data.validated_data["username"],
-            password=data.validated_data["password"],
-        )
-        if user is None or user.disabled:
+        user = log_in(request=request, address=client_address(request), **data.validated_data)
+        if user is None:
             return Response(
                 {"detail": "Unknown username or wrong password.", "code": "authentication_failed"},
                 status=status.HTTP_401_UNAUTHORIZED,

@@ -1,11 +1,10 @@
 import json
 
 import pytest
-from django.core.cache import cache
 from django.db import OperationalError
-from django.test import override_settings
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, ValidationError
 
+from jobsite.api.exceptions import exception_handler
 from jobsite.api.parsers import _find_nul
 
 pytestmark = pytest.mark.django_db
@@ -37,41 +36,13 @@ def test_nul_in_json_is_a_400_naming_the_field(client, db):
     assert "username" in str(err.value.detail)
     response = client.post("/api/v1/auth/login", data=body, content_type="application/json")
     assert response.status_code == 400
-    assert "username" in response.json()["detail"]
+    assert response.json() == {"username": ["NUL characters are not allowed."]}
 
 
 def test_malformed_json_is_400(client, db):
     response = client.post("/api/v1/auth/login", data="{nope", content_type="application/json")
     assert response.status_code == 400
     assert "JSON" in response.json()["detail"]
-
-
-def test_login_is_throttled(client, planner):
-    cache.clear()
-    rates = {"DEFAULT_THROTTLE_RATES": {"login": "3/min"}}
-    from django.conf import settings as django_settings
-
-    with override_settings(REST_FRAMEWORK={**django_settings.REST_FRAMEWORK, **rates}):
-        from rest_framework.settings import api_settings
-        from rest_framework.throttling import ScopedRateThrottle
-
-        api_settings.reload()
-        ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-        try:
-            codes = [
-                client.post(
-                    "/api/v1/auth/login",
-                    {"username": "planner", "password": "wrong"},
-                    content_type="application/json",
-                ).status_code
-                for _ in range(5)
-            ]
-        finally:
-            api_settings.reload()
-            ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-            cache.clear()
-    assert codes[:3] == [401, 401, 401]
-    assert codes[3:] == [429, 429]
 
 
 def test_database_down_is_503_json(api, monkeypatch):
@@ -84,3 +55,27 @@ def test_database_down_is_503_json(api, monkeypatch):
     response = api.post("/api/v1/auth/logout")
     assert response.status_code == 503
     assert response.json()["code"] == "unavailable"
+
+
+def test_nul_in_a_project_body_names_the_field(api, company):
+    url = "/api/v1/projects/00000000-0000-0000-0000-000000000001"
+    response = api.put(url, {"name": "a\x00b", "company_id": str(company.pk)}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"name": ["NUL characters are not allowed."]}
+    response = api.put(url, {"name": "B", "company": {"code": "a\x00b"}}, format="json")
+    assert response.json() == {"company.code": ["NUL characters are not allowed."]}
+
+
+def test_a_validation_error_without_a_field_is_the_body_as_a_whole():
+    response = exception_handler(ValidationError("Not like this."), {})
+    assert response.status_code == 400
+    assert response.data == {"non_field_errors": ["Not like this."]}
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/workorders/bulk", "/api/v1/projects", "/api/v1/auth/login"]
+)
+def test_a_body_that_cannot_be_read_says_detail(api, url):
+    response = api.post(url, b'[{"name": ', content_type="application/json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["detail"]

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import make_job, make_work_order
@@ -265,12 +264,6 @@ def module_ctx(django_db_setup, django_db_blocker):
 @pytest.fixture
 def ctx(module_ctx, db):
     return module_ctx
-
-
-@pytest.fixture(autouse=True)
-def fresh_login_throttle():
-    """Login is throttled per client address: earlier tests' attempts must not count here."""
-    cache.clear()
 
 
 @pytest.fixture

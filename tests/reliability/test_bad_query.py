@@ -45,3 +45,18 @@ def test_odd_dates_and_far_pages_on_every_list(api, client):
         for page in ("459727431002572147654656", str(2**62), "-8204297154"):
             response = api.get(path, {"page": page, "page_size": 500})
             assert response.status_code == 404, (path, page, response.status_code)
+
+
+def test_nul_in_any_parameter_is_a_400_naming_it(api, client):
+    """PostgreSQL cannot compare with a NUL: refused, by the parameter's name (`search` too)."""
+    refused = set()
+    for path, names in _list_parameters(client):
+        for name in names:
+            if name == "page":
+                continue
+            response = api.get(path, {name: "a\x00b"})
+            assert response.status_code in (200, 400), (path, name, response.status_code)
+            if response.status_code == 400:
+                assert name in response.json(), (path, name, response.json())
+                refused.add(name)
+    assert "search" in refused

@@ -8,11 +8,11 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apijobs.api.serializers import ApiJobSerializer
-from jobsite.errors import ServiceError
 from workorders import bulk
 
 
@@ -46,7 +46,7 @@ class WorkOrderBulkView(APIView):
         try:
             records = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ServiceError(f"The body is not valid JSON: {exc}", code="parse_error") from exc
+            raise ParseError(f"The body is not valid JSON: {exc}") from exc
         job = bulk.accept_bulk_upsert(
             records=records,
             by=request.user,

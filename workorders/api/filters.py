@@ -3,9 +3,9 @@ digits and offsets); codes match case-insensitively."""
 
 import django_filters
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import OrderingFilter
 
-from jobsite.api.filters import IsoDateTimeFilter
+from jobsite.api.filters import IsoDateTimeFilter, SearchFilter
 from workorders.models import JobPlanning, Project, WorkOrder
 
 

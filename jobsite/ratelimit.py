@@ -1,0 +1,115 @@
+"""Counts in fixed windows, kept in the default cache so that every gunicorn worker (and every
+machine on the same cache) shares them. A rate reads like DRF's: "6000/min", "10/minute",
+"100/hour", "5/s", "1000/day".
+
+When the cache cannot be reached (Redis restarting, a cache table not made yet) nothing is
+counted and nothing refused: the limits protect the API, they must not take it down."""
+
+import hashlib
+import logging
+import math
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+from django.core import checks
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+RATE_SETTINGS = ("API_RATE_LIMIT", "LOGIN_ACCOUNT_LIMIT", "LOGIN_ADDRESS_LIMIT")
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@lru_cache
+def parse_rate(rate: str) -> tuple[int, int]:
+    """(how many, in how many seconds) of "N/period"; the period's first letter counts."""
+    count, _, period = rate.partition("/")
+    seconds = _PERIODS.get(period.strip()[:1].lower())
+    if not count.strip().isdigit() or seconds is None:
+        raise ValueError(f"{rate!r} is no rate: write e.g. 6000/min, 100/hour, 5/s or 1000/day.")
+    return int(count), seconds
+
+
+def check_rates(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A mistyped rate is reported by `manage.py check`, not by the first request."""
+    errors = []
+    for name in RATE_SETTINGS:
+        try:
+            parse_rate(getattr(settings, name))
+        except ValueError as exc:
+            errors.append(checks.Error(f"{name}: {exc}", id="jobsite.E001"))
+    return errors
+
+
+def now() -> float:
+    """The clock the windows are cut from; tests stop it."""
+    return time.time()
+
+
+@dataclass(frozen=True)
+class Window:
+    limit: int
+    used: int
+    reset: int  # when the window ends, Unix time
+    retry_after: int  # seconds until then, at least 1
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.used, 0)
+
+    @property
+    def over(self) -> bool:
+        return self.used > self.limit
+
+
+def _key(scope: str, ident: str, start: int | str) -> str:
+    # Hashed: usernames and addresses may hold what cache keys may not (spaces, 250+ chars).
+    digest = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"ratelimit:{scope}:{digest}:{start}"
+
+
+def _window(rate: str) -> tuple[int, int, int, int]:
+    """(limit, window start, window end, seconds left) of `rate` now."""
+    limit, period = parse_rate(rate)
+    moment = now()
+    start = int(moment // period) * period
+    return limit, start, start + period, max(math.ceil(start + period - moment), 1)
+
+
+def _cached(operation, *args):
+    try:
+        return operation(*args)
+    except Exception:
+        logger.warning("rate limits: the cache cannot be reached; nothing counted", exc_info=True)
+        return None
+
+
+def _count(key: str, timeout: int) -> int:
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window's first: another worker may be adding it at the same time
+        return 1 if cache.add(key, 1, timeout) else cache.incr(key)
+
+
+def hit(scope: str, ident: str, rate: str) -> Window | None:
+    """Count one for `ident` in its current window of `rate`; None when the cache is down."""
+    limit, start, reset, left = _window(rate)
+    used = _cached(_count, _key(scope, ident, start), left + 1)
+    return None if used is None else Window(limit, used, reset, left)
+
+
+def peek(scope: str, ident: str, rate: str) -> Window | None:
+    """`ident`'s current window of `rate`, without counting; None when the cache is down."""
+    limit, start, reset, left = _window(rate)
+    used = _cached(cache.get, _key(scope, ident, start), 0)
+    return None if used is None else Window(limit, used, reset, left)
+
+
+def remember(scope: str, ident: str, seconds: int) -> None:
+    _cached(cache.set, _key(scope, ident, "seen"), True, seconds)
+
+
+def remembered(scope: str, ident: str) -> bool:
+    return bool(_cached(cache.get, _key(scope, ident, "seen"), False))
