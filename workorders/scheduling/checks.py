@@ -6,10 +6,11 @@ service's technician rule). Warnings are stored with the planning and shown wher
 `overlap` (naming every planning it overlaps), `outside_working_hours`, `absence`, `holiday`,
 `missing_skill`, `in_the_past`, `before_earliest_date`, `after_due_date`."""
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
@@ -36,6 +37,12 @@ WARNING_CODES = (
     BEFORE_EARLIEST_DATE,
     AFTER_DUE_DATE,
 )
+
+
+# An overlap names every planning it overlaps, up to these: a technician booked 1,000 times at
+# 08:00 (an ERP's mistake) must not store a million ids; past them the warning stays as it is.
+NAMED_IN_MESSAGE = 5
+MAX_PLANNING_IDS = 50
 
 
 @dataclass(frozen=True)
@@ -81,17 +88,74 @@ def _local(moment: datetime, calendar: Calendar | None) -> str:
     return f"{timezone.localtime(moment, zone):%a %d %b %H:%M}"
 
 
+class _Timeline:
+    """Each technician's appointments by start, to find what overlaps one without scanning
+    them all: only those starting within the technician's longest appointment before it."""
+
+    def __init__(self, items):
+        self.by_user: dict = defaultdict(list)
+        for item in items:
+            self.by_user[item.user_id].append(item)
+        self.starts: dict = {}
+        self.longest: dict = {}
+        for user_id, entries in self.by_user.items():
+            entries.sort(key=lambda e: (e.date_start, str(e.pk)))
+            self.starts[user_id] = [e.date_start for e in entries]
+            self.longest[user_id] = max(e.date_end - e.date_start for e in entries)
+
+    def overlapping(self, a) -> list:
+        entries = self.by_user.get(a.user_id, [])
+        if not entries:
+            return []
+        starts = self.starts[a.user_id]
+        first = bisect_left(starts, a.date_start - self.longest[a.user_id])
+        last = bisect_left(starts, a.date_end)
+        return [
+            e
+            for e in entries[first:last]
+            if e is not a
+            and (a.pk is None or e.pk != a.pk)
+            and e.date_end > a.date_start
+            and e.date_start < a.date_end
+        ]
+
+
+def touching(windows: Iterable[tuple]) -> Q:
+    """A condition on plannings: those of each window's technician overlapping it (edges
+    included). Windows of one technician less than a day apart are read as one stretch, and
+    past MAX_STRETCHES a technician's are read as one, so the query stays short."""
+    by_user: dict = defaultdict(list)
+    for user_id, start, end in windows:
+        if user_id is not None and start is not None and end is not None:
+            by_user[user_id].append((start, end))
+    stretches = []
+    for user_id, spans in by_user.items():
+        spans.sort()
+        merged = [list(spans[0])]
+        for start, end in spans[1:]:
+            if start - merged[-1][1] <= STRETCH_GAP:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        stretches.append((user_id, merged))
+    if sum(len(m) for _, m in stretches) > MAX_STRETCHES:
+        stretches = [(u, [[m[0][0], max(e for _, e in m)]]) for u, m in stretches]
+    condition = Q(pk__in=[])
+    for user_id, merged in stretches:
+        for low, high in merged:
+            condition |= Q(user_id=user_id, date_start__lte=high, date_end__gte=low)
+    return condition
+
+
+STRETCH_GAP = timedelta(days=1)
+MAX_STRETCHES = 200
+
+
 def neighbours(appointments: Sequence[Appointment]) -> list[JobPlanning]:
     """The stored plannings of the same technicians that could overlap any of `appointments`."""
-    spans: dict = {}
-    for a in appointments:
-        low, high = spans.get(a.user_id, (a.date_start, a.date_end))
-        spans[a.user_id] = (min(low, a.date_start), max(high, a.date_end))
-    if not spans:
+    if not appointments:
         return []
-    condition = Q()
-    for user_id, (low, high) in spans.items():
-        condition |= Q(user_id=user_id, date_start__lt=high, date_end__gt=low)
+    condition = touching((a.user_id, a.date_start, a.date_end) for a in appointments)
     return list(
         JobPlanning.objects.filter(condition)
         .select_related("work_order")
@@ -121,11 +185,9 @@ def findings_for(
     for absence in Absence.objects.filter(technician__in=user_ids, start__lt=high, end__gt=low):
         absences[absence.technician_id].append(absence)
     stored = neighbours(appointments) if stored is None else stored
-    others = defaultdict(list)
-    for planning in stored:
-        others[planning.user_id].append(planning)
-    # Unsaved appointments overlap each other too (a batch planned at once).
-    fresh = [a for a in appointments if a.pk is None]
+    timeline = _Timeline(
+        [*stored, *(a for a in appointments if a.pk is None)]  # unsaved ones overlap too
+    )
 
     result = []
     for a in appointments:
@@ -133,29 +195,16 @@ def findings_for(
         user = users.get(a.user_id)
         name = str(user) if user else "The technician"
         found: list[Finding] = []
-        overlapping = [
-            p
-            for p in others[a.user_id]
-            if p.pk != a.pk and p.date_start < a.date_end and p.date_end > a.date_start
-        ]
-        overlapping_fresh = [
-            b
-            for b in fresh
-            if b is not a
-            and b.user_id == a.user_id
-            and b.date_start < a.date_end
-            and b.date_end > a.date_start
-        ]
-        if overlapping or overlapping_fresh:
-            numbers = ", ".join(
-                [f"#{p.work_order.id2}" for p in overlapping]
-                + [f"#{b.work_order.id2}" for b in overlapping_fresh]
-            )
+        overlapping = timeline.overlapping(a)
+        if overlapping:
+            numbers = ", ".join(f"#{o.work_order.id2}" for o in overlapping[:NAMED_IN_MESSAGE])
+            if len(overlapping) > NAMED_IN_MESSAGE:
+                numbers += " and more"
             found.append(
                 Finding(
                     OVERLAP,
                     f"{name} is already planned then: {numbers}.",
-                    tuple(str(p.pk) for p in overlapping),
+                    tuple(str(o.pk) for o in overlapping[:MAX_PLANNING_IDS] if o.pk is not None),
                 )
             )
         if calendar is not None:

@@ -7,10 +7,14 @@ saved. Every view (board, lists, API) then reads the same warnings."""
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import Q
-
 from workorders.models import JobPlanning
-from workorders.scheduling.checks import IN_THE_PAST, Appointment, findings_for, warning_codes
+from workorders.scheduling.checks import (
+    IN_THE_PAST,
+    Appointment,
+    findings_for,
+    touching,
+    warning_codes,
+)
 
 # (technician id, start, end): a stretch of a technician's time a write touched.
 Window = tuple[object, datetime, datetime]
@@ -24,19 +28,10 @@ def refresh_warnings(*, windows: Iterable[Window], written: Iterable = ()) -> in
     """Check again every planning overlapping one of `windows`; save those whose warnings
     changed and return how many. `written`: ids of the plannings just written — the others
     keep whether they were planned in the past (that was true or not when they were made)."""
-    spans: dict = {}
-    for user_id, start, end in windows:
-        if user_id is None or start is None or end is None:
-            continue
-        low, high = spans.get(user_id, (start, end))
-        spans[user_id] = (min(low, start), max(high, end))
-    if not spans:
+    windows = list(windows)
+    if not windows:
         return 0
-    condition = Q()
-    for user_id, (low, high) in spans.items():
-        # date_end >= low: a zero-length planning at the window's edge is still touched.
-        condition |= Q(user_id=user_id, date_start__lte=high, date_end__gte=low)
-    affected = list(JobPlanning.objects.filter(condition).select_related("work_order"))
+    affected = list(JobPlanning.objects.filter(touching(windows)).select_related("work_order"))
     if not affected:
         return 0
     written = {str(pk) for pk in written}
