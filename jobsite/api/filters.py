@@ -24,3 +24,11 @@ class IsoDateTimeFilter(django_filters.Filter):
     beyond 15:59 that ISO 8601 and Python allow)."""
 
     field_class = IsoDateTimeField
+
+
+def declare_filters(filterset: type, **filters) -> type:
+    """Add filters whose names Python keeps for itself (`from`, `to`) to a FilterSet class."""
+    for name, each in filters.items():
+        filterset.declared_filters[name] = each
+        filterset.base_filters[name] = each
+    return filterset
