@@ -5,12 +5,23 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 
+from jobsite import calendar_services
+from jobsite.admin_calendars import (
+    AbsenceAdminForm,
+    HolidayYearFilter,
+    OrganizationWorkingHoursInline,
+    calendar_inlines,
+    load_public_holidays,
+    save_calendar_formset,
+)
 from jobsite.models import (
+    Absence,
     Address,
     ApiToken,
     Company,
     Contact,
     Country,
+    Holiday,
     NumberSequence,
     SalesOrganization,
     Skill,
@@ -145,11 +156,74 @@ class AddressAdmin(TenantAdmin):
 @admin.register(SalesOrganization)
 class SalesOrganizationAdmin(TenantAdmin):
     tenant_field = "id"
-    list_display = ["code", "name", "country", "currency", "language", "archived"]
+    list_display = ["code", "name", "country", "currency", "language", "time_zone", "archived"]
     list_filter = ["archived"]
     search_fields = ["code", "name"]
     list_select_related = ["country"]
     autocomplete_fields = ["country", "address"]
+    inlines = [OrganizationWorkingHoursInline]
+    actions = [load_public_holidays]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not calendar_services.may_change_time_zone(user=request.user):
+            readonly.append("time_zone")
+        return readonly
+
+    def save_formset(self, request, form, formset, change):
+        if not save_calendar_formset(formset, parent=form.instance):
+            super().save_formset(request, form, formset, change)
+
+
+@admin.register(Absence)
+class AbsenceAdmin(TenantAdmin):
+    """Absences of every technician at once; also inline on each technician's page."""
+
+    tenant_field = "technician__sales_organization"
+    form = AbsenceAdminForm
+    list_display = ["technician", "kind", "start", "end", "note"]
+    list_filter = ["kind"]
+    search_fields = ["technician__username", "technician__code", "technician__last_name", "note"]
+    list_select_related = ["technician"]
+    ordering = ["-start"]
+    show_full_result_count = False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "technician":
+            field.queryset = field.queryset.filter(is_technician=True)
+        return field
+
+    def save_model(self, request, obj, form, change):
+        calendar_services.save_absence(absence=obj, values={})
+
+    def delete_model(self, request, obj):
+        calendar_services.delete_absence(absence=obj)
+
+
+@admin.register(Holiday)
+class HolidayAdmin(TenantAdmin):
+    list_display = ["date", "weekday", "name", "sales_organization"]
+    list_filter = [HolidayYearFilter, "sales_organization"]
+    search_fields = ["name"]
+    list_select_related = ["sales_organization"]
+    ordering = ["sales_organization__code", "date"]
+    fields = ["sales_organization", "date", "name"]
+
+    @admin.display(description="day")
+    def weekday(self, obj):
+        return f"{obj.date:%A}"
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("sales_organization", request.user.sales_organization_id)
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        calendar_services.save_holiday(holiday=obj, values={})
+
+    def delete_model(self, request, obj):
+        calendar_services.delete_holiday(holiday=obj)
 
 
 @admin.register(Skill)
@@ -197,7 +271,7 @@ class UserAdmin(TenantScoped, BaseUserAdmin):
     list_filter = ["is_technician", "is_staff", "is_superuser", "sales_organization", "disabled"]
     search_fields = ["username", "first_name", "last_name", "email", "code"]
     list_select_related = ["sales_organization"]
-    autocomplete_fields = ["team_leader", "sales_organization"]
+    autocomplete_fields = ["team_leader", "sales_organization", "base_address"]
     filter_horizontal = ["skills", "groups", "user_permissions"]
     readonly_fields = ["id2", "last_login", "date_joined"]
     fieldsets = [
@@ -210,6 +284,7 @@ class UserAdmin(TenantScoped, BaseUserAdmin):
                     "sales_organization",
                     "is_technician",
                     "skills",
+                    "base_address",
                     "is_team_leader",
                     "team_leader",
                     "archived",
@@ -232,6 +307,13 @@ class UserAdmin(TenantScoped, BaseUserAdmin):
         ),
         ("Dates", {"classes": ["collapse"], "fields": ["last_login", "date_joined"]}),
     ]
+
+    def get_inlines(self, request, obj):
+        return calendar_inlines(obj)
+
+    def save_formset(self, request, form, formset, change):
+        if not save_calendar_formset(formset, parent=form.instance):
+            super().save_formset(request, form, formset, change)
 
     def get_readonly_fields(self, request, obj=None):
         # A planner manages technicians, not who administers the site.

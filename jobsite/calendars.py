@@ -3,6 +3,7 @@ organization's), checked when written, and turned into UTC intervals for any str
 holidays taken out. Times in a pattern are local to the organization's time zone, so 08:00
 stays 08:00 across daylight-saving changes."""
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,6 +17,9 @@ from jobsite.errors import ServiceError
 from jobsite.models import Holiday, SalesOrganization, User, WorkingHours
 
 WEEKDAYS = range(1, 8)  # Monday = 1 … Sunday = 7, as ISO 8601 numbers them
+# Python also reads "8:00:30+01:00", "T0800" and "20261224": stored values are spelled one way.
+_CLOCK = re.compile(r"\d{2}:\d{2}")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # Used where an organization has no pattern of its own yet: Monday to Friday, with a lunch break.
 DEFAULT_WEEKLY = [
@@ -39,30 +43,33 @@ def _time(value, field: str) -> time:
     if not isinstance(value, str):
         raise ServiceError("Give a time as HH:MM.", field=field)
     try:
+        if not _CLOCK.fullmatch(value):
+            raise ValueError(value)
         return time.fromisoformat(value)
     except ValueError:
         raise ServiceError(f"{value!r} is not a time (HH:MM).", field=field) from None
 
 
-def _intervals(raw, field: str) -> list[tuple[time, time]]:
-    """One day's intervals, checked: each ends after it starts, none overlaps another."""
+def _intervals(raw, field: str, names: list[str] | None = None) -> list[tuple[time, time]]:
+    """One day's intervals, checked: each ends after it starts, none overlaps another. `names`
+    are the fields the items were given as (by default `field[n]`)."""
     if not isinstance(raw, list):
         raise ServiceError("Give a list of intervals.", field=field)
     found = []
     for n, item in enumerate(raw):
-        where = f"{field}[{n}]"
+        where = names[n] if names else f"{field}[{n}]"
         if not isinstance(item, dict):
             raise ServiceError("Give {start, end}.", field=where)
         start = _time(item.get("start"), f"{where}.start")
         end = _time(item.get("end"), f"{where}.end")
         if end <= start:
             raise ServiceError("The end must be after the start.", field=f"{where}.end")
-        found.append((start, end))
+        found.append((start, end, where))
     found.sort()
-    for (_, end), (start, _) in pairwise(found):
+    for (_, end, _), (start, _, where) in pairwise(found):
         if start < end:
-            raise ServiceError("Intervals of one day overlap.", field=field)
-    return found
+            raise ServiceError("Overlaps another interval of the same day.", field=where)
+    return [(start, end) for start, end, _ in found]
 
 
 def clean_weekly(raw, field: str = "weekly") -> list[dict]:
@@ -70,14 +77,19 @@ def clean_weekly(raw, field: str = "weekly") -> list[dict]:
     if not isinstance(raw, list):
         raise ServiceError("Give a list of {weekday, start, end}.", field=field)
     by_day: dict[int, list] = {day: [] for day in WEEKDAYS}
+    names: dict[int, list] = {day: [] for day in WEEKDAYS}
     for n, item in enumerate(raw):
-        weekday = item.get("weekday") if isinstance(item, dict) else None
-        if weekday not in WEEKDAYS or isinstance(weekday, bool):
-            raise ServiceError("weekday is 1 (Monday) to 7 (Sunday).", field=f"{field}[{n}]")
+        if not isinstance(item, dict):
+            raise ServiceError("Give {weekday, start, end}.", field=f"{field}[{n}]")
+        weekday = item.get("weekday")
+        if type(weekday) is not int or weekday not in WEEKDAYS:
+            message = "weekday is 1 (Monday) to 7 (Sunday)."
+            raise ServiceError(message, field=f"{field}[{n}].weekday")
         by_day[weekday].append(item)
+        names[weekday].append(f"{field}[{n}]")
     cleaned = []
     for day, items in by_day.items():
-        for start, end in _intervals(items, f"{field} (weekday {day})"):
+        for start, end in _intervals(items, field, names[day]):
             cleaned.append({"weekday": day, "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"})
     return cleaned
 
@@ -92,8 +104,11 @@ def clean_exceptions(raw, field: str = "exceptions") -> list[dict]:
         where = f"{field}[{n}]"
         if not isinstance(item, dict):
             raise ServiceError("Give {date, intervals}.", field=where)
+        value = item.get("date")
         try:
-            day = date.fromisoformat(str(item.get("date")))
+            if not (isinstance(value, str) and _DAY.fullmatch(value)):
+                raise ValueError(value)
+            day = date.fromisoformat(value)
         except ValueError:
             raise ServiceError("Give the date as YYYY-MM-DD.", field=f"{where}.date") from None
         if day in seen:
@@ -112,6 +127,18 @@ def clean_exceptions(raw, field: str = "exceptions") -> list[dict]:
 def zone_of(sales_organization: SalesOrganization | None) -> ZoneInfo:
     """The zone its planners plan in; without an organization, the TIME_ZONE setting's."""
     return ZoneInfo(sales_organization.time_zone if sales_organization else settings.TIME_ZONE)
+
+
+def pattern_in_force(
+    *, own: WorkingHours | None, default: WorkingHours | None
+) -> tuple[list[dict], list[dict], bool]:
+    """(weekly, exceptions, inherited) that apply to a technician: their own pattern, else their
+    organization's, else DEFAULT_WEEKLY."""
+    if own is not None:
+        return own.weekly, own.exceptions, False
+    if default is not None:
+        return default.weekly, default.exceptions, True
+    return DEFAULT_WEEKLY, [], True
 
 
 def _parsed(intervals: Iterable[dict]) -> list[tuple[time, time]]:
@@ -199,19 +226,17 @@ def calendars(
     found = {}
     for technician in technicians:
         org_id = technician.sales_organization_id
-        pattern = own.get(technician.pk) or defaults.get(org_id)
-        weekly = pattern.weekly if pattern is not None else DEFAULT_WEEKLY
+        weekly, exceptions, inherited = pattern_in_force(
+            own=own.get(technician.pk), default=defaults.get(org_id)
+        )
         by_day: dict[int, list] = {}
         for item in weekly:
             by_day.setdefault(item["weekday"], []).append(item)
         found[technician.pk] = Calendar(
             zone=zone_of(organizations.get(org_id)),
             weekly={day: _parsed(items) for day, items in by_day.items()},
-            exceptions={
-                date.fromisoformat(e["date"]): _parsed(e["intervals"])
-                for e in (pattern.exceptions if pattern is not None else [])
-            },
+            exceptions={date.fromisoformat(e["date"]): _parsed(e["intervals"]) for e in exceptions},
             holidays=holidays.get(org_id, {}),
-            inherited=technician.pk not in own,
+            inherited=inherited,
         )
     return found

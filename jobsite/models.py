@@ -117,6 +117,17 @@ class Address(models.Model):
                 )
 
 
+def refuse_another_organizations_address(*, address, sales_organization_id, field: str) -> None:
+    """Planners only ever see their own addresses; a superuser sees all, and must not file one
+    organization's customer at another's address, nor start its technician's day there."""
+    if (
+        address is not None
+        and address.sales_organization_id is not None
+        and address.sales_organization_id != sales_organization_id
+    ):
+        raise ValidationError({field: "This address belongs to another sales organization."})
+
+
 def validate_time_zone(value: str) -> None:
     try:
         ZoneInfo(value)
@@ -255,6 +266,14 @@ class User(AutoNumbered, AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.username
 
+    def clean(self):
+        super().clean()
+        refuse_another_organizations_address(
+            address=self.base_address,
+            sales_organization_id=self.sales_organization_id,
+            field="base_address",
+        )
+
 
 class Company(AutoNumbered, models.Model):
     """A customer (the `client` of fulfillment jobs, the company of a project)."""
@@ -287,17 +306,9 @@ class Company(AutoNumbered, models.Model):
 
     def clean(self):
         super().clean()
-        # Planners only ever see their own addresses; a superuser sees all, and must not file
-        # one organization's customer at another's address.
-        address = self.address
-        if (
-            address is not None
-            and address.sales_organization_id is not None
-            and address.sales_organization_id != self.sales_organization_id
-        ):
-            raise ValidationError(
-                {"address": "This address belongs to another sales organization."}
-            )
+        refuse_another_organizations_address(
+            address=self.address, sales_organization_id=self.sales_organization_id, field="address"
+        )
 
 
 class Contact(models.Model):

@@ -95,6 +95,13 @@ def technician2(sales_org):
 
 
 @pytest.fixture
+def other_technician(other_sales_org):
+    return User.objects.create_user(
+        username="other.tech", code="OT1", sales_organization=other_sales_org, is_technician=True
+    )
+
+
+@pytest.fixture
 def company(sales_org):
     return Company.objects.create(code="ACME", name="Acme", sales_organization=sales_org)
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from jobs import services
 from jobs.models import Job, JobPriority, JobStatus, JobType
-from jobsite.models import Company, SalesOrganization, User
+from jobsite import calendar_services
+from jobsite.calendars import DEFAULT_WEEKLY
+from jobsite.models import Absence, Company, Holiday, SalesOrganization, User, WorkingHours
 from workorders.models import Project, WorkOrder
 from workorders.plannings import sync_suggested_plannings
 from workorders.system_fields import apply_system_fields
@@ -156,3 +158,29 @@ def user_with_id2(id2: int, *, sales_org: SalesOrganization) -> User:
         )
     assert found.sales_organization_id == sales_org.pk
     return found
+
+
+def make_working_hours(
+    *, technician: User | None = None, sales_organization=None, weekly=None, exceptions=()
+) -> WorkingHours:
+    """A stored pattern: a technician's own, or their organization's default."""
+    return calendar_services.save_working_hours(
+        technician=technician,
+        sales_organization=sales_organization,
+        weekly=DEFAULT_WEEKLY if weekly is None else weekly,
+        exceptions=list(exceptions),
+    )
+
+
+def make_absence(*, technician: User, start, end, kind: str = "time_off", note: str = ""):
+    return calendar_services.save_absence(
+        absence=Absence(),
+        values={"technician": technician, "start": start, "end": end, "kind": kind, "note": note},
+    )
+
+
+def make_holiday(*, sales_organization: SalesOrganization, date, name: str = "Holiday"):
+    return calendar_services.save_holiday(
+        holiday=Holiday(),
+        values={"sales_organization": sales_organization, "date": date, "name": name},
+    )

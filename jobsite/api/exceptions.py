@@ -14,7 +14,9 @@ logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, ServiceError):
+    if isinstance(exc, ServiceError) and exc.code == "forbidden":
+        exc = exceptions.PermissionDenied(exc.as_dict())
+    elif isinstance(exc, ServiceError):
         exc = exceptions.ValidationError(exc.as_dict())
     elif isinstance(exc, TooManyAttempts):
         exc = exceptions.Throttled(wait=exc.wait, detail=exc.message)

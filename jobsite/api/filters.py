@@ -36,3 +36,11 @@ class SearchFilter(filters.SearchFilter):
             return super().get_search_terms(request)
         except ValidationError as exc:
             raise ValidationError({self.search_param: exc.detail}) from exc
+
+
+def declare_filters(filterset: type, **filters) -> type:
+    """Add filters whose names Python keeps for itself (`from`, `to`) to a FilterSet class."""
+    for name, each in filters.items():
+        filterset.declared_filters[name] = each
+        filterset.base_filters[name] = each
+    return filterset

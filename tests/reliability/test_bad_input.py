@@ -213,6 +213,54 @@ ENDPOINTS = {
         read_back="/api/v1/job-priorities/{pk}",
     ),
     "login": Endpoint("post", "/api/v1/auth/login", {"username": "x", "password": "y"}),
+    "sales-organizations PATCH": Endpoint(
+        "patch",
+        "/api/v1/sales-organizations/{org}",
+        {"name": "Renamed"},
+        text=("name", 255),
+        read_back="/api/v1/sales-organizations/{pk}",
+    ),
+    "organization working-hours PUT": Endpoint(
+        "put",
+        "/api/v1/sales-organizations/{org}/working-hours",
+        {"weekly": [{"weekday": 1, "start": "08:00", "end": "12:00"}]},
+        text=("weekly.0.start", None),
+        date="exceptions.0.date",
+        lst="weekly",
+    ),
+    "technician working-hours PUT": Endpoint(
+        "put",
+        "/api/v1/technicians/{technician}/working-hours",
+        {"weekly": [{"weekday": 2, "start": "08:00", "end": "12:00"}], "exceptions": []},
+        text=("weekly.0.end", None),
+        date="exceptions.0.date",
+        lst="exceptions",
+    ),
+    "absences POST": Endpoint(
+        "post",
+        "/api/v1/absences",
+        {"technician_id": "{technician}", "start": START, "end": "2031-03-05T09:00:00+00:00"},
+        text=("note", 255),
+        date="end",
+        uuid="technician_id",
+        read_back="/api/v1/absences/{pk}",
+    ),
+    "holidays POST": Endpoint(
+        "post",
+        "/api/v1/holidays",
+        {"date": "2031-05-05", "name": "Feast"},
+        text=("name", 255),
+        date="date",
+        uuid="sales_organization_id",
+        read_back="/api/v1/holidays/{pk}",
+    ),
+    "holidays load": Endpoint(
+        "post",
+        "/api/v1/holidays/load",
+        {"year": 2031},
+        integer="year",
+        uuid="sales_organization_id",
+    ),
 }
 
 
@@ -244,6 +292,7 @@ def _build_ctx() -> dict:
     token, _ = issue_api_token(user=planner)
     return {
         "token": token,
+        "org": str(org.pk),
         "project": str(project.pk),
         "project_pk": project.pk,
         "company": str(company.pk),
@@ -533,6 +582,12 @@ def test_no_write_endpoint_is_left_out():
         "jobs-all-scopes-start-progress": "/api/v1/jobs/all_scopes/start_progress",
         "jobs-all-scopes-complete": "/api/v1/jobs/all_scopes/complete",
         "workorder-bulk": "/api/v1/workorders/bulk",
+        "sales-organization-detail": "/api/v1/sales-organizations",
+        "sales-organization-working-hours": "/api/v1/sales-organizations",
+        "technician-working-hours": "/api/v1/technicians",
+        "absence-list": "/api/v1/absences",
+        "holiday-list": "/api/v1/holidays",
+        "holiday-load": "/api/v1/holidays/load",
     }
     assert set(writable) <= set(API_ROUTES)
     assert set(writable.values()) <= tried, set(writable.values()) - tried

@@ -24,17 +24,20 @@ from apijobs.services import create_api_job
 from jobs import services as job_services
 from jobs.models import Job, JobDetail, JobPriority, JobStatus, JobType
 from jobsite.models import (
+    Absence,
     Address,
     ApiToken,
     Company,
     Contact,
     Country,
+    Holiday,
     SalesOrganization,
     Skill,
     User,
+    WorkingHours,
 )
 from jobsite.services import issue_api_token
-from tests.factories import make_work_order
+from tests.factories import make_absence, make_holiday, make_work_order, make_working_hours
 from tests.reliability.conftest import rolled_back_module_data
 from workorders import services as wo_services
 from workorders.models import (
@@ -197,6 +200,19 @@ def _build_world() -> World:
     ApiJobError.objects.create(
         api_job=a["api_job"], line=2, field="name", message=f"{MARK} error", record_id=f"{MARK}-R"
     )
+    a["working_hours"] = make_working_hours(
+        technician=a["technician"], weekly=[{"weekday": 2, "start": "09:00", "end": "13:00"}]
+    )
+    a["default_working_hours"] = make_working_hours(sales_organization=org_a)
+    a["absence"] = make_absence(
+        technician=a["technician"],
+        start=START + timedelta(days=7),
+        end=START + timedelta(days=8),
+        note=f"{MARK} absence",
+    )
+    a["holiday"] = make_holiday(
+        sales_organization=org_a, date=START.date() + timedelta(days=14), name=f"{MARK} day"
+    )
     token_a, a["api_token"] = issue_api_token(user=planner_a)
     # B's own job in progress: completing it "performed by" A's technician must be refused.
     b_job = job_services.save_fulfillment_job(
@@ -236,6 +252,7 @@ def snapshot(world: World) -> dict:
     }
     counts = {model.__name__: model.objects.count() for model in admin.site._registry}
     counts["JobDetail"] = JobDetail.objects.count()
+    counts["WorkingHours"] = WorkingHours.objects.count()  # inlines, no admin of their own
     counts["ApiJobError"] = ApiJobError.objects.count()
     return {"rows": rows, "counts": counts}
 
@@ -354,6 +371,25 @@ API_ROUTES = {
     "jobs-all-scopes-start-progress": Custom("life_cycle"),
     "jobs-all-scopes-complete": Custom("life_cycle"),
     "workorder-bulk": Custom("bulk"),
+    "sales-organization-list": Listing("org"),
+    "sales-organization-detail": Custom("sales_organization_detail"),
+    "sales-organization-working-hours": Custom("working_hours"),
+    "technician-list": Listing("technician"),
+    "technician-detail": Detail("technician", read_only=True),
+    "technician-working-hours": Custom("working_hours"),
+    "absence-list": Listing(
+        "absence",
+        [
+            {"technician_id": "technician", "start": START.isoformat(), "end": "2031-03-05"},
+            {"technician_code": f"{MARK}T1", "start": START.isoformat(), "end": "2031-03-05"},
+        ],
+    ),
+    "absence-detail": Detail("absence"),
+    "holiday-list": Listing(
+        "holiday", [{"date": "2031-05-05", "name": "B", "sales_organization_id": "org"}]
+    ),
+    "holiday-detail": Detail("holiday"),
+    "holiday-load": Custom("holiday_load"),
 }
 
 API_NOT_TENANT_DATA = {
@@ -540,6 +576,51 @@ def check_bulk(w: World, name):
     assert_unchanged(w, before, name)
 
 
+def check_sales_organization_detail(w: World, name):
+    url = _path(name, w.a["org"].pk)
+    own = w.api("a").get(url)
+    assert own.status_code == 200, "control: A reads its own organization"
+    before = snapshot(w)
+    b = w.api("b")
+    response = b.get(url)
+    assert response.status_code == 404
+    assert not leaked(w, response.content.decode())
+    for method, allowed in (("put", 404), ("patch", 404), ("delete", 405)):
+        response = getattr(b, method)(url, _hijack(own.json()), format="json")
+        assert response.status_code == allowed, (method, response.status_code)
+        assert not leaked(w, response.content.decode()), method
+    assert_unchanged(w, before, name)
+
+
+def check_working_hours(w: World, name):
+    key = "org" if name.startswith("sales-organization") else "technician"
+    url = _path(name, w.a[key].pk)
+    own = w.api("a").get(url)
+    assert own.status_code == 200, f"control: A reads its own {name}"
+    before = snapshot(w)
+    b = w.api("b")
+    for method, body in (
+        ("get", None),
+        ("put", {"weekly": [{"weekday": 1, "start": "06:00", "end": "07:00"}]}),
+        ("put", {"weekly": None}),
+    ):
+        response = getattr(b, method)(url, body, format="json")
+        assert response.status_code == 404, (name, method, body, response.status_code)
+        assert not leaked(w, response.content.decode()), (name, method)
+    assert_unchanged(w, before, name)
+
+
+def check_holiday_load(w: World, name):
+    url = _path(name)
+    before = snapshot(w)
+    body = {"year": 2031, "sales_organization_id": str(w.a["org"].pk)}
+    response = w.api("b").post(url, body, format="json")
+    assert response.status_code == 400, response.status_code
+    assert "sales_organization_id" in response.json()
+    assert not leaked(w, response.content.decode(), json.dumps(body))
+    assert_unchanged(w, before, name)
+
+
 # --- the admin table ---------------------------------------------------------------------------
 
 # Each registered model: the key of A's object to point at.
@@ -562,6 +643,8 @@ ADMIN_OBJECTS = {
     ProjectStatus: "project_status",
     Project: "project",
     JobPlanning: "planning",
+    Holiday: "holiday",
+    Absence: "absence",
 }
 
 ADMIN_NOT_TENANT_DATA = {

@@ -1,11 +1,12 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from jobs.models import Job, StatusNumber
-from jobsite.models import Company, SalesOrganization, User
+from jobsite.calendars import DEFAULT_WEEKLY, calendars
+from jobsite.models import Absence, Company, Holiday, SalesOrganization, User, WorkingHours
 from workorders.models import JobPlanning, Project, WorkOrder
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +54,48 @@ def test_if_empty_loads_once(capsys):
     call_command("load_demo_data", "--work-orders", "20", "--if-empty")
     assert WorkOrder.objects.count() == 20
     assert "already loaded" in capsys.readouterr().out
+
+
+def test_demo_calendars_and_appointments_that_respect_them():
+    call_command("load_demo_data", "--work-orders", "400", "--projects", "20", "--companies", "4")
+    orgs = list(SalesOrganization.objects.all())
+    assert {org.time_zone for org in orgs} == {"Europe/Brussels"}
+    for org in orgs:
+        default = WorkingHours.objects.get(sales_organization=org, technician=None)
+        assert default.weekly == DEFAULT_WEEKLY
+    part_timer = WorkingHours.objects.get(technician__isnull=False)
+    assert {item["weekday"] for item in part_timer.weekly} < {1, 2, 3, 4, 5}
+    now = timezone.now()
+    absences = list(Absence.objects.all())
+    assert len(absences) >= 3 and all(a.start > now for a in absences)
+    year = now.year
+    be = SalesOrganization.objects.get(code="BE01")
+    for national_day in (date(year, 7, 21), date(year + 1, 7, 21)):
+        assert Holiday.objects.filter(sales_organization=be, date=national_day).exists()
+    assert Holiday.objects.filter(sales_organization__code="NL01", date__year=year + 1).exists()
+    # Every appointment lies in its technician's working hours (their own part-time week
+    # included), off holidays and outside absences.
+    technicians = list(User.objects.filter(is_technician=True))
+    plannings = list(JobPlanning.objects.all())
+    assert plannings
+    found = calendars(
+        technicians,
+        start=min(p.date_start for p in plannings),
+        end=max(p.date_end for p in plannings),
+    )
+    for planning in plannings:
+        calendar = found[planning.user_id]
+        assert calendar.covers(planning.date_start, planning.date_end), planning
+        assert calendar.holiday_on(planning.date_start, planning.date_end) is None
+    for absence in absences:
+        assert not JobPlanning.objects.filter(
+            user=absence.technician, date_start__lt=absence.end, date_end__gt=absence.start
+        ).exists()
+    # Loading again keeps one pattern each and adds no holiday or absence twice.
+    counts = (WorkingHours.objects.count(), Holiday.objects.count(), Absence.objects.count())
+    call_command("load_demo_data", "--work-orders", "0", "--projects", "1", "--companies", "1")
+    assert counts == (
+        WorkingHours.objects.count(),
+        Holiday.objects.count(),
+        Absence.objects.count(),
+    )

@@ -13,6 +13,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from jobsite.api.parsers import JSON_PARSERS
+from jobsite.api.responses import FIELD_ERRORS, NOT_FOUND
 from workorders import seed004_rows, selectors, services
 from workorders.api.filters import (
     FILTER_BACKENDS,
@@ -30,19 +31,6 @@ from workorders.api.serializers import (
     WorkOrderSerializer,
 )
 from workorders.models import JobPlanning, Project, WorkOrder
-
-FIELD_ERRORS = OpenApiResponse(
-    response={
-        "type": "object",
-        "additionalProperties": {
-            "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
-        },
-        "example": {"job_type_code": ["Unknown job type code 'NOPE'."]},
-    },
-    description="Bad input: each key names the field (a path such as "
-    "`project.equipment_model.code` for embedded objects), each value lists the problems.",
-)
-NOT_FOUND = OpenApiResponse(description="No such record in your sales organization.")
 
 
 def _pk(value) -> uuid.UUID:

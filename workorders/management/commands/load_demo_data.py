@@ -13,6 +13,11 @@ from django.utils import timezone
 from jobs.models import Job, JobPriority, JobStatus, JobType, StatusNumber
 from jobsite.models import Address, Company, Country, SalesOrganization, Skill, User
 from jobsite.numbers import next_numbers
+from workorders.management.commands._demo_calendars import (
+    DEMO_TIME_ZONE,
+    DemoAgenda,
+    load_demo_calendars,
+)
 from workorders.models import Project, WorkOrder
 from workorders.plannings import sync_suggested_plannings
 from workorders.reference_kinds import DIRECTORY_KINDS, KINDS
@@ -115,6 +120,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         with transaction.atomic():
             orgs, technicians = self._directory(rng)
+            load_demo_calendars(orgs=orgs, technicians=technicians)
             companies = self._companies(rng, orgs, opts["companies"])
             projects = self._projects(rng, companies, opts["projects"])
             self._fulfillment_jobs(rng, companies, technicians)
@@ -147,6 +153,7 @@ class Command(BaseCommand):
                     "country": countries[country],
                     "currency": currency,
                     "language": language,
+                    "time_zone": DEMO_TIME_ZONE,
                 },
             )
             orgs.append(org)
@@ -300,10 +307,15 @@ class Command(BaseCommand):
         today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
         monday = today - timedelta(days=today.weekday())
         # Appointments spread over enough days that a technician's day holds a few of them,
-        # laid end to end from 08:00 (no overlap), as a planning office would leave them.
+        # laid end to end in their working hours (no overlap), as a planning office would
+        # leave them.
         first_day = -14
         span_days = max(42, count // 50)
-        day_cursor = {}
+        agenda = DemoAgenda(
+            technicians=[t for techs in technicians.values() for t in techs],
+            first_day=first_day,
+            last_day=first_day + span_days,
+        )
         done = 0
         while done < count:
             size = min(BATCH, count - done)
@@ -318,12 +330,11 @@ class Command(BaseCommand):
                 technician, start, skill_id = None, None, None
                 if number in (3, 4, 5, 6, 7):
                     technician = rng.choice(technicians[org])
-                    # Technicians work Monday to Friday: weeks start on first_day, a Monday.
+                    # Weeks start on first_day, a Monday; the agenda keeps weekends, days off,
+                    # holidays and absences free.
                     day = first_day + 7 * rng.randrange(span_days // 7) + rng.randrange(5)
-                    begin = day_cursor.get((technician.pk, day), 8 * 60)
-                    if begin + estimated <= 18 * 60:
-                        day_cursor[technician.pk, day] = begin + estimated
-                        start = monday + timedelta(days=day, minutes=begin)
+                    start = agenda.place(technician, day, estimated)
+                    if start is not None:
                         number = _status_of_appointment(start, estimated, now, rng)
                         if rng.random() < 0.6:
                             skill_id = rng.choice(tech_skills[technician.pk])
