@@ -1,5 +1,6 @@
 """Which record a code names when several share it: one policy for every reader of codes (the
-reference resolver of work orders, bulk and imports, and the fulfillment API's job types)."""
+reference resolver of work orders, bulk and imports, and the fulfillment API's job types), and
+which stored record an upsert matches by its own reference back office."""
 
 from collections.abc import Callable, Sequence
 
@@ -17,3 +18,17 @@ def choose_by_code[T](
         if len(chosen) == 1:
             return chosen[0], False
     return None, True
+
+
+def choose_stored_record[T](
+    candidates: Sequence[T], *, organization_of: Callable[[T], object], organization
+) -> tuple[T | None, bool]:
+    """(the stored record, ambiguous) that a record being written names by its own reference
+    back office (an upsert's match). References are unique per sales organization, so it is
+    the one of the record's `organization` when that is known (a planner's own; a superuser's
+    from what the record names: a work order's project, a project's company), never another
+    organization's. Unknown, one candidate wins and several are ambiguous: the caller asks for
+    the id rather than guessing."""
+    if organization is not None:
+        candidates = [c for c in candidates if organization_of(c) == organization]
+    return choose_by_code(candidates, organization_of=organization_of, context_org=None)

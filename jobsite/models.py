@@ -21,6 +21,28 @@ def code_unique_per_organization(model_name: str) -> models.UniqueConstraint:
     )
 
 
+# The code of the ValidationError a taken reference back office raises, so that a caller can
+# name the field (the constraint spans two, so Django reports it for none).
+REFERENCE_USED = "reference_used"
+
+
+def reference_unique_per_organization(
+    model_name: str, label: str, *, within: str = "sales_organization"
+) -> models.UniqueConstraint:
+    """The ERP's key (reference back office) names one row per sales organization: two
+    organizations' ERPs may number alike, and one's references tell nothing of another's.
+    The reference leads the index, so a lookup by reference alone (a superuser's, a filter)
+    uses it as well as one within an organization. `within`: the column holding the
+    organization, or the nearest the table has (a contact's company)."""
+    short = "salesorg" if within == "sales_organization" else within
+    return models.UniqueConstraint(
+        fields=["reference_back_office", within],
+        name=f"{model_name}_ref_per_{short}_unique",
+        violation_error_code=REFERENCE_USED,
+        violation_error_message=f"Already used by another {label}.",
+    )
+
+
 class CaseInsensitiveCodeQuerySet(models.QuerySet):
     def by_code(self, code):
         """Codes match case-insensitively on input and are returned as stored."""
@@ -288,7 +310,7 @@ class Company(AutoNumbered, models.Model):
     address = models.ForeignKey(
         Address, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    reference_back_office = models.CharField(max_length=50, null=True, blank=True, unique=True)
+    reference_back_office = models.CharField(max_length=50, null=True, blank=True)
     modified_dateutc = models.DateTimeField(auto_now=True)
 
     objects = CaseInsensitiveCodeQuerySet.as_manager()
@@ -299,6 +321,7 @@ class Company(AutoNumbered, models.Model):
         verbose_name_plural = "companies"
         constraints = [
             code_unique_per_organization("company"),
+            reference_unique_per_organization("company", "company"),
         ]
 
     def __str__(self):
@@ -318,11 +341,20 @@ class Contact(models.Model):
     last_name = models.CharField(max_length=100)
     email = models.CharField(max_length=250, blank=True, default="")
     phone = models.CharField(max_length=50, blank=True, default="")
-    reference_back_office = models.CharField(max_length=50, null=True, blank=True, unique=True)
+    reference_back_office = models.CharField(max_length=50, null=True, blank=True)
     modified_dateutc = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]
+        # A contact's organization is its company's, and no constraint reaches through a join:
+        # unique per company is what the database can hold (a copy of the organization on the
+        # contact would have to follow every move of its company). Lookups stay within the
+        # organization, where a reference two of its companies' contacts share asks for the id.
+        constraints = [
+            reference_unique_per_organization(
+                "contact", "contact of this company", within="company"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}".strip()

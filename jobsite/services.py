@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from jobsite import ratelimit
 from jobsite.errors import ServiceError, TooManyAttempts
-from jobsite.models import ApiToken, User
+from jobsite.models import REFERENCE_USED, ApiToken, User
 
 FAILED_LOGINS_PER_ACCOUNT = "login-account"
 FAILED_LOGINS_PER_ADDRESS = "login-address"
@@ -68,9 +68,11 @@ def revoke_api_token(*, token: ApiToken) -> None:
 
 
 def save_record[M: models.Model](*, instance: M, values: dict) -> M:
-    """Set `values` on a row, validate it (lengths, choices, unique codes) and save it.
+    """Set `values` on a row, validate it (lengths, choices, unique codes and references) and
+    save it.
 
-    A broken unique-code constraint is reported on `code`, the field the caller can change."""
+    A taken reference back office is reported on `reference_back_office`, a broken unique-code
+    constraint on `code`: the fields the caller can change."""
     for name, value in values.items():
         setattr(instance, name, value)
     # System fields filled on save (e.g. id2 auto numbers) are not the caller's to give.
@@ -83,6 +85,9 @@ def save_record[M: models.Model](*, instance: M, values: dict) -> M:
         instance.full_clean(exclude=unset)
     except ValidationError as exc:
         errors = exc.message_dict
+        taken = [e for e in exc.error_dict.get(NON_FIELD_ERRORS, []) if e.code == REFERENCE_USED]
+        if taken:
+            raise ServiceError(taken[0].messages[0], field="reference_back_office") from exc
         if set(errors) == {NON_FIELD_ERRORS} and hasattr(instance, "code"):
             raise ServiceError(
                 f"{type(instance)._meta.verbose_name.capitalize()} with code "

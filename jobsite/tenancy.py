@@ -37,13 +37,21 @@ def restrict_to_tenant[Q_: QuerySet](
 ) -> Q_:
     """Limit `queryset` to what `user` sees through `field` (a lookup path to the sales
     organization); with `shared_when_empty`, rows without one are everyone's."""
+    condition = tenant_condition(user=user, field=field, shared_when_empty=shared_when_empty)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def tenant_condition(
+    *, user: User, field: str = "sales_organization", shared_when_empty: bool = False
+) -> Q | None:
+    """The condition of `restrict_to_tenant`, to combine with others (None: every row)."""
     ids = visible_sales_organization_ids(user=user)
     if ids is None:
-        return queryset
+        return None
     condition = Q(**{f"{field}__in": ids})
     if shared_when_empty:
         condition |= Q(**{f"{field}__isnull": True})
-    return queryset.filter(condition)
+    return condition
 
 
 def sees(organization_id, *, visible: list | None, shared_when_empty: bool = False) -> bool:

@@ -8,7 +8,8 @@ from rest_framework.test import APIClient
 from jobs.models import JobPriority, JobStatus, JobType
 from jobsite.models import Address, Company, Country, SalesOrganization, Skill, User
 from jobsite.services import issue_api_token
-from workorders.models import Project
+
+from .factories import make_project
 
 
 def pytest_collection_modifyitems(config, items):
@@ -120,22 +121,25 @@ def address(sales_org):
 
 @pytest.fixture
 def project(company, address):
-    return Project.objects.create(
-        name="Boiler Gent",
-        company=company,
-        sales_organization=company.sales_organization,
-        db_address=address,
-        reference_back_office="PRJ-1",
+    return make_project(
+        company=company, name="Boiler Gent", reference_back_office="PRJ-1", db_address=address
     )
 
 
 @pytest.fixture
 def other_project(other_company):
-    return Project.objects.create(
-        name="Other boiler",
+    return make_project(
+        company=other_company, name="Other boiler", reference_back_office="PRJ-OTHER"
+    )
+
+
+@pytest.fixture
+def twin_project(project, other_company):
+    """The other organization's project, with the same reference back office as `project`."""
+    return make_project(
         company=other_company,
-        sales_organization=other_company.sales_organization,
-        reference_back_office="PRJ-OTHER",
+        name="Their boiler",
+        reference_back_office=project.reference_back_office,
     )
 
 

@@ -14,7 +14,7 @@ from jobsite.calendars import DEFAULT_WEEKLY
 from jobsite.models import Absence, Company, Holiday, SalesOrganization, User, WorkingHours
 from workorders.models import Project, WorkOrder
 from workorders.plannings import sync_suggested_plannings
-from workorders.system_fields import apply_system_fields
+from workorders.system_fields import apply_system_fields, save_project
 
 
 def work_order_url(pk) -> str:
@@ -102,6 +102,12 @@ def seed_body(
     body["reference_back_office"] = f"ERP-{uuid.uuid4().hex[:8]}"
     body.update(overrides or {})
     return body
+
+
+def make_project(*, company: Company, name: str, **fields) -> Project:
+    """A stored project of `company`, in its sales organization (as the project service
+    leaves it)."""
+    return save_project(project=Project(company=company, name=name, **fields))
 
 
 def make_work_order(

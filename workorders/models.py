@@ -16,6 +16,7 @@ from jobsite.models import (
     SalesOrganization,
     Skill,
     code_unique_per_organization,
+    reference_unique_per_organization,
 )
 
 
@@ -166,7 +167,7 @@ class Project(AutoNumbered, models.Model):
     )
     name = models.CharField(max_length=255)
     description = models.CharField(max_length=4000, blank=True, default="")
-    reference_back_office = models.CharField(max_length=50, null=True, blank=True, unique=True)
+    reference_back_office = models.CharField(max_length=50, null=True, blank=True)
     serial_number = models.CharField(max_length=100, blank=True, default="")
     barcode = models.CharField(max_length=100, blank=True, default="")
     date_start_production = models.DateTimeField(null=True, blank=True)
@@ -187,6 +188,7 @@ class Project(AutoNumbered, models.Model):
     class Meta:
         ordering = ["name"]
         indexes = [models.Index(fields=["sales_organization", "name"])]
+        constraints = [reference_unique_per_organization("project", "project")]
 
     def __str__(self):
         return self.name
@@ -244,7 +246,7 @@ class WorkOrder(AutoNumbered, models.Model):
     requested_by_contact = models.ForeignKey(
         Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    reference_back_office = models.CharField(max_length=50, null=True, blank=True, unique=True)
+    reference_back_office = models.CharField(max_length=50, null=True, blank=True)
     name = models.CharField(max_length=255)
     description = models.CharField(max_length=4000, blank=True, default="")
     working_sequence = models.IntegerField(null=True, blank=True)
@@ -312,6 +314,7 @@ class WorkOrder(AutoNumbered, models.Model):
             # The admin's search finds a customer's reference exactly.
             models.Index(fields=["customer_reference"], name="wo_customer_ref_idx"),
         ]
+        constraints = [reference_unique_per_organization("workorder", "work order")]
 
     def __str__(self):
         return f"#{self.id2} {self.name}"

@@ -12,6 +12,8 @@ from workorders.records import (
 from workorders.reference_kinds import KINDS, UnresolvedReference
 from workorders.references import ReferenceResolver
 
+ALREADY_USED = "Already used by another project."
+
 
 def upsert_project(
     *, data: dict, by: User, pk=None, create_only: bool = False
@@ -37,25 +39,25 @@ def upsert_project(
         org = stored.first()
         if org is not None and not sees(org[0], visible=visible):
             raise Project.DoesNotExist
-    if create_only:
-        if record.get("id") and Project.objects.filter(pk=record["id"]).exists():
-            raise ValidationError({"id": "A project with this id exists; PUT updates it."})
-        ref = record.get("reference_back_office")
-        if ref and Project.objects.filter(reference_back_office=ref).exists():
-            raise ValidationError({"reference_back_office": "Already used by another project."})
+    if create_only and record.get("id") and Project.objects.filter(pk=record["id"]).exists():
+        raise ValidationError({"id": "A project with this id exists; PUT updates it."})
     resolver = ReferenceResolver(records=[record], by=by, root_kind="project")
     try:
         with transaction.atomic():
-            project = resolver.upsert(kind=KINDS["project"], data=record, path="")
+            project = resolver.upsert(kind=KINDS["project"], data=record, path="", own=True)
+            created = any(obj is project for _, obj in resolver.created)
+            if create_only and not created:
+                # Matched by its reference within its organization: POST creates, PUT updates.
+                raise UnresolvedReference({"reference_back_office": ALREADY_USED})
     except UnresolvedReference as exc:
         raise ValidationError(exc.errors) from exc
     except IntegrityError as exc:
         raise ValidationError(
-            {"reference_back_office": "Already used by another project."}
+            {"reference_back_office": ALREADY_USED}
             if "reference_back_office" in str(exc).lower()
             else {"non_field_errors": "The project conflicts with stored data."}
         ) from exc
-    return project, any(obj is project for _, obj in resolver.created)
+    return project, created
 
 
 def delete_project(*, project: Project, by: User | None = None) -> None:

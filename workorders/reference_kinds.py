@@ -64,6 +64,9 @@ class Kind:
     scalars: dict[str, Scalar] = field(default_factory=dict)  # empty: reference only
     groups: tuple[Group, ...] = ()
     defaults_to_context_org: bool = False
+    # The group whose row's sales organization a record of this kind takes (a project: its
+    # company's), where its own reference is matched.
+    organization_from: str | None = None
 
 
 def _scalars(model, names, renames=None) -> dict[str, Scalar]:
@@ -276,6 +279,7 @@ KINDS: dict[str, Kind] = {
                 Group("contact", "contact", "contact_id", "contact_reference_back_office"),
                 Group("owner_user", "user", "owner_user_id"),
             ),
+            organization_from="company",
         ),
         Kind(
             "user",
@@ -373,6 +377,11 @@ class Ref:
 
 def other_organization_message(kind: Kind) -> str:
     return f"This {kind.label} belongs to another sales organization."
+
+
+def ambiguous_message(kind: Kind, value: str) -> str:
+    """A code or reference several records share, none of them the record's organization's."""
+    return f"{value!r} names several {kind.label} records; give the id."
 
 
 def references_of_other_organizations(

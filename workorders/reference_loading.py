@@ -11,7 +11,7 @@ from django.db import connection, models
 from django.db.models.functions import Lower
 
 from jobs.models import JobStatus
-from jobsite.codes import choose_by_code
+from jobsite.codes import choose_by_code, choose_stored_record
 from jobsite.models import Company, User
 from jobsite.tenancy import (
     organization_sql,
@@ -28,6 +28,7 @@ from workorders.reference_kinds import (
     Group,
     Kind,
     Ref,
+    ambiguous_message,
     as_uuid,
     key_of,
     normalized_key,
@@ -291,11 +292,38 @@ class LoadedReferences:
         return getattr(obj, f"{kind.tenant}_id")
 
     def _by_code(self, kind: Kind, value: str, context_org) -> tuple[Any | None, str | None]:
-        found, ambiguous = choose_by_code(
+        return self._chosen(kind, value, choose_by_code, context_org=context_org)
+
+    def stored_by_own_key(
+        self, kind: Kind, value: str, organization
+    ) -> tuple[Any | None, str | None]:
+        """The stored record a record of `kind` being written names by its own key, within its
+        `organization` (None: not known), as jobsite.codes.choose_stored_record decides."""
+        return self._chosen(kind, value, choose_stored_record, organization=organization)
+
+    def _chosen(self, kind: Kind, value: str, choose, **where) -> tuple[Any | None, str | None]:
+        """(the record, None), or (None, why) when `choose` finds the key ambiguous."""
+        found, ambiguous = choose(
             self._by_key[kind.name].get(normalized_key(kind, value), []),
             organization_of=lambda candidate: self.org_of(kind, candidate),
-            context_org=context_org,
+            **where,
         )
         if ambiguous:
-            return None, f"{value!r} names several {kind.label} records; give the id."
+            return None, ambiguous_message(kind, value)
         return found, None
+
+    def named_organization(self, record: dict, group: Group):
+        """The sales organization of the row `record` names in `group`, read without writing
+        anything: by its id (an embedded object's, else the record's), else its key (only one
+        row may hold it: there is no context yet). None when it names none or none resolves."""
+        kind = KINDS[group.kind]
+        embedded = record.get(group.embedded_key) if group.embedded_key else None
+        embedded = embedded if isinstance(embedded, dict) else {}
+        raw_id = embedded.get("id") or (record.get(group.id_key) if group.id_key else None)
+        if raw_id:
+            ids = _valid_uuids([raw_id])
+            found = self.get(kind.name, ids[0]) if ids else None
+        else:
+            key = embedded.get(kind.key) or (record.get(group.code_key) if group.code_key else None)
+            found = self._by_code(kind, key, None)[0] if isinstance(key, str) and key else None
+        return None if found is None else self.org_of(kind, found)

@@ -9,7 +9,9 @@ identifiers are errors naming the field path (`job_type_id`, `project.equipment_
 `ReferenceResolver(records=..., by=...)` walks every record of a batch first and loads each kind
 of reference with ONE query (ids and codes together), so resolving 1 or 10,000 records costs the
 same number of reads. Codes match case-insensitively; references back office match exactly (they
-are the ERP's keys and unique as written).
+are the ERP's keys, unique as written within a sales organization). A code or reference several
+organizations share names the record's own organization's (jobsite/codes.py); when the record
+has none yet, it is an error asking for the id.
 
 What an embedded object may do is bounded by tenancy: sales organizations, countries, companies,
 contacts, addresses, statuses and parent work orders are only referenced, never created from a
@@ -146,8 +148,12 @@ class ReferenceResolver(LoadedReferences):
                     raise UnresolvedReference({path: message})
         return result
 
-    def upsert(self, *, kind: Kind, data: dict, path: str, context_org=None) -> Any:
+    def upsert(
+        self, *, kind: Kind, data: dict, path: str, context_org=None, own: bool = False
+    ) -> Any:
         """An embedded object: matched by id, else key; updated or created (kinds that allow it).
+        With `own`, a record in its own right (the projects API's, an import's): its key is
+        matched within its own organization only (`stored_by_own_key`), as a work order's.
         Raises UnresolvedReference naming `path.<field>`."""
         p = f"{path}." if path else ""
         try:
@@ -159,7 +165,12 @@ class ReferenceResolver(LoadedReferences):
             raise UnresolvedReference({f"{p}{kind.key}": "Must be a string."})
         obj = self.get(kind.name, pk) if pk else None
         if obj is None and raw_key and pk is None:
-            obj, problem = self._by_code(kind, raw_key, context_org)
+            if own:
+                obj, problem = self.stored_by_own_key(
+                    kind, raw_key, self._own_organization(kind, data)
+                )
+            else:
+                obj, problem = self._by_code(kind, raw_key, context_org)
             if problem:
                 raise UnresolvedReference({f"{p}{kind.key}": problem})
         if not kind.scalars or not may_write_embedded(by=self.by, kind=kind, creating=obj is None):
@@ -194,6 +205,12 @@ class ReferenceResolver(LoadedReferences):
         if shared and self.visible is not None:
             return obj  # shared by every tenant: referenced, not changed
         return self._write(kind, obj, pk, values, refs, p, context_org)
+
+    def _own_organization(self, kind: Kind, data: dict):
+        """The sales organization a record of `kind` names for itself (a project: its
+        company's), None when it names none."""
+        group = next((g for g in kind.groups if g.field == kind.organization_from), None)
+        return None if group is None else self.named_organization(data, group)
 
     def _write(self, kind: Kind, obj, pk, values: dict, refs: dict, p: str, context_org):
         creating = obj is None
@@ -245,14 +262,12 @@ class ReferenceResolver(LoadedReferences):
         if errors:
             raise UnresolvedReference(errors)
         if kind.key and getattr(obj, kind.key, None):
+            # Codes and references are unique per organization: another's is no conflict.
             other, _ = self._by_code(kind, getattr(obj, kind.key), self.org_of(kind, obj))
             if (
                 other is not None
                 and other.pk != obj.pk
-                and (
-                    kind.key == "reference_back_office"
-                    or self.org_of(kind, other) == self.org_of(kind, obj)
-                )
+                and self.org_of(kind, other) == self.org_of(kind, obj)
             ):
                 raise UnresolvedReference(
                     {f"{p}{kind.key}": f"Already used by another {kind.label} ({other.pk})."}

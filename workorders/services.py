@@ -29,9 +29,16 @@ from workorders.status_changes import (
 )
 from workorders.suggestions import suggest_technician
 from workorders.system_fields import apply_system_fields, save_project
-from workorders.upsert import NOT_FOUND, RecordResult, delete_work_order, upsert_work_orders
+from workorders.upsert import (
+    ALREADY_USED,
+    NOT_FOUND,
+    RecordResult,
+    delete_work_order,
+    upsert_work_orders,
+)
 
 __all__ = [
+    "ALREADY_USED",
     "DEFAULT_PLANNING_MINUTES",
     "NOT_FOUND",
     "UNPLANNED_STATUSES",

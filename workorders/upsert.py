@@ -4,15 +4,17 @@
 import contextlib
 import copy
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connections, models, router, transaction
 from django.utils import timezone
 
+from jobsite.codes import choose_stored_record
 from jobsite.models import User
 from jobsite.numbers import next_numbers, observe_number
-from jobsite.tenancy import sees, visible_sales_organization_ids
+from jobsite.tenancy import sees, tenant_condition, visible_sales_organization_ids
 from workorders.models import WorkOrder
 from workorders.plannings import (
     Technicians,
@@ -23,14 +25,16 @@ from workorders.records import (
     WORK_ORDER_SCALARS,
     clean_work_order_fields,
 )
-from workorders.reference_kinds import WORK_ORDER_GROUPS, assign
+from workorders.reference_kinds import KINDS, WORK_ORDER_GROUPS, ambiguous_message, assign
 from workorders.references import ReferenceResolver
 from workorders.system_fields import apply_system_fields
 
 _SUGGESTED_USER = next(g for g in WORK_ORDER_GROUPS if g.field == "suggested_user")
+_PROJECT = next(g for g in WORK_ORDER_GROUPS if g.field == "project")
 
 
 NOT_FOUND = "Not found."
+ALREADY_USED = "Already used by another work order."
 
 # Seed-004 input name of each model field, to name the field a message is about.
 _INPUT_NAME = {spec.field: name for name, spec in WORK_ORDER_SCALARS.items()}
@@ -66,7 +70,7 @@ def upsert_work_orders(
     match_by_reference: bool = True,
 ) -> list[RecordResult]:
     """Create or update seed-004 work orders, each matched by `id`, else (when
-    `match_by_reference`) by `reference_back_office`.
+    `match_by_reference`) by `reference_back_office` within the organization its project names.
 
     Each record succeeds or fails alone; a record already up to date is "unchanged" and not
     written; an update writes only the columns that changed. References are resolved for the
@@ -146,36 +150,39 @@ def _upsert_cleaned(
     visible = visible_sales_organization_ids(user=by)
     now = timezone.now()
     written: list[WorkOrder] = []
-    existing_by_id, existing_by_ref = _existing(cleaned.values(), match_by_reference)
+    existing_by_id, holders = _existing(cleaned.values(), by=by)
+    stored = [*existing_by_id.values(), *(wo for held in holders.values() for wo in held)]
+    resolver = ReferenceResolver(
+        records=[records[i] for i in cleaned],
+        by=by,
+        extra_ids={"project": {wo.project_id for wo in stored}},
+    )
+    # The organization each record matched by reference names (its project's), if known.
+    organizations: dict[int, object] = {}
     targets: dict[int, WorkOrder | None] = {}
     for index, values in cleaned.items():
-        wo = existing_by_id.get(values.get("id")) if values.get("id") else None
-        if wo is None and not values.get("id") and match_by_reference:
-            wo = existing_by_ref.get(values.get("reference_back_office"))
-        if wo is not None and not sees(wo.sales_organization_id, visible=visible):
-            if values.get("id"):
-                errors, not_found = {"id": NOT_FOUND}, True
-            else:
-                errors = {"reference_back_office": "Already used by another work order."}
-                not_found = False
-            results[index] = RecordResult(index, None, "failed", errors, not_found)
-            continue
+        ref, wo = values.get("reference_back_office"), None
+        if values.get("id"):
+            wo = existing_by_id.get(values["id"])
+            if wo is not None and not sees(wo.sales_organization_id, visible=visible):
+                results[index] = RecordResult(index, None, "failed", {"id": NOT_FOUND}, True)
+                continue
+        elif match_by_reference and ref:
+            organizations[index] = resolver.named_organization(records[index], _PROJECT)
+            wo, problem = _by_reference(holders.get(ref, []), ref, organizations[index])
+            if problem:
+                results[index] = RecordResult(index, None, "failed", problem)
+                continue
         targets[index] = wo
-    resolver = ReferenceResolver(
-        records=[records[i] for i in targets],
-        by=by,
-        extra_ids={"project": {wo.project_id for wo in targets.values() if wo}},
-    )
     technicians = Technicians(resolver.loaded_ids("user"))
     to_create = sum(1 for i, wo in targets.items() if wo is None and cleaned[i].get("id2") is None)
     numbers = iter(next_numbers(name=WorkOrder.number_sequence, count=to_create))
+    # (sales organization, reference) -> the work order holding it: unique per organization.
     refs_in_batch = {
-        wo.reference_back_office: wo.pk
-        for wo in existing_by_ref.values()
-        if wo.reference_back_office
+        (wo.sales_organization_id, ref): wo.pk for ref, held in holders.items() for wo in held
     }
     explicit_numbers = []
-    created_by_ref: dict[str, WorkOrder] = {}
+    created_by_ref: dict[str, list[WorkOrder]] = defaultdict(list)
     latest: dict = {}  # pk -> the work order as the batch has written it so far
     # Batched: what is left to write, by pk (a work order named twice is written once, as the
     # batch leaves it: the same row as writing each record in turn).
@@ -184,8 +191,12 @@ def _upsert_cleaned(
     for index, wo in targets.items():
         record, values = records[index], cleaned[index]
         ref = values.get("reference_back_office")
-        if wo is None and match_by_reference and not values.get("id"):
-            wo = created_by_ref.get(ref)  # the batch names it twice: the later one updates
+        if wo is None and index in organizations:
+            # The batch names it twice: the later one updates.
+            wo, problem = _by_reference(created_by_ref[ref], ref, organizations[index])
+            if problem:
+                results[index] = RecordResult(index, None, "failed", problem)
+                continue
         if wo is not None:
             wo = latest.get(wo.pk, wo)
         creating = wo is None
@@ -240,9 +251,9 @@ def _upsert_cleaned(
                 changed_rows[wo.pk] = (wo, before | update_fields)
         latest[wo.pk] = wo
         if wo.reference_back_office:
-            refs_in_batch[wo.reference_back_office] = wo.pk
+            refs_in_batch[(wo.sales_organization_id, wo.reference_back_office)] = wo.pk
         if outcome == "created" and wo.reference_back_office:
-            created_by_ref[wo.reference_back_office] = wo
+            created_by_ref[wo.reference_back_office].append(wo)
         if outcome != "unchanged":
             written.append(wo)
             if creating and values.get("id2") is not None:
@@ -322,22 +333,40 @@ def _update_row(wo: WorkOrder, update_fields) -> None:
     WorkOrder._base_manager.filter(pk=wo.pk).update(**columns)
 
 
-def _existing(values_list, match_by_reference: bool) -> tuple[dict, dict]:
-    """The stored work orders the batch names by id or reference back office (one query, rows
-    locked), and the holders of the references it uses (for the unique check)."""
+def _existing(values_list, *, by: User) -> tuple[dict, dict[str, list[WorkOrder]]]:
+    """The stored work orders the batch names by id, and those holding the references back
+    office it uses, by reference (what it may match, and the unique check): one query, rows
+    locked. Holders are only the caller's organizations' (references are unique per
+    organization: another's tells nothing)."""
     ids = {v["id"] for v in values_list if v.get("id")}
     refs = {v["reference_back_office"] for v in values_list if v.get("reference_back_office")}
-    condition = models.Q(pk__in=ids) if ids else models.Q(pk__in=[])
-    if refs:
-        condition |= models.Q(reference_back_office__in=refs)
     if not ids and not refs:
         return {}, {}
+    condition = models.Q(pk__in=ids) if ids else models.Q(pk__in=[])
+    visible = tenant_condition(user=by)
+    if refs:
+        held = models.Q(reference_back_office__in=refs)
+        condition |= held if visible is None else held & visible
     # Locked in one order (by id) whatever the batch's order: two batches sharing work orders
     # then queue for them instead of deadlocking.
     rows = list(WorkOrder.objects.select_for_update(of=("self",)).filter(condition).order_by("pk"))
-    return {wo.pk: wo for wo in rows}, {
-        wo.reference_back_office: wo for wo in rows if wo.reference_back_office
-    }
+    seen = visible_sales_organization_ids(user=by)
+    holders = defaultdict(list)
+    for wo in rows:
+        if wo.reference_back_office in refs and sees(wo.sales_organization_id, visible=seen):
+            holders[wo.reference_back_office].append(wo)
+    return {wo.pk: wo for wo in rows if wo.pk in ids}, holders
+
+
+def _by_reference(held: list[WorkOrder], ref: str, organization):
+    """(the work order, None) a record without an id names by its reference, within the
+    organization it names (jobsite.codes.choose_stored_record), or (None, errors)."""
+    wo, ambiguous = choose_stored_record(
+        held, organization_of=lambda w: w.sales_organization_id, organization=organization
+    )
+    if ambiguous:
+        return None, {"reference_back_office": ambiguous_message(KINDS["work_order"], ref)}
+    return wo, None
 
 
 def _write_one(
@@ -419,8 +448,8 @@ def _write_one(
         if problem is not None:
             errors[_SUGGESTED_USER.given_key(record)] = problem[1]
     ref = wo.reference_back_office
-    if ref and refs_in_batch.get(ref, wo.pk) != wo.pk:
-        errors["reference_back_office"] = "Already used by another work order."
+    if ref and refs_in_batch.get((project.sales_organization_id, ref), wo.pk) != wo.pk:
+        errors["reference_back_office"] = ALREADY_USED
     if errors:
         raise _RecordFailed(errors)
 
@@ -459,7 +488,7 @@ def _integrity_errors(exc: IntegrityError) -> dict[str, str]:
     text = str(exc).lower()
     for name in ("reference_back_office", "id2"):
         if name in text:
-            return {name: "Already used by another work order."}
+            return {name: ALREADY_USED}
     if "pkey" in text or ".id" in text or "primary" in text:
         return {"id": "A work order with this id was created meanwhile; retry."}
     return {"non_field_errors": "The record conflicts with stored data."}

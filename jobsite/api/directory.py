@@ -50,7 +50,12 @@ class TenantFilterSet(django_filters.FilterSet):
 
 
 class BlankReferenceIsNone:
-    """An empty reference_back_office is no reference: stored as NULL, so it never collides."""
+    """An empty reference_back_office is no reference: stored as NULL, so it never collides.
+
+    The reference is unique per sales organization (per company for a contact): save_record
+    checks the model's constraint and names the field. Serializers using this declare no
+    validators of their own: DRF's for a two-field constraint would make both fields
+    required."""
 
     def validate_reference_back_office(self, value):
         return value or None
@@ -112,6 +117,7 @@ class CompanyInput(BlankReferenceIsNone, serializers.ModelSerializer):
             "address_id",
             "reference_back_office",
         ]
+        validators = []
 
     def validate_id2(self, value):
         if self.instance is not None and value != self.instance.id2:
@@ -191,6 +197,7 @@ class ContactInput(BlankReferenceIsNone, serializers.ModelSerializer):
             "phone",
             "reference_back_office",
         ]
+        validators = []
 
 
 @crud_schema(input_serializer=ContactInput, output_serializer=ContactOutput, tag="Directory")

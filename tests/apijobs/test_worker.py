@@ -18,6 +18,10 @@ from apijobs.recovery import requeue_stale_api_jobs
 from workorders.models import JobPlanning, WorkOrder
 
 ROOT = Path(__file__).resolve().parents[2]
+# Every test here is transactional (the autouse fixture asks for transactional_db; tasks queue
+# on commit) and restores the serialized database: a plain flush would re-create content types
+# behind the back of a later serialized_rollback test (tests/jobs, on PostgreSQL).
+COMMITTED = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture(autouse=True)
@@ -175,7 +179,7 @@ def test_worker_killed_mid_job_leaves_whole_chunks_and_the_job_resumes(
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 1
 
 
-@pytest.mark.django_db
+@COMMITTED
 def test_a_job_given_up_after_too_many_resumes_fails_with_where_it_stopped(
     planner, record, settings
 ):
@@ -199,7 +203,7 @@ def test_a_job_given_up_after_too_many_resumes_fails_with_where_it_stopped(
     assert job.processed_records == 20
 
 
-@pytest.mark.django_db
+@COMMITTED
 def test_a_stale_import_is_failed_not_resumed(settings):
     job = ApiJob.objects.create(
         type="workorder_import", status="processing", total_records=0, processed_records=1000
@@ -211,13 +215,13 @@ def test_a_stale_import_is_failed_not_resumed(settings):
     assert "after 1000 records; this kind of job does not resume" in job.message
 
 
-@pytest.mark.django_db
+@COMMITTED
 def test_live_jobs_are_left_alone():
     ApiJob.objects.create(type="workorder_bulk_upsert", status="processing", total_records=5)
     assert requeue_stale_api_jobs() == []  # its heartbeat is fresh
 
 
-@pytest.mark.django_db
+@COMMITTED
 def test_requeue_stale_jobs_command(planner, record, settings):
     from io import StringIO
 
@@ -247,7 +251,7 @@ def test_requeue_stale_jobs_command(planner, record, settings):
     assert lost.status == "pending" and "resumes" not in lost.options
 
 
-@pytest.mark.django_db
+@COMMITTED
 @pytest.mark.parametrize("elsewhere", [{"processed_records": 2}, {"status": "failed"}])
 def test_a_run_taken_for_dead_stops_at_its_next_chunk(planner, record, monkeypatch, elsewhere):
     """It started (processing, 0 done); meanwhile another run committed a chunk, or the job was

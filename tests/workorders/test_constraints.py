@@ -2,7 +2,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from workorders.models import JobPlanning
+from workorders.models import JobPlanning, WorkOrder
 
 from ..factories import make_work_order
 
@@ -48,3 +48,13 @@ def test_work_order_gets_an_id2(project, statuses, job_type):
     first = make_work_order(project=project, job_type=job_type)
     second = make_work_order(project=project, job_type=job_type)
     assert second.id2 == first.id2 + 1
+
+
+def test_reference_back_office_is_unique_per_sales_organization(
+    project, other_project, statuses, job_type
+):
+    make_work_order(project=project, job_type=job_type, reference_back_office="ERP-1")
+    make_work_order(project=other_project, job_type=job_type, reference_back_office="ERP-1")
+    other_project.reference_back_office = project.reference_back_office
+    other_project.save()
+    assert WorkOrder.objects.filter(reference_back_office="ERP-1").count() == 2

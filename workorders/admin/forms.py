@@ -4,10 +4,13 @@ A change form takes its foreign keys' labels from the row it already loaded (sel
 instead of one query per field, and refuses what the services would refuse: a reference to
 another sales organization's row, or a technician who cannot be planned there."""
 
+import copy
+
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from jobsite.models import User
+from jobsite.models import REFERENCE_USED, User
 from workorders import plannings
 from workorders.models import WorkOrder
 from workorders.reference_kinds import KINDS, WORK_ORDER_GROUPS, references_of_other_organizations
@@ -49,7 +52,8 @@ class KnownLabelsForm(forms.ModelForm):
 
 class OneOrganizationForm(forms.ModelForm):
     """Refuses a reference to another sales organization's row. A planner's choices are their
-    organization's already; a superuser's lists hold every organization's."""
+    organization's already; a superuser's lists hold every organization's. And a reference back
+    office another record of the organization holds."""
 
     reference_groups: tuple = ()
 
@@ -58,13 +62,32 @@ class OneOrganizationForm(forms.ModelForm):
 
     def _post_clean(self):
         super()._post_clean()
+        organization = self.organization_id()
         errors = references_of_other_organizations(
             instance=self.instance,
             groups=self.reference_groups,
-            sales_organization_id=self.organization_id(),
+            sales_organization_id=organization,
         )
         for field, message in errors.items():
             self.add_error(field if field in self.fields else None, message)
+        self._check_reference_back_office(organization)
+
+    def _check_reference_back_office(self, organization) -> None:
+        """The model's constraint (unique per sales organization), checked in the organization
+        the save will give the record: the form has no organization field, so Django's own
+        check of the constraint leaves it out."""
+        field = "reference_back_office"
+        if organization is None or field not in self.fields or self.has_error(field):
+            return
+        probe = copy.copy(self.instance)
+        probe.sales_organization_id = organization
+        others = {f.name for f in probe._meta.fields} - {field, "sales_organization"}
+        try:
+            probe.validate_constraints(exclude=others)
+        except ValidationError as exc:
+            for error in exc.error_dict.get(NON_FIELD_ERRORS, []):
+                if error.code == REFERENCE_USED:
+                    self.add_error(field, error)
 
 
 class WorkOrderForm(OneOrganizationForm, KnownLabelsForm):

@@ -11,8 +11,7 @@ from workorders.imports.staging import RESOLVED, WORK_ORDER, ColumnPlan, RowFail
 from workorders.models import Project
 from workorders.records import MOBILE_ADDRESS_REQUIRED
 from workorders.reference_kinds import KINDS, other_organization_message
-
-ALREADY_USED = "Already used by another work order."
+from workorders.services import ALREADY_USED
 
 
 def visible_rows(dialect: PostgreSQLDialect, kind, alias: str) -> str:
@@ -79,9 +78,11 @@ def _check_rules(
         "(reference_holder.id IS NOT NULL AND reference_holder.id <> incoming.target_id) "
         "AS ref_used"
     )
+    # References are unique per sales organization: the holder in the project's.
     holders = (
         f"LEFT JOIN {work_orders} reference_holder "
-        f"ON reference_holder.reference_back_office = {reference}"
+        f"ON reference_holder.reference_back_office = {reference} "
+        f"AND reference_holder.sales_organization_id = project.sales_organization_id"
     )
     if plan.has_id2:
         checks.append("(incoming.existing_id IS NULL AND number_holder.id IS NOT NULL) AS id2_used")
@@ -155,26 +156,36 @@ def _check_rules(
 
 
 def _check_repeats(cursor, plan: ColumnPlan, failures: RowFailures) -> None:
-    """The same work order, reference or number twice in one file: the first row wins (the
-    batched path would write such a row twice; one statement cannot)."""
+    """The same work order, reference (in one sales organization) or number twice in one file:
+    the first row wins (the batched path would write such a row twice; one statement
+    cannot)."""
+    # (what must be given, what is repeated, joins it needs, field, message)
     repeats = []
     if plan.has_ref:
         column = quote(WORK_ORDER.get_field("reference_back_office").column)
-        repeats.append((column, "reference_back_office", ALREADY_USED))
+        joins = (
+            f"LEFT JOIN {WORK_ORDER.db_table} existing ON existing.id = incoming.existing_id "
+            f"JOIN {Project._meta.db_table} project "
+            f"ON project.id = {plan.value_after_import('project_id')}"
+        )
+        given = f"incoming.{column}"
+        same = f"{given}, project.sales_organization_id"
+        repeats.append((given, same, joins, "reference_back_office", ALREADY_USED))
     if plan.has_id2:
-        repeats.append(("CASE WHEN existing_id IS NULL THEN id2 END", "id2", ALREADY_USED))
+        number = "CASE WHEN incoming.existing_id IS NULL THEN incoming.id2 END"
+        repeats.append((number, number, "", "id2", ALREADY_USED))
     # Without an id column, rows naming the same work order share its reference: found above.
     if plan.has_id:
-        repeats.append(
-            ("target_id", "id", "The same work order is already on line {first} of this file.")
-        )
-    for expr, field, message in repeats:
+        message = "The same work order is already on line {first} of this file."
+        repeats.append(("incoming.target_id", "incoming.target_id", "", "id", message))
+    for given, same, joins, field, message in repeats:
         cursor.execute(
             f"""SELECT ord, first_line FROM (
-                  SELECT ord, line, first_value(line) OVER same_value AS first_line,
+                  SELECT incoming.ord, incoming.line,
+                         first_value(incoming.line) OVER same_value AS first_line,
                          row_number() OVER same_value AS nth
-                  FROM {RESOLVED} WHERE {expr} IS NOT NULL
-                  WINDOW same_value AS (PARTITION BY {expr} ORDER BY ord)) repeated
+                  FROM {RESOLVED} incoming {joins} WHERE {given} IS NOT NULL
+                  WINDOW same_value AS (PARTITION BY {same} ORDER BY incoming.ord)) repeated
                 WHERE nth > 1"""
         )
         failures.fail_staged(

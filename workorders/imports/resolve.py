@@ -1,13 +1,14 @@
 """References resolved with joins, as `workorders.references.ReferenceResolver` resolves them:
-ids, else codes case-insensitively / references exactly, within the caller's tenancy, codes
-preferring the sales organization the row belongs to, then shared records. Unresolved ones
+ids, else codes (case-insensitively) and references back office (exactly) within the caller's
+tenancy, preferring the sales organization the row belongs to, then shared records; a row's own
+work order by id, else by reference within the organization its project names. Unresolved ones
 become per-row errors with line and field, worded as the API words them."""
 
 from uuid import UUID
 
 from jobsite.tenancy import organization_sql, sees_sql
 from workorders import services
-from workorders.imports.checks import ALREADY_USED, visible_rows
+from workorders.imports.checks import visible_rows
 from workorders.imports.sql_dialect import PostgreSQLDialect, quote
 from workorders.imports.staging import (
     MATCHED,
@@ -19,7 +20,7 @@ from workorders.imports.staging import (
     codes_table,
 )
 from workorders.models import Project
-from workorders.reference_kinds import KINDS, Group
+from workorders.reference_kinds import KINDS, Group, ambiguous_message
 
 # Problems a reference can have, worded as ReferenceResolver words them.
 UNKNOWN_ID, MISMATCH, UNKNOWN_KEY, AMBIGUOUS = 1, 2, 3, 4
@@ -37,18 +38,15 @@ def _norm(kind, expr: str) -> str:
     return f"lower({expr})" if kind.key_ci else expr
 
 
-def _fill_codes_table(
-    cursor, dialect: PostgreSQLDialect, group: Group, source: str, context: str, params: dict
-) -> None:
-    """One resolution per distinct (code, context) pair of the batch, as
-    ReferenceResolver._by_code: one candidate wins; several: the one of the context's sales
-    organization, else the one shared by all; else the code is ambiguous."""
+def _codes_sql(dialect: PostgreSQLDialect, group: Group, source: str, context: str) -> str:
+    """One resolution per distinct (code, context) pair of `source` (rows `incoming`), as
+    ReferenceResolver._by_code (jobsite.codes.choose_by_code): one candidate wins; several: the
+    one of the context's sales organization, else the one shared by all; else the code is
+    ambiguous. References back office the same, matched exactly."""
     kind = KINDS[group.kind]
     org = _organization_of(dialect, kind, "candidate")
     given_id, given_key = f"incoming.given_{group.field}_id", f"incoming.given_{group.field}_key"
-    cursor.execute(
-        f"""CREATE TEMPORARY TABLE {codes_table(group.field)} {dialect.on_commit_drop} AS
-            SELECT wanted.norm_key, wanted.context_org, count(candidate.id) AS candidates,
+    return f"""SELECT wanted.norm_key, wanted.context_org, count(candidate.id) AS candidates,
               CASE WHEN count(candidate.id) = 1 THEN {dialect.only_one("candidate.id")}
                    WHEN count(candidate.id) FILTER (WHERE {org} = wanted.context_org) = 1
                      THEN {dialect.only_one("candidate.id", f"{org} = wanted.context_org")}
@@ -62,16 +60,25 @@ def _fill_codes_table(
             LEFT JOIN {kind.model._meta.db_table} candidate
               ON {_norm(kind, f"candidate.{kind.key}")} = wanted.norm_key
               AND {visible_rows(dialect, kind, "candidate")}
-            GROUP BY wanted.norm_key, wanted.context_org""",
+            GROUP BY wanted.norm_key, wanted.context_org"""
+
+
+def _fill_codes_table(
+    cursor, dialect: PostgreSQLDialect, group: Group, source: str, context: str, params: dict
+) -> None:
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {codes_table(group.field)} {dialect.on_commit_drop} AS "
+        f"{_codes_sql(dialect, group, source, context)}",
         params,
     )
 
 
 def _group_sql(
-    dialect: PostgreSQLDialect, plan: ColumnPlan, group: Group, context: str
+    dialect: PostgreSQLDialect, plan: ColumnPlan, group: Group, context: str, codes: str = ""
 ) -> tuple[list[str], list[str]]:
     """Joins and select expressions giving resolved_<field> (the id) and problem_<field> (a
-    problem code) for one group, as ReferenceResolver._resolve_group decides them."""
+    problem code) for one group, as ReferenceResolver._resolve_group decides them. `codes`:
+    the table of its codes' resolutions (`_codes_sql`), codes_table(field) unless given."""
     kind = KINDS[group.kind]
     table = kind.model._meta.db_table
     field = group.field
@@ -97,18 +104,12 @@ def _group_sql(
             f"{dialect.cast(problem, 'smallint')} AS {problem_column}",
         ]
     # Plain equality joins (hash joins); whether the key counts (no id given) is decided below.
-    if kind.key_ci:
-        joins.append(
-            f"LEFT JOIN {codes_table(field)} {by_key} ON {by_key}.norm_key = lower({given_key}) "
-            f"AND {by_key}.context_org = coalesce({context}, {dialect.uuid(NO_CONTEXT)})"
-        )
-        none_found = f"coalesce({by_key}.candidates, 0) = 0"
-    else:  # references back office are unique: at most one candidate
-        joins.append(
-            f"LEFT JOIN {table} {by_key} ON {by_key}.{kind.key} = {given_key} "
-            f"AND {visible_rows(dialect, kind, by_key)}"
-        )
-        none_found = f"{by_key}.id IS NULL"
+    joins.append(
+        f"LEFT JOIN {codes or codes_table(field)} {by_key} "
+        f"ON {by_key}.norm_key = {_norm(kind, given_key)} "
+        f"AND {by_key}.context_org = coalesce({context}, {dialect.uuid(NO_CONTEXT)})"
+    )
+    none_found = f"coalesce({by_key}.candidates, 0) = 0"
     found = f"CASE WHEN {given_id} IS NULL THEN {by_key}.id END"
     stored_key = _norm(kind, f"coalesce({by_id}.{kind.key}, %(empty)s)")
     mismatch = f"{stored_key} <> {_norm(kind, given_key)}"
@@ -132,7 +133,7 @@ def _group_message(group: Group, problem: int, raw_id, raw_key) -> tuple[str, st
         return group.code_key, f"Does not name the same {kind.label} as {group.id_key}."
     if problem == UNKNOWN_KEY:
         return group.code_key, f"Unknown {kind.label} {kind.key} {raw_key!r}."
-    return group.code_key, f"{raw_key!r} names several {kind.label} records; give the id."
+    return group.code_key, ambiguous_message(kind, raw_key)
 
 
 def resolve_rows(
@@ -157,7 +158,7 @@ def resolve_rows(
         if group is project:
             continue
         kind = KINDS[group.kind]
-        if kind.key and kind.key_ci and plan.group_columns[group.field][1]:
+        if kind.key and plan.group_columns[group.field][1]:
             source = f"{MATCHED} incoming {context_join}"
             _fill_codes_table(cursor, dialect, group, source, context, params)
         group_joins, group_selects = _group_sql(dialect, plan, group, context)
@@ -171,21 +172,23 @@ def resolve_rows(
     )
     cursor.execute(f"CREATE INDEX {RESOLVED}_ord ON {RESOLVED} (ord)")
     if dialect.visible is not None:
+        # Only an id can name what the caller may not see: references match their own rows.
         cursor.execute(
-            f"SELECT ord, id IS NOT NULL FROM {RESOLVED} WHERE existing_id IS NOT NULL "
+            f"SELECT ord FROM {RESOLVED} WHERE existing_id IS NOT NULL "
             f"AND NOT ({sees_sql('existing_org', visible=dialect.visible)})",
             params,
         )
+        hidden = [(o, {"id": services.NOT_FOUND}) for (o,) in cursor.fetchall()]
+        failures.fail_staged(cursor, hidden)
+    if plan.has_ref:
+        ref = quote(WORK_ORDER.get_field("reference_back_office").column)
+        cursor.execute(f"SELECT ord, {ref} FROM {RESOLVED} WHERE ref_holders > 1")
+        kind = KINDS["work_order"]
         failures.fail_staged(
             cursor,
             [
-                (
-                    o,
-                    {"id": services.NOT_FOUND}
-                    if by_id
-                    else {"reference_back_office": ALREADY_USED},
-                )
-                for o, by_id in cursor.fetchall()
+                (o, {"reference_back_office": ambiguous_message(kind, value)})
+                for o, value in cursor.fetchall()
             ],
         )
     _fail_unresolved(cursor, plan, failures)
@@ -195,40 +198,102 @@ def _match_stored(
     cursor, dialect: PostgreSQLDialect, plan: ColumnPlan, params: dict, project: Group | None
 ) -> None:
     """MATCHED: each staged row with the work order it names (by id, else by reference back
-    office), the id it will have, and its project resolved."""
+    office within the organization its project names, as upsert._by_reference), the id it will
+    have, and its project resolved (codes in the stored work order's organization)."""
     work_orders = WORK_ORDER.db_table
     ref = quote(WORK_ORDER.get_field("reference_back_office").column)
+    pick = "existing_by_id.{c}"
+    ctes, source, existing, held = [], f"{STAGED} staged", "existing_by_id.id", "0"
+    match = f"LEFT JOIN {work_orders} existing_by_id ON existing_by_id.id = staged.id"
     if plan.has_ref:
-        match = f"""LEFT JOIN {work_orders} existing_by_id ON existing_by_id.id = staged.id
-                    LEFT JOIN {work_orders} existing_by_ref
-                      ON staged.id IS NULL AND existing_by_ref.{ref} = staged.{ref}"""
+        no_context = dialect.uuid(NO_CONTEXT)
+        holder_org = _organization_of(dialect, KINDS["work_order"], "holder")
+        ctes.append(f"named AS ({_named_organization_sql(dialect, plan, project)})")
+        ctes.append(
+            f"""holders AS (
+              SELECT wanted.reference, wanted.org, count(holder.id) AS holders,
+                CASE WHEN count(holder.id) = 1 THEN {dialect.only_one("holder.id")} END AS id
+              FROM (SELECT DISTINCT {ref} AS reference,
+                      coalesce(named_org, {no_context}) AS org
+                    FROM named WHERE id IS NULL AND {ref} IS NOT NULL) wanted
+              JOIN {work_orders} holder ON holder.{ref} = wanted.reference
+                AND {visible_rows(dialect, KINDS["work_order"], "holder")}
+                AND (wanted.org = {no_context} OR {holder_org} = wanted.org)
+              GROUP BY wanted.reference, wanted.org)"""
+        )
+        source = "named staged"
+        match += f"""
+            LEFT JOIN holders ON staged.id IS NULL AND holders.reference = staged.{ref}
+              AND holders.org = coalesce(staged.named_org, {no_context})
+            LEFT JOIN {work_orders} existing_by_ref ON existing_by_ref.id = holders.id"""
         existing = "coalesce(existing_by_id.id, existing_by_ref.id)"
         pick = (
             "CASE WHEN existing_by_id.id IS NOT NULL THEN existing_by_id.{c} "
             "ELSE existing_by_ref.{c} END"
         )
-    else:
-        match = f"LEFT JOIN {work_orders} existing_by_id ON existing_by_id.id = staged.id"
-        existing = "existing_by_id.id"
-        pick = "existing_by_id.{c}"
-    joins, selects = (
-        _group_sql(dialect, plan, project, dialect.cast("NULL", "uuid")) if project else ([], [])
-    )
+        held = "coalesce(holders.holders, 0)"
     status_column = quote(WORK_ORDER.get_field("job_status").column)
+    ctes.append(
+        f"""matched AS (
+          SELECT staged.*, {existing} AS existing_id,
+            {pick.format(c="sales_organization_id")} AS existing_org,
+            {pick.format(c="id2")} AS existing_id2,
+            {pick.format(c="date_closed")} AS existing_date_closed,
+            {pick.format(c=status_column)} AS existing_status_id,
+            {held} AS ref_holders,
+            coalesce(staged.id, {existing}, {dialect.new_uuid}) AS target_id
+          FROM {source} {match})"""
+    )
+    joins, selects = [], []
+    if project:
+        context = "incoming.existing_org"
+        if plan.group_columns[project.field][1]:
+            codes = _codes_sql(dialect, project, "matched incoming", context)
+            ctes.append(f"project_codes AS ({codes})")
+        joins, selects = _group_sql(dialect, plan, project, context, codes="project_codes")
     cursor.execute(
         f"""CREATE TEMPORARY TABLE {MATCHED} {dialect.on_commit_drop} AS
-            SELECT incoming.*{"".join(", " + x for x in selects)} FROM (
-              SELECT staged.*, {existing} AS existing_id,
-                {pick.format(c="sales_organization_id")} AS existing_org,
-                {pick.format(c="id2")} AS existing_id2,
-                {pick.format(c="date_closed")} AS existing_date_closed,
-                {pick.format(c=status_column)} AS existing_status_id,
-                coalesce(staged.id, {existing}, {dialect.new_uuid}) AS target_id
-              FROM {STAGED} staged {match}) incoming
+            WITH {", ".join(ctes)}
+            SELECT incoming.*{"".join(", " + x for x in selects)} FROM matched incoming
             {" ".join(joins)}""",
         params,
     )
     dialect.analyze(cursor, MATCHED)
+
+
+def _named_organization_sql(dialect: PostgreSQLDialect, plan: ColumnPlan, project) -> str:
+    """The staged rows with named_org: the sales organization of the project each names, as
+    ReferenceResolver.named_organization reads it (by id, else the only project holding its
+    reference), NULL when none."""
+    if project is None:
+        return f"SELECT staged.*, {dialect.cast('NULL', 'uuid')} AS named_org FROM {STAGED} staged"
+    kind = KINDS["project"]
+    table, key = kind.model._meta.db_table, quote(kind.model._meta.get_field(kind.key).column)
+    id_carried, key_carried = (c is not None for c in plan.group_columns[project.field])
+    given_id, given_key = "staged.given_project_id", "staged.given_project_key"
+    joins, by_id, by_key = [], "NULL", "NULL"
+    if id_carried:
+        joins.append(
+            f"LEFT JOIN {table} named_by_id ON named_by_id.id = {given_id} "
+            f"AND {visible_rows(dialect, kind, 'named_by_id')}"
+        )
+        by_id = _organization_of(dialect, kind, "named_by_id")
+    if key_carried:
+        org = _organization_of(dialect, kind, "candidate")
+        joins.append(
+            f"""LEFT JOIN (SELECT candidate.{key} AS reference,
+                  {dialect.only_one(org)} AS org
+                FROM {table} candidate
+                WHERE candidate.{key} IN (SELECT given_project_key FROM {STAGED})
+                  AND {visible_rows(dialect, kind, "candidate")}
+                GROUP BY candidate.{key} HAVING count(*) = 1) named_by_key
+              ON named_by_key.reference = {given_key}"""
+        )
+        by_key = "named_by_key.org"
+    named = by_id if not key_carried else by_key
+    if id_carried and key_carried:
+        named = f"CASE WHEN {given_id} IS NOT NULL THEN {by_id} ELSE {by_key} END"
+    return f"SELECT staged.*, {named} AS named_org FROM {STAGED} staged {' '.join(joins)}"
 
 
 def _fail_unresolved(cursor, plan: ColumnPlan, failures: RowFailures) -> None:

@@ -228,7 +228,7 @@ def upsert_projects(records: Sequence[dict], *, by: User) -> list[ProjectResult]
         try:
             with transaction.atomic():
                 project = resolver.upsert(
-                    kind=kind, data=record, path="", context_org=by.sales_organization_id
+                    kind=kind, data=record, path="", context_org=by.sales_organization_id, own=True
                 )
         except UnresolvedReference as exc:
             resolver.forget(resolver.created)
