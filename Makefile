@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# A single-threaded process needs one pooled database connection (PostgreSQL; SQLite has none).
+ONE_CONNECTION := DB_POOL_MIN=1 DB_POOL_MAX=1
 
 .PHONY: run test install install-dev migrate demo serve lint format bench-api bench-import bench-admin bench-load clean browser
 
@@ -37,9 +39,11 @@ run: demo
 	@echo "Admin: http://$(HOST):$(PORT)/admin/   API docs: http://$(HOST):$(PORT)/api/docs/"
 	@# No worker runs yet: a job left processing by the last one is queued again at once.
 	DEBUG=true $(BIN)/python manage.py requeue_stale_jobs --older-than 0
+	@# On PostgreSQL: runserver holds at most DB_POOL_MAX connections (10), the worker and the
+	@# requeue loop one each (single-threaded): 12 in all. The worker outlives a database outage.
 	@trap 'kill 0' EXIT INT TERM; \
-	DEBUG=true $(BIN)/python manage.py db_worker --interval 0.5 & \
-	DEBUG=true $(BIN)/python manage.py requeue_stale_jobs --every 60 --verbosity 0 & \
+	DEBUG=true $(ONE_CONNECTION) $(BIN)/python manage.py db_worker --interval 0.5 & \
+	DEBUG=true $(ONE_CONNECTION) $(BIN)/python manage.py requeue_stale_jobs --every 60 --verbosity 0 & \
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Browser tests need Debian's chromium; install it when missing (never a downloaded browser).

@@ -25,6 +25,10 @@ class WorkerStopped(Exception):
     """Recorded on the task result of a worker that died while running an API job."""
 
 
+class DatabaseLost(Exception):
+    """Recorded on the task result of a run that lost its database connection."""
+
+
 # Job type -> the dotted path of the task that runs it. A registered type resumes after its
 # last committed chunk when re-queued; the app owning the type registers it (AppConfig.ready).
 _RESUMABLE_TASKS: dict[str, str] = {}
@@ -99,6 +103,37 @@ def requeue_stale_api_jobs(*, older_than: timedelta | None = None) -> list[Stale
                     )
             done.append(_requeue_or_fail(job))
     return done
+
+
+def requeue_lost_task(*, task_result_id) -> StaleJob | None:
+    """The API job of a task whose run lost the database connection, queued again (or failed)
+    as a stale job would be, but at once: its worker calls this once the database answers
+    again, knowing that it runs the task no more, so there is no heartbeat to wait for.
+
+    Only a resumable job's task is handed back; nothing happens when the job ended, or when
+    another of its tasks is queued or running (`requeue_stale_api_jobs` got there first)."""
+    result = DBTaskResult.objects.filter(pk=task_result_id).first()
+    if result is None or result.task_path not in _RESUMABLE_TASKS.values():
+        return None
+    (api_job_id,) = result.args_kwargs["args"]
+    with transaction.atomic():
+        job = jobs().select_for_update().filter(pk=api_job_id).first()
+        if job is None or job.status not in (ApiJobStatus.PROCESSING, ApiJobStatus.PENDING):
+            return None
+        live = [TaskResultStatus.READY, TaskResultStatus.RUNNING]
+        others = DBTaskResult.objects.filter(
+            backend_name=result.backend_name, args_kwargs__args__0=str(job.pk), status__in=live
+        ).exclude(pk=result.pk)
+        if others.exists():
+            return None
+        if result.status == TaskResultStatus.RUNNING:
+            result.set_failed(
+                DatabaseLost(
+                    f"The run of API job {job.pk} lost its database connection; the job "
+                    "was queued again from its last committed chunk."
+                )
+            )
+        return _requeue_or_fail(job)
 
 
 def _requeue_or_fail(job: ApiJob) -> StaleJob:

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apijobs.models import ApiJob, ApiJobError, ApiJobStatus
+from jobsite.database import is_connection_lost
 from jobsite.models import SalesOrganization, User
 from jobsite.tenancy import organization_for_new_record
 
@@ -244,7 +245,8 @@ def run_records(
     """Run a job's records (its stored payload unless `records` gives the chunks) through
     `handler`, one transaction per chunk, then complete it. An unexpected exception fails the
     job with a clear message: it never stays 'processing' (unless its worker dies, see
-    `requeue_stale_api_jobs`).
+    `requeue_stale_api_jobs`, or the database connection is lost: the exception goes up and
+    the job is resumed once the database is back, see `requeue_lost_task`).
 
     A job already processing (its worker died, it was re-queued) goes on after its last
     committed chunk. Each chunk first locks the job's row and checks that it is the next one:
@@ -271,6 +273,12 @@ def run_records(
         fail_api_job(api_job_id=api_job_id, reason=str(exc))
         return jobs().get(pk=api_job_id)
     except Exception as exc:
+        if is_connection_lost(exc):
+            # Nothing can be written now and the chunk was rolled back: the job stays
+            # processing with its committed progress, to resume when the database is back
+            # (the worker hands it back, apijobs.recovery.requeue_lost_task).
+            logger.warning("API job %s: database connection lost at record %s", job.pk, offset)
+            raise
         logger.exception("API job %s failed at record %s", api_job_id, offset)
         fail_api_job(
             api_job_id=api_job_id,

@@ -34,9 +34,11 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_tasks_db",
     "jobsite",
     "apijobs",
+    # After apijobs: its db_worker (django-tasks-db's, kept alive through a database outage)
+    # is the one `manage.py db_worker` runs.
+    "django_tasks_db",
     "jobs",
     "workorders",
 ]
@@ -87,7 +89,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # A connection pool per process bounds its connections: persistent connections (one per
+    # thread) let runserver's thread-per-request open as many as requests came in at once.
+    # DB_POOL_MAX=0 turns the pool off (behind PgBouncer, say); CONN_MAX_AGE then applies.
+    DB_POOL_MIN = env.int("DB_POOL_MIN", default=1)
+    DB_POOL_MAX = env.int("DB_POOL_MAX", default=10)
+    # Seconds a request waits for a free connection (or for the database to come back) before
+    # its answer is a 503.
+    DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=10.0)
+    if DB_POOL_MAX:
+        if not 0 <= DB_POOL_MIN <= DB_POOL_MAX or DB_POOL_TIMEOUT <= 0:
+            raise ImproperlyConfigured(
+                "DB_POOL_MIN must be 0 to DB_POOL_MAX, and DB_POOL_TIMEOUT more than 0."
+            )
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": DB_POOL_MIN,
+            "max_size": DB_POOL_MAX,
+            "timeout": DB_POOL_TIMEOUT,
+            # The pool retries a lost connection at doubling intervals until it gives up, then
+            # the next request asks afresh at once. Giving up after 10 s (psycopg's default is
+            # 5 min) keeps the wait after a long outage to seconds, not minutes.
+            "reconnect_timeout": 10,
+        }
+        # Django's pool refuses persistent connections: a closed connection goes back to it.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # The default cache holds the rate-limit counts, so every gunicorn worker must see the same one:

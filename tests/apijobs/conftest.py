@@ -2,6 +2,9 @@ import uuid
 
 import pytest
 
+from apijobs.models import ApiJob
+from workorders.bulk import BULK_TYPE
+
 
 @pytest.fixture
 def record(project, job_type, statuses, technician):
@@ -31,3 +34,23 @@ def post_bulk(api, django_capture_on_commit_callbacks):
             return (client or api).post("/api/v1/workorders/bulk", records, format="json")
 
     return post
+
+
+@pytest.fixture
+def processing_bulk_job(planner, record):
+    """A bulk job left processing with `done` of its `total` records committed, as a worker that
+    stopped leaves it."""
+
+    def build(*, total: int, done: int, **fields) -> ApiJob:
+        return ApiJob.objects.create(
+            type=BULK_TYPE,
+            requested_by=planner,
+            status="processing",
+            total_records=total,
+            processed_records=done,
+            effected_records=done,
+            payload=[record() for _ in range(total)],
+            **fields,
+        )
+
+    return build

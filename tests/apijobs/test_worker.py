@@ -33,11 +33,13 @@ def vocabulary(transactional_db):
     import_module("jobs.migrations.0003_vocabulary").install(apps, None)
 
 
-def database_url() -> str:
+def database_url(*, port: int | None = None) -> str:
+    """The test database's URL; with `port`, through 127.0.0.1:port (a proxy in front of it)."""
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+    host = "127.0.0.1" if port else db.get("HOST") or "127.0.0.1"
+    port = port or db.get("PORT") or 5432
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     return f"postgres://{db['USER']}{password}@{host}:{port}/{db['NAME']}"
 
@@ -181,19 +183,10 @@ def test_worker_killed_mid_job_leaves_whole_chunks_and_the_job_resumes(
 
 @COMMITTED
 def test_a_job_given_up_after_too_many_resumes_fails_with_where_it_stopped(
-    planner, record, settings
+    processing_bulk_job, settings
 ):
     settings.API_JOB_MAX_RESUMES = 2
-    job = ApiJob.objects.create(
-        type="workorder_bulk_upsert",
-        requested_by=planner,
-        status="processing",
-        total_records=50,
-        processed_records=20,
-        effected_records=20,
-        payload=[record() for _ in range(50)],
-        options={"resumes": 2},
-    )
+    job = processing_bulk_job(total=50, done=20, options={"resumes": 2})
     (stale,) = requeue_stale_api_jobs(older_than=timedelta(0))
     assert stale.action == "failed"
     job.refresh_from_db()

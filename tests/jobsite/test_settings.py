@@ -100,3 +100,30 @@ def test_production_sends_security_headers(tmp_path):
     assert "Referrer-Policy = same-origin" in out
     assert "X-Frame-Options = DENY" in out
     assert "plain http 301 https://jobsite.example/api/schema/" in out
+
+
+def test_postgresql_connections_come_from_a_bounded_pool():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "d = s.DATABASES['default']; print(d['OPTIONS'].get('pool'), d['CONN_MAX_AGE'])"
+    )
+    url = "postgres://root@127.0.0.1:5432/jobsite"
+    default = run_python(code, DEBUG="true", DATABASE_URL=url)
+    assert default.returncode == 0, default.stderr
+    assert (
+        default.stdout.strip()
+        == "{'min_size': 1, 'max_size': 10, 'timeout': 10.0, 'reconnect_timeout': 10} 0"
+    )
+    sized = run_python(
+        code, DEBUG="true", DATABASE_URL=url, DB_POOL_MIN="2", DB_POOL_MAX="4", DB_POOL_TIMEOUT="3"
+    )
+    assert (
+        sized.stdout.strip()
+        == "{'min_size': 2, 'max_size': 4, 'timeout': 3.0, 'reconnect_timeout': 10} 0"
+    )
+    # Behind an external pooler: no pool, persistent connections as before.
+    off = run_python(code, DEBUG="true", DATABASE_URL=url, DB_POOL_MAX="0")
+    assert off.stdout.strip() == "None 60"
+    wrong = run_python(code, DEBUG="true", DATABASE_URL=url, DB_POOL_MIN="5", DB_POOL_MAX="4")
+    assert wrong.returncode != 0
+    assert "DB_POOL_MIN must be 0 to DB_POOL_MAX" in wrong.stderr

@@ -49,7 +49,7 @@ def test_outage_is_503_json_then_recovers(planner):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "jobsite.test_settings",
         "DATABASE_URL": f"postgres://{params['USER']}@127.0.0.1:{proxy.port}/{params['NAME']}",
-        "CONN_MAX_AGE": "60",
+        "DB_POOL_TIMEOUT": "3",  # a request waits this long for the database, then 503
     }
     server = subprocess.Popen(
         [
