@@ -2,6 +2,8 @@
 pattern and a technician's own), absences and public holidays. The API, the admin, the
 `load_holidays` command and the demo data all write through here."""
 
+from datetime import UTC, datetime, time, timedelta
+
 import holidays as public_holidays
 from django.db import transaction
 
@@ -9,6 +11,7 @@ from jobsite.calendars import clean_exceptions, clean_weekly
 from jobsite.errors import ServiceError
 from jobsite.models import Absence, Holiday, SalesOrganization, User, WorkingHours
 from jobsite.services import save_record
+from jobsite.signals import calendar_changed
 
 # What the `holidays` package knows well enough; far outside it answers nothing useful.
 HOLIDAY_YEARS = range(1900, 2101)
@@ -33,7 +36,27 @@ def save_sales_organization(
             field="time_zone",
             code="forbidden",
         )
-    return save_record(instance=organization, values=values)
+    saved = save_record(instance=organization, values=values)
+    if changes_zone:
+        _changed(organization_id=organization.pk)
+    return saved
+
+
+def _changed(*, organization_id, technician_ids=None, start=None, end=None) -> None:
+    """Tell whoever keeps plannings' warnings (workorders.scheduling) what moved."""
+    calendar_changed.send(
+        sender=WorkingHours,
+        sales_organization_id=organization_id,
+        technician_ids=technician_ids,
+        start=start,
+        end=end,
+    )
+
+
+def _day_span(day) -> tuple[datetime, datetime]:
+    """A local date as UTC instants wide enough for any time zone."""
+    start = datetime.combine(day, time.min, tzinfo=UTC) - timedelta(days=1)
+    return start, start + timedelta(days=3)
 
 
 # --- working hours ------------------------------------------------------------------------------
@@ -72,6 +95,10 @@ def save_working_hours(
                 field="exceptions",
             )
         WorkingHours.objects.filter(**owner).delete()
+        _changed(
+            organization_id=organization_id,
+            technician_ids=[technician.pk] if technician is not None else None,
+        )
         return None
     cleaned = {
         "weekly": clean_weekly(weekly),
@@ -80,6 +107,10 @@ def save_working_hours(
         "sales_organization_id": organization_id,
     }
     row, _ = WorkingHours.objects.update_or_create(**owner, defaults=cleaned)
+    _changed(
+        organization_id=organization_id,
+        technician_ids=[technician.pk] if technician is not None else None,
+    )
     return row
 
 
@@ -102,11 +133,25 @@ def save_absence(*, absence: Absence, values: dict) -> Absence:
     check_absence_times(
         start=values.get("start", absence.start), end=values.get("end", absence.end)
     )
-    return save_record(instance=absence, values=values)
+    before = (absence.technician_id, absence.start, absence.end)
+    saved = save_record(instance=absence, values=values)
+    for technician_id, start, end in {before, (saved.technician_id, saved.start, saved.end)}:
+        if technician_id is not None and start is not None:
+            _absence_changed(technician_id=technician_id, start=start, end=end)
+    return saved
 
 
 def delete_absence(*, absence: Absence) -> None:
+    window = (absence.technician_id, absence.start, absence.end)
     absence.delete()
+    _absence_changed(technician_id=window[0], start=window[1], end=window[2])
+
+
+def _absence_changed(*, technician_id, start, end) -> None:
+    organization_id = (
+        User.objects.filter(pk=technician_id).values_list("sales_organization_id", flat=True)
+    ).first()
+    _changed(organization_id=organization_id, technician_ids=[technician_id], start=start, end=end)
 
 
 # --- public holidays ----------------------------------------------------------------------------
@@ -118,11 +163,20 @@ def save_holiday(*, holiday: Holiday, values: dict) -> Holiday:
     taken = Holiday.objects.filter(sales_organization_id=organization_id, date=day)
     if day is not None and taken.exclude(pk=holiday.pk).exists():
         raise ServiceError(f"{day:%Y-%m-%d} is a holiday here already.", field="date")
-    return save_record(instance=holiday, values=values)
+    before = (holiday.sales_organization_id, holiday.date)
+    saved = save_record(instance=holiday, values=values)
+    for organization_id, day in {before, (saved.sales_organization_id, saved.date)}:
+        if organization_id is not None and day is not None:
+            _changed(
+                organization_id=organization_id, start=_day_span(day)[0], end=_day_span(day)[1]
+            )
+    return saved
 
 
 def delete_holiday(*, holiday: Holiday) -> None:
+    organization_id, day = holiday.sales_organization_id, holiday.date
     holiday.delete()
+    _changed(organization_id=organization_id, start=_day_span(day)[0], end=_day_span(day)[1])
 
 
 def _language(country: str, wanted: str) -> str | None:
@@ -177,4 +231,10 @@ def load_holidays(*, sales_organization: SalesOrganization, year: int) -> list[H
         ]
         # A concurrent load of the same year adds the same dates: the first one stays.
         Holiday.objects.bulk_create(added, ignore_conflicts=True)
+    if added:
+        _changed(
+            organization_id=sales_organization.pk,
+            start=_day_span(added[0].date)[0],
+            end=_day_span(added[-1].date)[1],
+        )
     return added

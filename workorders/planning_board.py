@@ -66,9 +66,8 @@ def board_week(
     days: int = 7,
 ) -> Board:
     """Technicians × days of one week with their plannings, the unplanned work beside it, and
-    the warnings computed from what is stored (so plannings made through the API show them
-    too): two plannings of one technician that overlap, and a technician without the work
-    order's skill."""
+    each planning's warnings as the planning check stored them (workorders/scheduling), so the
+    board agrees with the API and the lists whatever path made the planning."""
     tz = timezone.get_current_timezone()
     start = datetime.combine(week_start, time.min, tzinfo=tz)
     end = start + timedelta(days=days)
@@ -119,24 +118,10 @@ def board_week(
     }
 
     warnings_count = 0
-    latest_end: dict = {}
-    latest_block: dict = {}
     for planning in plannings:
         row = rows[planning.user_id]
-        block = BoardBlock(planning=planning)
-        wo = planning.work_order
-        if wo.skill_id and wo.skill_id not in row.skills:
-            block.warnings.append(f"{row.technician} lacks the skill {wo.skill}.")
-        previous_end = latest_end.get(planning.user_id)
-        if previous_end is not None and planning.date_start < previous_end:
-            other = latest_block[planning.user_id]
-            block.warnings.append(f"Overlaps #{other.planning.work_order.id2}.")
-            if not any(w.startswith("Overlaps") for w in other.warnings):
-                other.warnings.append(f"Overlaps #{wo.id2}.")
-                warnings_count += 1
-        if previous_end is None or planning.date_end > previous_end:
-            latest_end[planning.user_id] = planning.date_end
-            latest_block[planning.user_id] = block
+        # The planning check's stored warnings: the board says what the API and lists say.
+        block = BoardBlock(planning=planning, warnings=[w["message"] for w in planning.warnings])
         warnings_count += bool(block.warnings)
         local_day = timezone.localtime(planning.date_start, tz).date()
         index = max((local_day - week_start).days, 0)

@@ -151,6 +151,7 @@ PLANNING_FIELDS: dict[str, str | Code] = {
     "date_start": "date_start",
     "date_end": "date_end",
     "made_by_rule": "made_by_rule",
+    "warnings": "warnings",
     "modified_dateutc": "modified_dateutc",
 }
 

@@ -504,7 +504,7 @@ def test_plan_from_the_board_then_an_overlap_warns(
     assert answer.status_code == 200 and answer.json()["ok"]
     board = planner_client.get(BOARD, {"week": monday.isoformat()})
     assert board.context["board"].warnings_count == 2
-    assert "Overlaps #" in board.text
+    assert "is already planned then: #" in board.text
 
 
 def test_drop_on_a_day_takes_the_first_free_slot(planner_client, project, make_wo, technician):
@@ -529,10 +529,13 @@ def test_board_warns_when_the_technician_lacks_the_skill_even_via_the_api(
     gas = Skill.objects.create(code="GAS", name="Gas", sales_organization=sales_org)
     start = timezone.now() + timedelta(hours=1)
     wo = make_wo(project, skill=gas)
-    # Planned elsewhere (not through the board): the warning is computed from what is stored.
-    JobPlanning.objects.create(
-        work_order=wo, user=technician2, date_start=start, date_end=start + timedelta(hours=1)
-    )
+    # Planned elsewhere (the plannings API's service, not the board): the board shows the
+    # warning the planning check stored.
+    services.save_planning(
+        data={"work_order_id": str(wo.pk), "user_id": str(technician2.pk),
+              "date_start": start.isoformat()},
+        by=planner,
+    )  # fmt: skip
     board = planning_board.board_week(
         user=planner, week_start=planning_board.week_start_of(timezone.localdate(start))
     )

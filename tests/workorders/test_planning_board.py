@@ -18,6 +18,7 @@ from workorders.planning_board import (
     first_free_start,
     week_start_of,
 )
+from workorders.scheduling.warnings import refresh_warnings, windows_of
 
 from ..factories import make_work_order
 
@@ -38,9 +39,11 @@ def test_sunday_belongs_to_the_week_before_and_monday_starts_one():
 
 
 def _plan(wo, user, start, minutes=60):
-    return JobPlanning.objects.create(
+    planning = JobPlanning.objects.create(
         work_order=wo, user=user, date_start=start, date_end=start + timedelta(minutes=minutes)
     )
+    refresh_warnings(windows=windows_of([planning]), written=[planning.pk])
+    return planning
 
 
 def _at(day, hour, minute=0, tz=BRUSSELS):
@@ -81,9 +84,11 @@ def test_overlaps_and_a_missing_skill_are_warned(planner, project, technician, s
     board = board_week(user=planner, week_start=MONDAY)
     blocks = board.rows[0].cells[0]
     assert [b.planning.work_order for b in blocks] == [first, second]
-    assert blocks[0].warnings == [f"Overlaps #{second.id2}."]
-    assert f"Overlaps #{first.id2}." in blocks[1].warnings
-    assert any("lacks the skill" in w for w in blocks[1].warnings)
+    assert [w for w in blocks[0].warnings if "already planned" in w] == [
+        f"{technician} is already planned then: #{second.id2}."
+    ]
+    assert f"{technician} is already planned then: #{first.id2}." in blocks[1].warnings
+    assert any("lacks the skill Gas" in w for w in blocks[1].warnings)
     assert board.warnings_count == 2
 
 

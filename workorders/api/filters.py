@@ -7,6 +7,7 @@ from rest_framework.filters import OrderingFilter
 
 from jobsite.api.filters import IsoDateTimeFilter, SearchFilter
 from workorders.models import JobPlanning, Project, WorkOrder
+from workorders.scheduling.checks import WARNING_CODES
 
 
 def _code(field_name):
@@ -58,10 +59,24 @@ class PlanningFilter(django_filters.FilterSet):
     made_by_rule = django_filters.BooleanFilter()
     date_from = IsoDateTimeFilter(field_name="date_end", lookup_expr="gte")
     date_to = IsoDateTimeFilter(field_name="date_start", lookup_expr="lte")
+    has_warnings = django_filters.BooleanFilter(
+        method="filter_has_warnings", help_text="Plannings the planning check warned about."
+    )
+    warning = django_filters.ChoiceFilter(
+        choices=[(code, code) for code in WARNING_CODES],
+        method="filter_warning",
+        help_text="Plannings with this warning, e.g. overlap.",
+    )
 
     class Meta:
         model = JobPlanning
         fields = []
+
+    def filter_has_warnings(self, queryset, name, value):
+        return queryset.exclude(warning_codes="") if value else queryset.filter(warning_codes="")
+
+    def filter_warning(self, queryset, name, value):
+        return queryset.filter(warning_codes__contains=f",{value},")
 
 
 class FilterBackend(DjangoFilterBackend):

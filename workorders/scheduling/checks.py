@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jobsite.calendars import Calendar, calendars
-from jobsite.models import Absence, User
+from jobsite.models import Absence, Skill, User
 from workorders.models import JobPlanning, WorkOrder
 
 OVERLAP = "overlap"
@@ -189,6 +189,14 @@ def findings_for(
         [*stored, *(a for a in appointments if a.pk is None)]  # unsaved ones overlap too
     )
 
+    lacking = {
+        a.work_order.skill_id
+        for a in appointments
+        if a.work_order.skill_id and a.work_order.skill_id not in skills[a.user_id]
+    }
+    skill_names = (
+        {pk: s.name for pk, s in Skill.objects.in_bulk(lacking).items()} if lacking else {}
+    )
     result = []
     for a in appointments:
         calendar = by_user.get(a.user_id)
@@ -230,7 +238,8 @@ def findings_for(
             )
         wo = a.work_order
         if wo.skill_id and wo.skill_id not in skills[a.user_id]:
-            found.append(Finding(MISSING_SKILL, f"{name} lacks the work order's skill."))
+            skill = skill_names.get(wo.skill_id, "of the work order")
+            found.append(Finding(MISSING_SKILL, f"{name} lacks the skill {skill}."))
         if a.date_start < now:
             found.append(Finding(IN_THE_PAST, "Starts in the past."))
         if wo.earliest_date_plannable and a.date_start < wo.earliest_date_plannable:
