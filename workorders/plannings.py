@@ -17,6 +17,7 @@ from workorders.models import JobPlanning, WorkOrder
 from workorders.records import Scalar, clean_scalar
 from workorders.reference_kinds import Group, assign
 from workorders.references import ReferenceResolver
+from workorders.scheduling.checks import Appointment, Finding, findings_for
 from workorders.scheduling.warnings import refresh_warnings, windows_of
 
 DEFAULT_PLANNING_MINUTES = 60
@@ -184,6 +185,25 @@ def sync_suggested_plannings(
         )
     moved = to_create + to_update
     refresh_warnings(windows=windows + windows_of(moved), written=[p.pk for p in moved])
+
+
+def preview_suggestion(*, work_order: WorkOrder, user_id, date_start: datetime) -> list[Finding]:
+    """The warnings the Suggested rule's planning of `work_order` would get at `date_start`,
+    before anything is written: the admin and the board show them and ask to plan anyway."""
+    rule = (
+        JobPlanning.objects.filter(work_order=work_order, made_by_rule=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    appointment = Appointment(
+        user_id=user_id,
+        work_order=work_order,
+        date_start=date_start,
+        date_end=planning_end(date_start=date_start, estimated_time=work_order.estimated_time),
+        pk=rule,  # it moves: not an overlap with where it is now
+    )
+    (found,) = findings_for([appointment])
+    return found
 
 
 _PLANNING_GROUPS = (

@@ -42,7 +42,8 @@ def office(planner, technician, technician2, project, statuses, job_type, priori
             ("Boiler repair – Gent", "ToBePlanned", {"estimated_time": 120}),
             ("Leak inspection – Gent", "ToBePlanned", {"estimated_time": 60}),
             ("Gas safety check – Brugge", "Waiting", {"skill": gas}),
-            ("Install heat pump – Leuven", "InProgress", {}),
+            # Overdue (the list's filter finds it); the others are due after the weeks planned.
+            ("Install heat pump – Leuven", "InProgress", {"due_date": now - timedelta(days=1)}),
             ("Replace thermostat – Mechelen", "Completed", {}),
         ]
     ):
@@ -52,8 +53,7 @@ def office(planner, technician, technician2, project, statuses, job_type, priori
             priority=priority,
             status=status,
             name=name,
-            due_date=now + timedelta(days=i - 1),
-            **extra,
+            **{"due_date": now + timedelta(days=20 + i), **extra},
         )
     return made
 
@@ -127,11 +127,22 @@ def test_planner_finds_suggests_and_sees_it_on_the_board(
     page.fill("#plan-work-order", str(leak.id2))
     page.select_option("#plan-technician", str(technician.pk))
     page.fill("#plan-start", start.replace(hour=10).strftime("%Y-%m-%dT%H:%M"))
-    page.click("#plan-submit")
+    # The planning check speaks before anything is saved: the planner plans anyway.
+    asked = []
+
+    def plan_anyway(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", plan_anyway)
+    with page.expect_navigation():
+        page.click("#plan-submit")
+    assert asked and f"#{boiler.id2}" in asked[0] and "already planned" in asked[0]
     page.wait_for_selector("ul.messagelist")
     assert f"Planned #{leak.id2}" in page.inner_text("ul.messagelist")
+    assert "With warnings" in page.inner_text("ul.messagelist")
     assert page.locator(".board-block-warning").count() == 2
-    assert "Overlaps" in cell.inner_text()
+    assert "already planned then" in cell.inner_text()
     assert page.locator(".board-warning-summary").is_visible()
     shot(page, "07-board-overlap-warning")
     # The admin's dark theme: the board and the list use its colors.
@@ -155,8 +166,17 @@ def test_drag_a_work_order_onto_a_technicians_day(page, live_server, office, tec
     target = page.locator(
         f'td.board-cell[data-technician="{technician2.pk}"][data-day="{day.isoformat()}"]'
     )
+    # technician2 lacks the Gas skill: the board asks before it plans, and is told to go on.
+    asked = []
+
+    def plan_anyway(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", plan_anyway)
     with page.expect_navigation():
         item.drag_to(target)
+    assert asked and "lacks the skill Gas appliances" in asked[0]
     page.wait_for_selector("ul.messagelist")
     assert f"Planned #{gas.id2}" in page.inner_text("ul.messagelist")
     planning = JobPlanning.objects.get(work_order=gas)

@@ -492,16 +492,28 @@ def test_plan_from_the_board_then_an_overlap_warns(
         HTTP_ACCEPT="application/json",
     )
     assert answer.status_code == 400  # neither a start nor a day
+    overlapping = {
+        "work_order": str(b.id2),
+        "technician": str(technician.pk),
+        "date_start": f"{monday.isoformat()}T10:00",
+    }
     answer = planner_client.post(
         reverse("admin:workorders_workorder_board_plan"),
-        {
-            "work_order": str(b.id2),
-            "technician": str(technician.pk),
-            "date_start": f"{monday.isoformat()}T10:00",
-        },
+        overlapping,
+        HTTP_ACCEPT="application/json",
+    )
+    # Seen before it is saved: a question, and nothing planned yet.
+    assert answer.status_code == 409 and answer.json()["confirm"], answer.content
+    assert [w["code"] for w in answer.json()["warnings"]] == ["overlap"]
+    assert f"#{a.id2}" in answer.json()["message"]
+    assert not JobPlanning.objects.filter(work_order=b).exists()
+    answer = planner_client.post(
+        reverse("admin:workorders_workorder_board_plan"),
+        {**overlapping, "plan_anyway": "1"},
         HTTP_ACCEPT="application/json",
     )
     assert answer.status_code == 200 and answer.json()["ok"]
+    assert "With warnings" in answer.json()["message"]
     board = planner_client.get(BOARD, {"week": monday.isoformat()})
     assert board.context["board"].warnings_count == 2
     assert "is already planned then: #" in board.text
@@ -510,7 +522,8 @@ def test_plan_from_the_board_then_an_overlap_warns(
 def test_drop_on_a_day_takes_the_first_free_slot(planner_client, project, make_wo, technician):
     a = make_wo(project, name="Morning", estimated_time=90)
     b = make_wo(project, name="Next")
-    day = timezone.localdate() + timedelta(days=3)
+    # A working day (next Monday): a weekend would first ask to plan anyway.
+    day = planning_board.week_start_of(timezone.localdate()) + timedelta(days=7)
     for wo in (a, b):
         answer = planner_client.post(
             reverse("admin:workorders_workorder_board_plan"),

@@ -24,7 +24,7 @@ from django.utils.text import get_valid_filename
 from jobsite.errors import ServiceError
 from jobsite.models import SalesOrganization, Skill, User
 from jobsite.tenancy import restrict_to_tenant
-from workorders import imports, planning_board, services
+from workorders import imports, planning_board, plannings, services
 from workorders.models import WorkOrder
 
 
@@ -120,6 +120,9 @@ class PlanForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
     day = forms.DateField(required=False, help_text="Dropped on a day: its first free slot.")
+    plan_anyway = forms.BooleanField(
+        required=False, help_text="Plan it although the planning check warns."
+    )
 
     def clean(self):
         data = super().clean()
@@ -151,9 +154,10 @@ def plan_view(model_admin):
         back = reverse("admin:workorders_workorder_board")
         query = request.POST.get("back_query", "")
 
-        def answer(ok, message, week=None, status=200):
+        def answer(ok, message, week=None, status=200, level=None):
             # Also a message for the page the board reloads after a drop.
-            messages.add_message(request, messages.SUCCESS if ok else messages.ERROR, message)
+            level = level or (messages.SUCCESS if ok else messages.ERROR)
+            messages.add_message(request, level, message)
             if wants_json:
                 return JsonResponse({"ok": ok, "message": message}, status=status)
             params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
@@ -183,6 +187,24 @@ def plan_view(model_admin):
             )
         elif timezone.is_naive(start):
             start = timezone.make_aware(start)
+        warnings = plannings.preview_suggestion(
+            work_order=wo, user_id=technician.pk, date_start=start
+        )
+        if warnings and not form.cleaned_data["plan_anyway"]:
+            # Seen before it is saved: the planner confirms, or picks another time.
+            listed = " ".join(w.message for w in warnings)
+            question = f"Plan #{wo.id2} {wo.name} for {technician} anyway? {listed}"
+            if wants_json:
+                return JsonResponse(
+                    {
+                        "ok": False,
+                        "confirm": True,
+                        "message": question,
+                        "warnings": [w.as_dict() for w in warnings],
+                    },
+                    status=409,
+                )
+            return answer(False, f"Not planned yet — {listed} Tick “plan anyway” to plan it.")
         try:
             services.suggest_technician(
                 work_orders=[wo], user=technician, date_start=start, by=request.user
@@ -191,10 +213,14 @@ def plan_view(model_admin):
             return answer(False, f"Not planned — {exc.message}", status=400)
         model_admin.log_change(request, wo, f"Planned for {technician} on the planning board.")
         when = formats.date_format(timezone.localtime(start), "D j M H:i")
+        planned = f"Planned #{wo.id2} {wo.name} for {technician} on {when}."
+        if warnings:
+            planned += " With warnings: " + " ".join(w.message for w in warnings)
         return answer(
             True,
-            f"Planned #{wo.id2} {wo.name} for {technician} on {when}.",
+            planned,
             week=planning_board.week_start_of(timezone.localtime(start).date()),
+            level=messages.WARNING if warnings else None,
         )
 
     return view

@@ -8,26 +8,53 @@
     return input ? input.value : "";
   }
 
-  function plan(workOrder, technician, day) {
+  // Send a plan to the server. A plan the planning check warns about comes back as a
+  // question (409, "confirm"): the planner sees the warnings before anything is saved, and
+  // either plans anyway or keeps the board as it was.
+  function send(body) {
     const board = document.querySelector(".board");
-    const body = new FormData();
-    body.append("work_order", workOrder);
-    body.append("technician", technician);
-    body.append("day", day);
-    body.append("csrfmiddlewaretoken", csrfToken());
+    body.set("csrfmiddlewaretoken", csrfToken());
     return fetch(board.dataset.planUrl, {
       method: "POST",
       body: body,
       credentials: "same-origin",
       headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
-    }).then(function (response) {
-      // Success or refusal, the message waits on the reloaded page.
-      window.location.reload();
-      return response;
-    });
+    })
+      .then(function (response) {
+        return response.json().catch(function () {
+          return {};
+        });
+      })
+      .then(function (answer) {
+        if (answer.confirm) {
+          if (window.confirm(answer.message)) {
+            body.set("plan_anyway", "1");
+            return send(body);
+          }
+        }
+        // Planned, refused or left alone: the message waits on the reloaded page.
+        window.location.reload();
+        return answer;
+      });
+  }
+
+  function plan(workOrder, technician, day) {
+    const body = new FormData();
+    body.append("work_order", workOrder);
+    body.append("technician", technician);
+    body.append("day", day);
+    return send(body);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    const planForm = document.getElementById("board-plan-form");
+    if (planForm) {
+      planForm.addEventListener("submit", function (event) {
+        event.preventDefault();
+        send(new FormData(planForm));
+      });
+    }
+
     document.querySelectorAll("[data-work-order][draggable=true]").forEach(function (item) {
       item.addEventListener("dragstart", function (event) {
         event.dataTransfer.setData("text/plain", item.dataset.workOrder);
