@@ -2,7 +2,8 @@
 change form, the planning board, API jobs and the import upload."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from itertools import pairwise
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -308,9 +309,8 @@ def test_suggest_action_asks_then_plans_and_reports_refusals(
     assert "Suggest a technician" in form.text
     assert "Tess Tech" in form.text
 
-    start = (timezone.localtime() + timedelta(days=2)).replace(
-        hour=9, minute=0, second=0, microsecond=0
-    )
+    monday = planning_board.week_start_of(timezone.localdate()) + timedelta(days=7)
+    start = timezone.make_aware(datetime.combine(monday, time(9, 0)))
     done = _action(
         planner_client,
         "suggest_technician",
@@ -801,3 +801,71 @@ def test_api_job_list_refreshes_while_a_job_runs(planner_client, planner):
     job.status = ApiJobStatus.FAILED
     job.save()
     assert 'http-equiv="refresh"' not in planner_client.get("/admin/apijobs/apijob/").text
+
+
+def test_one_after_another_fills_free_working_time_without_overlap(
+    planner_client, project, make_wo, technician
+):
+    """Ten work orders from Monday 11:00: each goes in the technician's next free working time
+    (the default week: 08:00–12:00 and 12:30–17:00), around a planning already there."""
+    monday = planning_board.week_start_of(timezone.localdate()) + timedelta(days=7)
+    at = timezone.make_aware(datetime.combine(monday, time(14, 0)))
+    existing = make_wo(project, name="Already there", estimated_time=120)
+    services.suggest_technician(work_orders=[existing], user=technician, date_start=at)
+    selected = [make_wo(project, name=f"WO {n}", estimated_time=90) for n in range(10)]
+    start = timezone.make_aware(datetime.combine(monday, time(11, 0)))
+    done = _action(
+        planner_client,
+        "suggest_technician",
+        selected,
+        apply="1",
+        technician=str(technician.pk),
+        date_start=start.strftime("%Y-%m-%dT%H:%M"),
+        one_after_another="on",
+    )
+    assert "Suggested Tess Tech for 10 work order(s)" in " ".join(_messages(done))
+    stored = list(JobPlanning.objects.filter(user=technician).order_by("date_start"))
+    assert len(stored) == 11
+    for before, after in pairwise(stored):
+        assert before.date_end <= after.date_start, (before, after)
+    assert not [p for p in stored if p.warnings], [p.warnings for p in stored]
+    # 90 minutes fit neither between 11:00 and lunch nor after the planning already there
+    # (14:00–16:00, the day ends at 17:00): Monday 12:30, then Tuesday 08:00 and 09:30.
+    starts = [
+        timezone.localtime(JobPlanning.objects.get(work_order=wo).date_start) for wo in selected[:3]
+    ]
+    assert [((s.date() - monday).days, s.strftime("%H:%M")) for s in starts] == [
+        (0, "12:30"),
+        (1, "08:00"),
+        (1, "09:30"),
+    ]
+
+
+def test_the_suggest_action_shows_warnings_before_it_saves(
+    planner_client, project, make_wo, technician
+):
+    wo = make_wo(project, name="Late")
+    sunday = planning_board.week_start_of(timezone.localdate()) + timedelta(days=13)
+    late = f"{sunday.isoformat()}T22:00"
+    asked = _action(
+        planner_client,
+        "suggest_technician",
+        [wo],
+        apply="1",
+        technician=str(technician.pk),
+        date_start=late,
+    )
+    assert asked.status_code == 200
+    assert "outside Tess Tech" in asked.text and "Plan anyway" in asked.text
+    assert not JobPlanning.objects.exists()
+    done = _action(
+        planner_client,
+        "suggest_technician",
+        [wo],
+        apply="1",
+        technician=str(technician.pk),
+        date_start=late,
+        plan_anyway="on",
+    )
+    assert "Suggested Tess Tech for 1 work order(s)" in " ".join(_messages(done))
+    assert JobPlanning.objects.get().warning_codes == ",outside_working_hours,"

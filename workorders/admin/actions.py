@@ -16,10 +16,11 @@ from jobs.models import StatusNumber
 from jobsite.errors import ServiceError
 from jobsite.models import User
 from jobsite.tenancy import restrict_to_tenant
-from workorders import planning_board, services
+from workorders import planning_board, plannings, services
 from workorders.admin.display import format_when, numbers_of
 from workorders.admin.forms import SuggestTechnicianForm
 from workorders.admin.paging import MAX_ACTION_ROWS
+from workorders.scheduling.slots import FreeTime
 
 
 def _visible_technicians(request, sales_organization_ids=None):
@@ -105,11 +106,18 @@ class WorkOrderActions:
             return None
         orgs = {wo.sales_organization_id for wo in rows}
         technicians = _visible_technicians(request, orgs)
+        placements = None
         if "apply" in request.POST:
             form = SuggestTechnicianForm(request.POST, technicians=technicians)
             if form.is_valid():
-                self._suggest(request, rows, **form.cleaned_data)
-                return None
+                data = form.cleaned_data
+                placements = self._placements(
+                    rows, data["technician"], data["date_start"], data["one_after_another"]
+                )
+                warned = any(findings for _, _, findings in placements)
+                if data["plan_anyway"] or not warned:
+                    self._suggest(request, placements, technician=data["technician"])
+                    return None
         else:
             start = timezone.localtime() + timedelta(days=1)
             form = SuggestTechnicianForm(
@@ -126,15 +134,37 @@ class WorkOrderActions:
             "select_across": request.POST.get("select_across", "0"),
             "action": "suggest_technician",
             "media": self.media + form.media,
+            # What the planning check says of each placement, before anything is saved.
+            "placements": placements,
         }
         return TemplateResponse(
             request, "admin/workorders/workorder/suggest_technician.html", context
         )
 
-    def _suggest(self, request, rows, *, technician, date_start, one_after_another):
+    @staticmethod
+    def _placements(rows, technician, date_start, one_after_another):
+        """(work order, start or None, findings) for each selected work order: all at the start,
+        or one after another in the technician's free working time."""
+        ordered = sorted(rows, key=lambda w: w.id2)
+        free = FreeTime(technician=technician, after=date_start) if one_after_another else None
+        placements = []
+        for wo in ordered:
+            minutes = wo.estimated_time or services.DEFAULT_PLANNING_MINUTES
+            start = free.take(minutes) if free is not None else date_start
+            findings = (
+                plannings.preview_suggestion(work_order=wo, user_id=technician.pk, date_start=start)
+                if start is not None
+                else []
+            )
+            placements.append((wo, start, findings))
+        return placements
+
+    def _suggest(self, request, placements, *, technician):
         done, refused = [], []
-        start = date_start
-        for wo in sorted(rows, key=lambda w: w.id2):
+        for wo, start, findings in placements:
+            if start is None:
+                refused.append((wo, "no free working time long enough in the next two months."))
+                continue
             try:
                 changed = services.suggest_technician(
                     work_orders=[wo], user=technician, date_start=start, by=request.user
@@ -143,22 +173,24 @@ class WorkOrderActions:
                 refused.append((wo, exc.message))
                 continue
             for c in changed:
-                self.log_change(request, c, f"Suggested {technician} at {format_when(start)}.")
-                done.append(c)
-                if one_after_another:
-                    start = services.planning_end(date_start=start, estimated_time=c.estimated_time)
+                note = f"Suggested {technician} at {format_when(start)}."
+                if findings:
+                    note += " With warnings: " + " ".join(f.message for f in findings)
+                self.log_change(request, c, note)
+                done.append((c, start))
         if done:
+            date_start = min(start for _, start in done)
             week = planning_board.week_start_of(timezone.localtime(date_start).date())
             board = reverse("admin:workorders_workorder_board") + f"?week={week.isoformat()}"
             self.message_user(
                 request,
                 format_html(
-                    'Suggested {} for {} work order(s) from {}: {}. <a href="{}">See them on the '
+                    'Suggested {} for {} work order(s): {}. <a href="{}">See them on the '
                     "planning board</a>.",
                     technician,
                     len(done),
-                    format_when(date_start),
-                    numbers_of(done),
+                    ", ".join(f"#{wo.id2} at {format_when(start)}" for wo, start in done[:12])
+                    + (f" and {len(done) - 12} more" if len(done) > 12 else ""),
                     board,
                 ),
                 messages.SUCCESS,

@@ -164,7 +164,14 @@ class SuggestTechnicianForm(forms.Form):
         required=False,
         initial=True,
         label="Plan them one after another",
-        help_text="Each work order starts when the previous one ends (its estimated time).",
+        help_text="From the start on, each work order goes in the technician's next free working "
+        "time long enough for it: never over another planning, an absence, a holiday or outside "
+        "working hours.",
+    )
+    plan_anyway = forms.BooleanField(
+        required=False,
+        label="Plan anyway",
+        help_text="Plan them although the planning check warns (listed above once checked).",
     )
 
     def __init__(self, *args, technicians, **kwargs):
