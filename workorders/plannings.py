@@ -264,11 +264,27 @@ def save_planning(*, data: dict, by: User, planning: JobPlanning | None = None) 
         sales_organization_id=planning.work_order.sales_organization_id,
         field=user_group.given_key(data),
     )
-    before = [] if creating else windows_of(JobPlanning.objects.filter(pk=planning.pk))
+    return store_planning(planning=planning)
+
+
+def store_planning(*, planning: JobPlanning) -> JobPlanning:
+    """Write a planning its caller has checked (`save_planning`, the admin's forms), then check
+    it and the neighbours of where it was and is again."""
+    before = (
+        [] if planning._state.adding else windows_of(JobPlanning.objects.filter(pk=planning.pk))
+    )
     planning.save()
     refresh_warnings(windows=before + windows_of([planning]), written=[planning.pk])
     planning.refresh_from_db(fields=["warnings", "warning_codes"])
     return planning
+
+
+def forget_plannings(*, plannings: Iterable[JobPlanning]) -> None:
+    """Delete plannings (the caller decided they may go) and check their neighbours again."""
+    plannings = list(plannings)
+    windows = windows_of(plannings)
+    JobPlanning.objects.filter(pk__in=[p.pk for p in plannings]).delete()
+    refresh_warnings(windows=windows)
 
 
 def delete_planning(*, planning: JobPlanning, by: User | None = None) -> None:
@@ -279,6 +295,4 @@ def delete_planning(*, planning: JobPlanning, by: User | None = None) -> None:
                 "suggestion instead."
             }
         )
-    window = windows_of([planning])
-    planning.delete()
-    refresh_warnings(windows=window)
+    forget_plannings(plannings=[planning])

@@ -869,3 +869,31 @@ def test_the_suggest_action_shows_warnings_before_it_saves(
     )
     assert "Suggested Tess Tech for 1 work order(s)" in " ".join(_messages(done))
     assert JobPlanning.objects.get().warning_codes == ",outside_working_hours,"
+
+
+def test_the_planning_form_asks_before_it_saves_a_warned_planning(
+    planner_client, project, make_wo, technician
+):
+    monday = planning_board.week_start_of(timezone.localdate()) + timedelta(days=7)
+    first = make_wo(project, name="First")
+    second = make_wo(project, name="Second")
+    at = timezone.make_aware(datetime.combine(monday, time(9, 0)))
+    services.suggest_technician(work_orders=[first], user=technician, date_start=at)
+    data = {
+        "work_order": str(second.pk),
+        "user": str(technician.pk),
+        "date_start_0": monday.isoformat(),
+        "date_start_1": "09:30",
+        "date_end_0": monday.isoformat(),
+        "date_end_1": "10:30",
+    }
+    add = reverse("admin:workorders_jobplanning_add")
+    asked = planner_client.post(add, data)
+    assert asked.status_code == 200  # the form again, nothing saved
+    assert "already planned then" in asked.text and "plan anyway" in asked.text
+    assert not JobPlanning.objects.filter(work_order=second).exists()
+    saved = planner_client.post(add, {**data, "plan_anyway": "on"})
+    assert saved.status_code == 302, saved.text[:500]
+    made = JobPlanning.objects.get(work_order=second)
+    assert made.warning_codes == ",overlap,"
+    assert JobPlanning.objects.get(work_order=first).warning_codes == ",overlap,"

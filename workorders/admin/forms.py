@@ -14,6 +14,7 @@ from jobsite.models import REFERENCE_USED, User
 from workorders import plannings
 from workorders.models import WorkOrder
 from workorders.reference_kinds import KINDS, WORK_ORDER_GROUPS, references_of_other_organizations
+from workorders.scheduling.checks import Appointment, findings_for
 
 
 class KnownLabelAutocomplete(AutocompleteSelect):
@@ -116,22 +117,50 @@ class WorkOrderForm(OneOrganizationForm, KnownLabelsForm):
 
 
 class PlanningForm(KnownLabelsForm):
-    """The planning service's technician rule, before the admin saves a planning by hand."""
+    """The planning service's checks before the admin saves a planning by hand: the technician
+    rule refuses; the planning check's warnings are shown and asked about ("plan anyway")."""
+
+    plan_anyway = forms.BooleanField(
+        required=False, help_text="Save it although the planning check warns."
+    )
 
     def _post_clean(self):
         super()._post_clean()
         planning = self.instance
-        if not planning.user_id or not {"user", "work_order"} & set(self.changed_data):
+        if not planning.user_id or self.errors:
             return
         try:
             org = planning.work_order.project.sales_organization_id
         except WorkOrder.DoesNotExist:
             return  # the form's own check names the missing work order
-        problem = plannings.Technicians().problem(
-            user_id=planning.user_id, sales_organization_id=org
+        if {"user", "work_order"} & set(self.changed_data):
+            problem = plannings.Technicians().problem(
+                user_id=planning.user_id, sales_organization_id=org
+            )
+            if problem is not None:
+                self.add_error("user", problem[1])
+                return
+        moved = {"user", "work_order", "date_start", "date_end"} & set(self.changed_data)
+        if not moved or self.cleaned_data.get("plan_anyway"):
+            return
+        if planning.date_start is None or planning.date_end is None:
+            return
+        (found,) = findings_for(
+            [
+                Appointment(
+                    user_id=planning.user_id,
+                    work_order=planning.work_order,
+                    date_start=planning.date_start,
+                    date_end=planning.date_end,
+                    pk=None if planning._state.adding else planning.pk,
+                )
+            ]
         )
-        if problem is not None:
-            self.add_error("user", problem[1])
+        if found:
+            self.add_error(
+                "plan_anyway",
+                " ".join(f.message for f in found) + " Tick “plan anyway” to save it all the same.",
+            )
 
 
 class ProjectForm(OneOrganizationForm):

@@ -4,6 +4,7 @@ the inline under a work order."""
 from django.contrib import admin
 
 from jobsite.admin import TenantAdmin, TenantScoped
+from workorders import plannings
 from workorders.admin.forms import KnownLabels, PlanningForm
 from workorders.admin.paging import PlannerPaging
 from workorders.models import JobPlanning
@@ -23,13 +24,22 @@ class JobPlanningAdmin(PlannerPaging, KnownLabels, TenantAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
 
+    def save_model(self, request, obj, form, change):
+        plannings.store_planning(planning=obj)
+
+    def delete_model(self, request, obj):
+        plannings.forget_plannings(plannings=[obj])
+
+    def delete_queryset(self, request, queryset):
+        plannings.forget_plannings(plannings=queryset)
+
 
 class JobPlanningInline(KnownLabels, TenantScoped, admin.TabularInline):
     model = JobPlanning
     form = PlanningForm
     tenant_field = None
     extra = 0
-    fields = ["user", "date_start", "date_end", "made_by_rule"]
+    fields = ["user", "date_start", "date_end", "made_by_rule", "plan_anyway"]
     readonly_fields = ["made_by_rule"]
     autocomplete_fields = ["user"]
     verbose_name_plural = "plannings (appointments)"

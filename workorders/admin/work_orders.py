@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 
 from jobsite.admin import TenantAdmin
 from jobsite.tenancy import restrict_to_tenant
-from workorders import services
+from workorders import plannings, services
 from workorders.admin.actions import WorkOrderActions
 from workorders.admin.board import board_view, import_view, plan_view
 from workorders.admin.changelist import EqualsAnyOf, WorkOrderChangeList
@@ -36,7 +36,7 @@ from workorders.admin.filters import (
 from workorders.admin.forms import KnownLabels, WorkOrderForm
 from workorders.admin.paging import PlannerPaging
 from workorders.admin.plannings import JobPlanningInline
-from workorders.models import Project, WorkOrder
+from workorders.models import JobPlanning, Project, WorkOrder
 
 
 @admin.register(WorkOrder)
@@ -293,6 +293,17 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
         # The service reads the previous status from the stored row, applies the system fields
         # and the Suggested rule.
         services.save_work_order(work_order=obj, by=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not JobPlanning:
+            return super().save_formset(request, form, formset, change)
+        # Plannings made by hand under the work order: through the planning service, which
+        # keeps their and their neighbours' warnings current.
+        changed = formset.save(commit=False)
+        plannings.forget_plannings(plannings=formset.deleted_objects)
+        for planning in changed:
+            plannings.store_planning(planning=planning)
+        return None
 
     # -- board and import pages --
 
