@@ -897,3 +897,22 @@ def test_the_planning_form_asks_before_it_saves_a_warned_planning(
     made = JobPlanning.objects.get(work_order=second)
     assert made.warning_codes == ",overlap,"
     assert JobPlanning.objects.get(work_order=first).warning_codes == ",overlap,"
+
+
+def test_the_boards_warning_note_opens_the_warned_plannings(
+    planner_client, project, make_wo, technician
+):
+    monday = planning_board.week_start_of(timezone.localdate()) + timedelta(days=7)
+    late = timezone.make_aware(datetime.combine(monday + timedelta(days=6), time(22, 0)))
+    wo = make_wo(project, name="Sunday night")
+    services.suggest_technician(work_orders=[wo], user=technician, date_start=late)
+    quiet = make_wo(project, name="Monday morning")
+    at = timezone.make_aware(datetime.combine(monday, time(9, 0)))
+    services.suggest_technician(work_orders=[quiet], user=technician, date_start=at)
+    board = planner_client.get(BOARD, {"week": monday.isoformat()})
+    link = board.text.split('class="board-warning-summary" role="status"><a href="')[1]
+    link = link.split('"')[0].replace("&amp;", "&")
+    listed = planner_client.get(link)
+    assert listed.status_code == 200
+    assert "Sunday night" in listed.text and "Monday morning" not in listed.text
+    assert "outside Tess Tech" in listed.text

@@ -88,6 +88,7 @@ def board_view(model_admin):
             "week_label": f"Week {week_start.isocalendar().week}, {week_start:%Y}",
             "opts": model_admin.model._meta,
             "board": board,
+            "week_after": board.week_start + timedelta(days=len(board.days)),
             "today": today,
             "now": timezone.now(),
             "prev_week": week_link(week_start - timedelta(days=7)),

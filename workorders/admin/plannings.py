@@ -2,20 +2,44 @@
 the inline under a work order."""
 
 from django.contrib import admin
+from django.utils.html import format_html_join
 
 from jobsite.admin import TenantAdmin, TenantScoped
 from workorders import plannings
 from workorders.admin.forms import KnownLabels, PlanningForm
 from workorders.admin.paging import PlannerPaging
 from workorders.models import JobPlanning
+from workorders.scheduling.checks import WARNING_CODES
+
+
+class PlanningWarningFilter(admin.SimpleListFilter):
+    """The planning check's warnings: any of them, or one kind."""
+
+    title = "warning"
+    parameter_name = "warning"
+
+    def lookups(self, request, model_admin):
+        return [("any", "Any warning"), ("none", "No warning")] + [
+            (code, code.replace("_", " ")) for code in WARNING_CODES
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "any":
+            return queryset.exclude(warning_codes="")
+        if value == "none":
+            return queryset.filter(warning_codes="")
+        if value in WARNING_CODES:
+            return queryset.filter(warning_codes__contains=f",{value},")
+        return queryset
 
 
 @admin.register(JobPlanning)
 class JobPlanningAdmin(PlannerPaging, KnownLabels, TenantAdmin):
     form = PlanningForm
     tenant_field = "work_order__sales_organization"
-    list_display = ["work_order", "user", "date_start", "date_end", "made_by_rule"]
-    list_filter = ["made_by_rule"]
+    list_display = ["work_order", "user", "date_start", "date_end", "made_by_rule", "warnings_list"]
+    list_filter = [PlanningWarningFilter, "made_by_rule"]
     list_select_related = ["work_order", "user"]
     autocomplete_fields = ["work_order", "user"]
     # Plannings by date are what the board shows; this list pages them newest first, by the
@@ -23,6 +47,12 @@ class JobPlanningAdmin(PlannerPaging, KnownLabels, TenantAdmin):
     ordering = ["-date_start", "-pk"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
+
+    @admin.display(description="Warnings")
+    def warnings_list(self, obj):
+        return format_html_join(
+            "", '<div class="planner-finding">⚠ {}</div>', ((w["message"],) for w in obj.warnings)
+        )
 
     def save_model(self, request, obj, form, change):
         plannings.store_planning(planning=obj)
