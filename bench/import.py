@@ -235,13 +235,13 @@ def floor_copy(rows: list[dict], *, foreign_keys: bool) -> float:
                 cursor.execute(
                     "CREATE TABLE bench_copy AS SELECT * FROM workorders_workorder WHERE 0"
                 )
-                for name, columns in (
+                for name, indexed in (
                     ("id", "id"),
                     ("id2", "id2"),
                     ("reference", "reference_back_office, sales_organization_id"),
                 ):
                     cursor.execute(
-                        f"CREATE UNIQUE INDEX bench_copy_{name} ON bench_copy ({columns})"
+                        f"CREATE UNIQUE INDEX bench_copy_{name} ON bench_copy ({indexed})"
                     )
             # uuids as Django stores them on SQLite (32 hex digits)
             data = [[v.hex if hasattr(v, "hex") else v for v in row] for row in data]

@@ -14,7 +14,7 @@ from workorders import plannings
 from workorders.imports.sql_dialect import PostgreSQLDialect, for_connection, quote
 from workorders.imports.staging import RESOLVED, WORK_ORDER, WRITTEN, ColumnPlan
 from workorders.models import JobPlanning, Project, WorkOrder
-from workorders.scheduling.warnings import refresh_warnings, windows_of
+from workorders.scheduling.warnings import refresh_warnings
 
 PLANNING_TABLE = JobPlanning._meta.db_table
 STATUS_TABLE = JobStatus._meta.db_table
@@ -128,22 +128,23 @@ def _sync_plannings(cursor, dialect: PostgreSQLDialect) -> None:
     check on what it moved, and on the neighbours of where the plannings were and are."""
     cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {RESOLVED} WHERE existing_id IS NOT NULL)")
     (updates,) = cursor.fetchone()
-    before = windows_of(_written_plannings()) if updates else []
+    before = [row[1:4] for row in _written_plannings()] if updates else []
     now = timezone.now()
     sync_suggested_plannings_sql(
         cursor, written=WRITTEN, now=now, dialect=dialect, all_new=not updates
     )
     after = _written_plannings()
     refresh_warnings(
-        windows=before + windows_of(after),
-        written=[p.pk for p in after if p.made_by_rule and p.modified_dateutc == now],
+        windows=before + [row[1:4] for row in after],
+        written=[row[0] for row in after if row[4] and row[5] == now],
     )
 
 
-def _written_plannings() -> list[JobPlanning]:
+def _written_plannings() -> list[tuple]:
+    """(id, user, start, end, made by the rule, modified) of the written work orders' plannings."""
     return list(
         JobPlanning.objects.filter(work_order_id__in=RawSQL(f"SELECT id FROM {WRITTEN}", []))
-        .only("id", "user_id", "date_start", "date_end", "made_by_rule", "modified_dateutc")
+        .values_list("id", "user_id", "date_start", "date_end", "made_by_rule", "modified_dateutc")
         .order_by()
     )
 

@@ -55,6 +55,16 @@ class Finding:
         return {"code": self.code, "message": self.message, "planning_ids": list(self.planning_ids)}
 
 
+@dataclass(frozen=True)
+class WorkOrderFacts:
+    """What the check reads of a work order, when the caller has no model instance."""
+
+    id2: int
+    skill_id: object
+    due_date: datetime | None
+    earliest_date_plannable: datetime | None
+
+
 @dataclass
 class Appointment:
     """A planning as the check reads it: stored (pk set) or about to be written (pk None)."""
@@ -151,20 +161,37 @@ STRETCH_GAP = timedelta(days=1)
 MAX_STRETCHES = 200
 
 
-def neighbours(appointments: Sequence[Appointment]) -> list[JobPlanning]:
+@dataclass(frozen=True)
+class Booked:
+    """A stored planning as the overlap check reads it (tuples, not model instances: an import
+    reads thousands)."""
+
+    pk: object
+    user_id: object
+    date_start: datetime
+    date_end: datetime
+    number: int  # the work order's id2, for messages
+
+
+def neighbours(appointments: Sequence[Appointment]) -> list[Booked]:
     """The stored plannings of the same technicians that could overlap any of `appointments`."""
     if not appointments:
         return []
     condition = touching((a.user_id, a.date_start, a.date_end) for a in appointments)
-    return list(
-        JobPlanning.objects.filter(condition)
-        .select_related("work_order")
-        .only("id", "user_id", "date_start", "date_end", "work_order__id2")
-    )
+    return [
+        Booked(*row)
+        for row in JobPlanning.objects.filter(condition).values_list(
+            "id", "user_id", "date_start", "date_end", "work_order__id2"
+        )
+    ]
+
+
+def _number(item) -> int:
+    return item.number if isinstance(item, Booked) else item.work_order.id2
 
 
 def findings_for(
-    appointments: Sequence[Appointment], *, stored: Sequence[JobPlanning] | None = None
+    appointments: Sequence[Appointment], *, stored: Sequence[Booked] | None = None
 ) -> list[list[Finding]]:
     """The warnings of each appointment, in order. `stored`: the technicians' plannings around
     them when the caller has read them already (else they are read here)."""
@@ -205,7 +232,7 @@ def findings_for(
         found: list[Finding] = []
         overlapping = timeline.overlapping(a)
         if overlapping:
-            numbers = ", ".join(f"#{o.work_order.id2}" for o in overlapping[:NAMED_IN_MESSAGE])
+            numbers = ", ".join(f"#{_number(o)}" for o in overlapping[:NAMED_IN_MESSAGE])
             if len(overlapping) > NAMED_IN_MESSAGE:
                 numbers += " and more"
             found.append(

@@ -7,13 +7,30 @@ saved. Every view (board, lists, API) then reads the same warnings."""
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.db import connection
+
 from workorders.models import JobPlanning
 from workorders.scheduling.checks import (
     IN_THE_PAST,
     Appointment,
+    WorkOrderFacts,
     findings_for,
     touching,
     warning_codes,
+)
+
+# What the check reads of a planning and its work order (not the work order's hundred columns).
+PLANNING_COLUMNS = (
+    "id",
+    "user_id",
+    "date_start",
+    "date_end",
+    "warnings",
+    # in WorkOrderFacts' order
+    "work_order__id2",
+    "work_order__skill_id",
+    "work_order__due_date",
+    "work_order__earliest_date_plannable",
 )
 
 # (technician id, start, end): a stretch of a technician's time a write touched.
@@ -31,21 +48,55 @@ def refresh_warnings(*, windows: Iterable[Window], written: Iterable = ()) -> in
     windows = list(windows)
     if not windows:
         return 0
-    affected = list(JobPlanning.objects.filter(touching(windows)).select_related("work_order"))
+    # Tuples, not model instances: an import touches thousands.
+    rows = JobPlanning.objects.filter(touching(windows)).values_list(*PLANNING_COLUMNS)
+    affected = [
+        (
+            Appointment(
+                pk=pk,
+                user_id=user_id,
+                date_start=start,
+                date_end=end,
+                work_order=WorkOrderFacts(*facts),
+            ),
+            stored,
+        )
+        for pk, user_id, start, end, stored, *facts in rows
+    ]
     if not affected:
         return 0
     written = {str(pk) for pk in written}
-    findings = findings_for([Appointment.of(p) for p in affected])
+    findings = findings_for([appointment for appointment, _ in affected])
     changed = []
-    for planning, found in zip(affected, findings, strict=True):
+    for (appointment, stored), found in zip(affected, findings, strict=True):
         warnings = [f.as_dict() for f in found]
-        if str(planning.pk) not in written:
-            was_past = any(w["code"] == IN_THE_PAST for w in planning.warnings)
+        if str(appointment.pk) not in written:
+            was_past = any(w["code"] == IN_THE_PAST for w in stored)
             warnings = [w for w in warnings if w["code"] != IN_THE_PAST or was_past]
-        if warnings != planning.warnings:
-            planning.warnings = warnings
-            planning.warning_codes = warning_codes(warnings)
-            changed.append(planning)
-    if changed:
-        JobPlanning.objects.bulk_update(changed, ["warnings", "warning_codes"], batch_size=1000)
+        if warnings != stored:
+            changed.append((appointment.pk, warnings))
+    _save_warnings(changed)
     return len(changed)
+
+
+def _save_warnings(changed: list[tuple]) -> None:
+    """One UPDATE a planning, sent as one batch (an import changes thousands at once; Django's
+    bulk_update builds a CASE per row, several times slower)."""
+    if not changed:
+        return
+    meta = JobPlanning._meta
+    warnings, codes = meta.get_field("warnings"), meta.get_field("warning_codes")
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(meta.db_table)} SET {quote(warnings.column)} = %s, "
+            f"{quote(codes.column)} = %s WHERE {quote(meta.pk.column)} = %s",
+            [
+                (
+                    warnings.get_db_prep_save(found, connection),
+                    warning_codes(found),
+                    meta.pk.get_db_prep_value(pk, connection),
+                )
+                for pk, found in changed
+            ],
+        )
