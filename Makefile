@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # A single-threaded process needs one pooled database connection (PostgreSQL; SQLite has none).
 ONE_CONNECTION := DB_POOL_MIN=1 DB_POOL_MAX=1
 
-.PHONY: run test install install-dev migrate demo serve lint format bench-api bench-import bench-admin bench-load clean browser
+.PHONY: run test install install-dev migrate demo serve lint format bench-api bench-import bench-admin bench-load bench-scheduling clean browser
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python 3.12+ is needed, found " + sys.version' \
@@ -77,6 +77,9 @@ bench-admin: install-dev
 
 bench-load: install-dev
 	$(BIN)/python bench/load.py
+
+bench-scheduling: install-dev
+	$(BIN)/python bench/scheduling.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles

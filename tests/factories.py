@@ -12,7 +12,7 @@ from jobs.models import Job, JobPriority, JobStatus, JobType
 from jobsite import calendar_services
 from jobsite.calendars import DEFAULT_WEEKLY
 from jobsite.models import Absence, Company, Holiday, SalesOrganization, User, WorkingHours
-from workorders.models import Project, WorkOrder
+from workorders.models import JobPlanning, Project, WorkOrder
 from workorders.plannings import sync_suggested_plannings
 from workorders.system_fields import apply_system_fields, save_project
 
@@ -133,6 +133,18 @@ def make_work_order(
     wo.save()
     sync_suggested_plannings(work_orders=[wo])
     return wo
+
+
+def make_planning(*, project: Project, technician: User, start, minutes: int = 60) -> JobPlanning:
+    """A technician's appointment, as the Suggested rule makes it for a work order of `project`."""
+    work_order = make_work_order(
+        project=project,
+        status="Suggested",
+        suggested_user=technician,
+        suggested_date_start=start,
+        estimated_time=minutes,
+    )
+    return JobPlanning.objects.get(work_order=work_order)
 
 
 def make_job(*, status_code: str = "ToBePlanned", by: User | None = None, **values) -> Job:

@@ -390,6 +390,8 @@ API_ROUTES = {
     ),
     "holiday-detail": Detail("holiday"),
     "holiday-load": Custom("holiday_load"),
+    "technician-availability": Custom("availability"),
+    "availability": Custom("availability"),
 }
 
 API_NOT_TENANT_DATA = {
@@ -618,6 +620,35 @@ def check_holiday_load(w: World, name):
     assert response.status_code == 400, response.status_code
     assert "sales_organization_id" in response.json()
     assert not leaked(w, response.content.decode(), json.dumps(body))
+    assert_unchanged(w, before, name)
+
+
+def check_availability(w: World, name):
+    week = {"from": START.isoformat(), "to": (START + timedelta(days=7)).isoformat()}
+    before = snapshot(w)
+    b = w.api("b")
+    if name == "technician-availability":
+        url = _path(name, w.a["technician"].pk)
+        assert w.api("a").get(url, week).status_code == 200, "control: A's technician"
+        response = b.get(url, week)
+        assert response.status_code == 404, response.status_code
+        assert not leaked(w, response.content.decode())
+    else:
+        url = _path(name)
+        own = w.api("a").get(url, week).content.decode()
+        assert str(w.a["technician"].pk) in own, "control: A searches its technicians"
+        response = b.get(url, week)
+        assert response.status_code == 200
+        assert not leaked(w, response.content.decode())
+        for params in (
+            {"sales_organization_id": str(w.a["org"].pk)},
+            {"skill_id": str(w.a["skill"].pk)},
+            {"skill_code": w.a["skill"].code},
+        ):
+            response = b.get(url, {**week, **params})
+            assert response.status_code == 400, (params, response.status_code)
+            assert next(iter(params)) in response.json()
+            assert not leaked(w, response.content.decode(), json.dumps(params)), params
     assert_unchanged(w, before, name)
 
 
