@@ -2,32 +2,15 @@
 after a given moment, long enough for it — never over a planning, an absence, a holiday or
 non-working time. "Suggest a technician… one after another" places each work order so."""
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from jobsite.calendars import Interval, calendars
 from jobsite.models import Absence, User
 from workorders.models import JobPlanning
+from workorders.scheduling.availability import minus
 
 # How far ahead a free stretch is looked for before giving up.
 HORIZON = timedelta(days=62)
-
-
-def subtract(working: Iterable[Interval], busy: Iterable[tuple[datetime, datetime]]):
-    """Working intervals minus busy ones (both sorted or not): the free intervals, in order."""
-    busy = sorted(busy)
-    free = []
-    for interval in sorted(working, key=lambda i: i.start):
-        cursor = interval.start
-        for start, end in busy:
-            if end <= cursor or start >= interval.end:
-                continue
-            if start > cursor:
-                free.append(Interval(cursor, start))
-            cursor = max(cursor, end)
-        if cursor < interval.end:
-            free.append(Interval(cursor, interval.end))
-    return free
 
 
 class FreeTime:
@@ -47,7 +30,8 @@ class FreeTime:
                 "start", "end"
             )
         )
-        self.free = subtract(calendar.working(after, end), busy)
+        working = [(i.start, i.end) for i in calendar.working(after, end)]
+        self.free = [Interval(a, b) for a, b in minus(working, busy)]
 
     def take(self, minutes: int) -> datetime | None:
         """The start of the first free stretch of `minutes`, now taken; None when none fits."""
