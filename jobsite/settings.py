@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The admin in the user's local time (their organization's zone); the API stays in UTC.
+    "jobsite.local_time.LocalTimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "jobsite.api.middleware.DatabaseUnavailableMiddleware",
@@ -128,6 +130,9 @@ elif CACHES["default"]["BACKEND"].endswith(".RedisCache") and not find_spec("red
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "jobsite.User"
+
+# Django's backend, with the user's sales organization loaded alongside (its time zone).
+AUTHENTICATION_BACKENDS = ["jobsite.local_time.UserWithOrganizationBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

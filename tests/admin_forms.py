@@ -3,7 +3,8 @@
 from django.utils import timezone
 
 
-def change_form_data(client, wo):
+def change_form_data(client, wo, zone=None):
+    """`zone`: the one the server showed the form in (the test's own, by default)."""
     response = client.get(f"/admin/workorders/workorder/{wo.pk}/change/")
     assert response.status_code == 200
     form = response.context["adminform"].form
@@ -19,7 +20,7 @@ def change_form_data(client, wo):
         value = getattr(wo, name)
         data.pop(name, None)
         if value:
-            local = timezone.localtime(value)
+            local = timezone.localtime(value, zone)
             data[f"{name}_0"] = local.strftime("%Y-%m-%d")
             data[f"{name}_1"] = local.strftime("%H:%M:%S")
     data.pop("date_reported_by_company", None)
@@ -38,7 +39,7 @@ def change_form_data(client, wo):
         data[f"{prefix}-{i}-work_order"] = str(wo.pk)
         data[f"{prefix}-{i}-user"] = str(f.instance.user_id)
         for name in ("date_start", "date_end"):
-            local = timezone.localtime(getattr(f.instance, name))
+            local = timezone.localtime(getattr(f.instance, name), zone)
             data[f"{prefix}-{i}-{name}_0"] = local.strftime("%Y-%m-%d")
             data[f"{prefix}-{i}-{name}_1"] = local.strftime("%H:%M:%S")
     return data

@@ -1,6 +1,7 @@
 """Fixtures shared by every test folder: a small directory, users, and authenticated clients."""
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
@@ -60,6 +61,18 @@ def planner(sales_org):
     return User.objects.create_user(
         username="planner", password="pw-planner-1", sales_organization=sales_org, is_staff=True
     )
+
+
+@pytest.fixture
+def planners_group(db):
+    """What the demo's planners may do: every model of the project's apps."""
+    group, _ = Group.objects.get_or_create(name="Planners")
+    group.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=["jobsite", "jobs", "workorders", "apijobs"]
+        )
+    )
+    return group
 
 
 @pytest.fixture

@@ -3,6 +3,9 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from django.test import Client
+
+from ..factories import make_work_order
 
 IMPORT_COLUMNS = [
     "reference_back_office",
@@ -17,6 +20,22 @@ IMPORT_COLUMNS = [
     "due_date",
     "description",
 ]
+
+
+@pytest.fixture
+def planner_client(planner, planners_group):
+    planner.groups.add(planners_group)
+    client = Client()
+    client.force_login(planner)
+    return client
+
+
+@pytest.fixture
+def make_wo(statuses, job_type, priority):
+    def make(project, **fields):
+        return make_work_order(project=project, job_type=job_type, priority=priority, **fields)
+
+    return make
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from datetime import datetime, time, timedelta
 from itertools import pairwise
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -21,36 +20,8 @@ from workorders import planning_board, selectors, services
 from workorders.models import JobPlanning, Project, WorkOrder
 
 from ..admin_forms import change_form_data
-from ..factories import make_work_order
 
 LIST = "/admin/workorders/workorder/"
-
-
-@pytest.fixture
-def planners_group(db):
-    group, _ = Group.objects.get_or_create(name="Planners")
-    group.permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=["jobsite", "jobs", "workorders", "apijobs"]
-        )
-    )
-    return group
-
-
-@pytest.fixture
-def planner_client(planner, planners_group):
-    planner.groups.add(planners_group)
-    client = Client()
-    client.force_login(planner)
-    return client
-
-
-@pytest.fixture
-def make_wo(statuses, job_type, priority):
-    def make(project, **fields):
-        return make_work_order(project=project, job_type=job_type, priority=priority, **fields)
-
-    return make
 
 
 def _messages(response):

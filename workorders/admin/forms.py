@@ -9,6 +9,7 @@ import copy
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
 
 from jobsite.models import REFERENCE_USED, User
 from workorders import plannings
@@ -207,6 +208,8 @@ class SuggestTechnicianForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["technician"].queryset = technicians
         self.fields["technician"].label_from_instance = _technician_label
+        # The form reads the start in the zone the request activated (jobsite.local_time).
+        self.fields["date_start"].help_text = f"In {timezone.get_current_timezone_name()}."
 
 
 def _technician_label(user):
