@@ -189,7 +189,7 @@ def test_the_suggest_action_reads_and_reports_local_time(
         follow=True,
     )
     assert any(
-        "Suggested Tess Tech for 1 work order(s) from Tue 14 Jan 2031 08:00" in text
+        f"Suggested Tess Tech for 1 work order(s): #{wo.id2} at Tue 14 Jan 2031 08:00" in text
         for text in _texts(response)
     )
     wo.refresh_from_db()
