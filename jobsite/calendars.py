@@ -11,7 +11,7 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from jobsite.errors import ServiceError
 from jobsite.models import Holiday, SalesOrganization, User, WorkingHours
@@ -197,14 +197,36 @@ class Calendar:
         return None
 
 
+def holidays_between(
+    organization_ids: Iterable, *, start: datetime, end: datetime
+) -> QuerySet[Holiday]:
+    """The organizations' holidays whose local date may fall in [start, end)."""
+    margin = timedelta(days=1)  # local dates reach a day either side of UTC
+    return Holiday.objects.filter(
+        sales_organization__in=list(organization_ids),
+        date__gte=(start - margin).date(),
+        date__lte=(end + margin).date(),
+    )
+
+
 def calendars(
-    technicians: Iterable[User], *, start: datetime, end: datetime
+    technicians: Iterable[User],
+    *,
+    start: datetime,
+    end: datetime,
+    holidays: Iterable[tuple] | None = None,
 ) -> dict[object, Calendar]:
     """Each technician's calendar for [start, end), in two queries: the working hours of the
-    technicians and of their organizations, and the organizations' holidays in the range."""
+    technicians and of their organizations, and the organizations' holidays in the range (and
+    one for the organizations, unless the technicians were read with theirs). `holidays`:
+    (organization id, date, name) of `holidays_between`, when the caller read them already."""
     technicians = list(technicians)
     org_ids = {t.sales_organization_id for t in technicians if t.sales_organization_id}
-    organizations = SalesOrganization.objects.in_bulk(org_ids)
+    loaded = [t for t in technicians if "sales_organization" in t._state.fields_cache]
+    if len(loaded) == len(technicians):
+        organizations = {t.sales_organization_id: t.sales_organization for t in loaded}
+    else:
+        organizations = SalesOrganization.objects.in_bulk(org_ids)
     patterns = WorkingHours.objects.filter(
         Q(technician__in=[t.pk for t in technicians])
         | Q(technician__isnull=True, sales_organization__in=org_ids)
@@ -215,14 +237,13 @@ def calendars(
             own[pattern.technician_id] = pattern
         else:
             defaults[pattern.sales_organization_id] = pattern
-    holidays: dict = {}
-    margin = timedelta(days=1)  # local dates reach a day either side of UTC
-    for holiday in Holiday.objects.filter(
-        sales_organization__in=org_ids,
-        date__gte=(start - margin).date(),
-        date__lte=(end + margin).date(),
-    ):
-        holidays.setdefault(holiday.sales_organization_id, {})[holiday.date] = holiday.name
+    if holidays is None:
+        holidays = holidays_between(org_ids, start=start, end=end).values_list(
+            "sales_organization_id", "date", "name"
+        )
+    by_organization: dict = {}
+    for organization_id, day, name in holidays:
+        by_organization.setdefault(organization_id, {})[day] = name
     found = {}
     for technician in technicians:
         org_id = technician.sales_organization_id
@@ -236,7 +257,7 @@ def calendars(
             zone=zone_of(organizations.get(org_id)),
             weekly={day: _parsed(items) for day, items in by_day.items()},
             exceptions={date.fromisoformat(e["date"]): _parsed(e["intervals"]) for e in exceptions},
-            holidays=holidays.get(org_id, {}),
+            holidays=by_organization.get(org_id, {}),
             inherited=inherited,
         )
     return found

@@ -9,7 +9,9 @@ import pytest
 from jobsite import calendar_services
 from jobsite.models import Absence, Holiday
 from workorders.models import JobPlanning
+from workorders.scheduling.checks import Appointment, findings_for
 
+from ..factories import make_work_order
 from ..factories import work_order_url as url
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +154,17 @@ def test_a_hand_made_planning_through_the_api_is_checked(api, suggest):
     assert response.status_code == 201, response.content
     assert [w["code"] for w in response.json()["warnings"]] == ["overlap"]
     assert codes(rule) == {"overlap"}
+
+
+def test_checking_one_planning_reads_three_times(
+    technician, project, job_type, statuses, django_assert_num_queries
+):
+    """The user with their organization, working hours, and one UNION of the neighbouring
+    plannings, absences and holidays (a work order with a skill reads the skills too)."""
+    wo = make_work_order(project=project, job_type=job_type)
+    start = datetime(2030, 1, 7, 8, tzinfo=UTC)
+    appointment = Appointment(
+        user_id=technician.pk, work_order=wo, date_start=start, date_end=start + timedelta(hours=1)
+    )
+    with django_assert_num_queries(3):
+        assert findings_for([appointment]) == [[]]

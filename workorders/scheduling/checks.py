@@ -10,13 +10,14 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import CharField, DateTimeField, F, IntegerField, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from jobsite.calendars import Calendar, calendars
-from jobsite.models import Absence, Skill, User
+from jobsite.calendars import Calendar, calendars, holidays_between
+from jobsite.models import Absence, AbsenceKind, Skill, User
 from workorders.models import JobPlanning, WorkOrder
 
 OVERLAP = "overlap"
@@ -173,17 +174,114 @@ class Booked:
     number: int  # the work order's id2, for messages
 
 
-def neighbours(appointments: Sequence[Appointment]) -> list[Booked]:
-    """The stored plannings of the same technicians that could overlap any of `appointments`."""
+def neighbours(appointments: Sequence[Appointment], *, absences=None) -> list[Booked]:
+    """The stored plannings of the same technicians that could overlap any of `appointments`.
+    With `absences` (a deferred `_absences` read), both come back in one query: the absences
+    fill that list, the plannings are returned."""
     if not appointments:
         return []
     condition = touching((a.user_id, a.date_start, a.date_end) for a in appointments)
-    return [
-        Booked(*row)
-        for row in JobPlanning.objects.filter(condition).values_list(
-            "id", "user_id", "date_start", "date_end", "work_order__id2"
+    query = _as_busy(
+        JobPlanning.objects.filter(condition),
+        user="user_id",
+        start="date_start",
+        end="date_end",
+        number=F("work_order__id2"),
+        kind=Value("", output_field=CharField()),
+    )
+    if absences is not None:
+        query = query.union(*absences.parts, all=True)
+        # A UNION orders by its first model's default (date_start, no column here) unless told.
+        query = query.order_by("busy_start")
+    booked = []
+    for pk, user_id, start, end, number, kind in query:
+        if kind:
+            absences.add(pk, user_id, start, end, number, kind)
+        else:
+            booked.append(Booked(pk, user_id, start, end, number))
+    if absences is not None:
+        absences.read = True
+    return booked
+
+
+def _column(value):
+    return F(value) if isinstance(value, str) else value
+
+
+def _as_busy(queryset, *, user, start, end, number, kind):
+    """Rows of (id, user, start, end, number, kind): every column an annotation in one order,
+    so that plannings and absences line up in a UNION."""
+    return (
+        queryset.order_by()  # a UNION takes no model's default ordering
+        .annotate(
+            busy_user=_column(user),
+            busy_start=_column(start),
+            busy_end=_column(end),
+            busy_number=number,
+            busy_kind=kind,
         )
-    ]
+        .values_list("id", "busy_user", "busy_start", "busy_end", "busy_number", "busy_kind")
+    )
+
+
+@dataclass(frozen=True)
+class Away:
+    pk: object
+    user_id: object
+    date_start: datetime
+    date_end: datetime
+    kind: str
+
+
+# busy_number of a holiday's row in the UNION (absences carry none, plannings their id2).
+HOLIDAY_ROW = -1
+
+
+class _Absences:
+    """The technicians' absences over [low, high), and their organizations' holidays: read with
+    the neighbouring plannings when those are read (one query for all), else on their own when
+    first needed."""
+
+    def __init__(self, user_ids, organization_ids, low, high):
+        absences = _as_busy(
+            Absence.objects.filter(technician__in=user_ids, start__lt=high, end__gt=low),
+            user="technician_id",
+            start="start",
+            end="end",
+            number=Value(None, output_field=IntegerField()),
+            kind=F("kind"),
+        )
+        # A holiday's date rides in its text column ("2030-01-08|New Year"): a date is no
+        # timestamp to either database's UNION.
+        holidays = _as_busy(
+            holidays_between(organization_ids, start=low, end=high),
+            user="sales_organization_id",
+            start=Value(None, output_field=DateTimeField()),
+            end=Value(None, output_field=DateTimeField()),
+            number=Value(HOLIDAY_ROW, output_field=IntegerField()),
+            kind=Concat(Cast("date", CharField()), Value("|"), "name", output_field=CharField()),
+        )
+        self.parts = [absences, holidays]
+        self.found: list[Away] = []
+        self.holidays: list[tuple] = []
+        self.read = False
+
+    def add(self, pk, user_id, start, end, number, kind) -> None:
+        if number == HOLIDAY_ROW:
+            day, _, name = kind.partition("|")
+            self.holidays.append((user_id, date.fromisoformat(day[:10]), name))
+        else:
+            self.found.append(Away(pk, user_id, start, end, kind))
+
+    def load(self) -> None:
+        if not self.read:
+            for row in self.parts[0].union(*self.parts[1:], all=True):
+                self.add(*row)
+            self.read = True
+
+    def __iter__(self):
+        self.load()
+        return iter(self.found)
 
 
 def _number(item) -> int:
@@ -201,17 +299,23 @@ def findings_for(
     low = min(a.date_start for a in appointments)
     high = max(a.date_end for a in appointments)
     user_ids = {a.user_id for a in appointments}
-    users = User.objects.in_bulk(user_ids)
-    by_user = calendars(users.values(), start=low, end=high)
+    users = User.objects.select_related("sales_organization").in_bulk(user_ids)
+    organization_ids = {u.sales_organization_id for u in users.values() if u.sales_organization_id}
+    away = _Absences(user_ids, organization_ids, low, high)
+    if stored is None:
+        stored = neighbours(appointments, absences=away)
+    away.load()
+    by_user = calendars(users.values(), start=low, end=high, holidays=away.holidays)
     skills = defaultdict(set)
-    for user_id, skill_id in User.skills.through.objects.filter(user_id__in=user_ids).values_list(
-        "user_id", "skill_id"
-    ):
-        skills[user_id].add(skill_id)
+    wanted = {a.work_order.skill_id for a in appointments if a.work_order.skill_id}
+    if wanted:  # most work orders need no skill: no read
+        for user_id, skill_id in User.skills.through.objects.filter(
+            user_id__in=user_ids, skill_id__in=wanted
+        ).values_list("user_id", "skill_id"):
+            skills[user_id].add(skill_id)
     absences = defaultdict(list)
-    for absence in Absence.objects.filter(technician__in=user_ids, start__lt=high, end__gt=low):
-        absences[absence.technician_id].append(absence)
-    stored = neighbours(appointments) if stored is None else stored
+    for absence in away:
+        absences[absence.user_id].append(absence)
     timeline = _Timeline(
         [*stored, *(a for a in appointments if a.pk is None)]  # unsaved ones overlap too
     )
@@ -253,14 +357,18 @@ def findings_for(
                         f"{_local(a.date_start, calendar)} is outside {name}'s working hours.",
                     )
                 )
-        away = [x for x in absences[a.user_id] if x.start < a.date_end and x.end > a.date_start]
+        away = [
+            x
+            for x in absences[a.user_id]
+            if x.date_start < a.date_end and x.date_end > a.date_start
+        ]
         if away:
             x = away[0]
             found.append(
                 Finding(
                     ABSENCE,
-                    f"{name} is away ({x.get_kind_display().lower()}) from "
-                    f"{_local(x.start, calendar)} to {_local(x.end, calendar)}.",
+                    f"{name} is away ({AbsenceKind(x.kind).label.lower()}) from "
+                    f"{_local(x.date_start, calendar)} to {_local(x.date_end, calendar)}.",
                 )
             )
         wo = a.work_order
