@@ -156,12 +156,13 @@ def test_a_hand_made_planning_through_the_api_is_checked(api, suggest):
     assert codes(rule) == {"overlap"}
 
 
+@pytest.mark.parametrize("with_skill", [False, True], ids=["no-skill", "skill"])
 def test_checking_one_planning_reads_three_times(
-    technician, project, job_type, statuses, django_assert_num_queries
+    technician, project, job_type, statuses, skill, django_assert_num_queries, with_skill
 ):
     """The user with their organization, working hours, and one UNION of the neighbouring
-    plannings, absences and holidays (a work order with a skill reads the skills too)."""
-    wo = make_work_order(project=project, job_type=job_type)
+    plannings, absences, holidays and the technician's skills the work order needs."""
+    wo = make_work_order(project=project, job_type=job_type, skill=skill if with_skill else None)
     start = datetime(2030, 1, 7, 8, tzinfo=UTC)
     appointment = Appointment(
         user_id=technician.pk, work_order=wo, date_start=start, date_end=start + timedelta(hours=1)

@@ -208,19 +208,20 @@ def _column(value):
     return F(value) if isinstance(value, str) else value
 
 
-def _as_busy(queryset, *, user, start, end, number, kind):
+def _as_busy(queryset, *, user, start, end, number, kind, pk="id"):
     """Rows of (id, user, start, end, number, kind): every column an annotation in one order,
-    so that plannings and absences line up in a UNION."""
+    so that plannings, absences, holidays and skills line up in a UNION."""
     return (
         queryset.order_by()  # a UNION takes no model's default ordering
         .annotate(
+            busy_pk=_column(pk),
             busy_user=_column(user),
             busy_start=_column(start),
             busy_end=_column(end),
             busy_number=number,
             busy_kind=kind,
         )
-        .values_list("id", "busy_user", "busy_start", "busy_end", "busy_number", "busy_kind")
+        .values_list("busy_pk", "busy_user", "busy_start", "busy_end", "busy_number", "busy_kind")
     )
 
 
@@ -233,8 +234,10 @@ class Away:
     kind: str
 
 
-# busy_number of a holiday's row in the UNION (absences carry none, plannings their id2).
+# busy_number of a holiday's and a skill's row in the UNION (absences carry none, plannings
+# their id2).
 HOLIDAY_ROW = -1
+SKILL_ROW = -2
 
 
 class _Absences:
@@ -242,7 +245,7 @@ class _Absences:
     the neighbouring plannings when those are read (one query for all), else on their own when
     first needed."""
 
-    def __init__(self, user_ids, organization_ids, low, high):
+    def __init__(self, user_ids, organization_ids, low, high, skill_ids=()):
         absences = _as_busy(
             Absence.objects.filter(technician__in=user_ids, start__lt=high, end__gt=low),
             user="technician_id",
@@ -262,6 +265,21 @@ class _Absences:
             kind=Concat(Cast("date", CharField()), Value("|"), "name", output_field=CharField()),
         )
         self.parts = [absences, holidays]
+        if skill_ids:  # which of the work orders' skills the technicians have
+            self.parts.append(
+                _as_busy(
+                    User.skills.through.objects.filter(
+                        user_id__in=user_ids, skill_id__in=skill_ids
+                    ),
+                    pk="skill_id",
+                    user="user_id",
+                    start=Value(None, output_field=DateTimeField()),
+                    end=Value(None, output_field=DateTimeField()),
+                    number=Value(SKILL_ROW, output_field=IntegerField()),
+                    kind=Value("skill", output_field=CharField()),
+                )
+            )
+        self.skills: dict = defaultdict(set)
         self.found: list[Away] = []
         self.holidays: list[tuple] = []
         self.read = False
@@ -270,6 +288,8 @@ class _Absences:
         if number == HOLIDAY_ROW:
             day, _, name = kind.partition("|")
             self.holidays.append((user_id, date.fromisoformat(day[:10]), name))
+        elif number == SKILL_ROW:
+            self.skills[user_id].add(pk)
         else:
             self.found.append(Away(pk, user_id, start, end, kind))
 
@@ -301,18 +321,13 @@ def findings_for(
     user_ids = {a.user_id for a in appointments}
     users = User.objects.select_related("sales_organization").in_bulk(user_ids)
     organization_ids = {u.sales_organization_id for u in users.values() if u.sales_organization_id}
-    away = _Absences(user_ids, organization_ids, low, high)
+    wanted = {a.work_order.skill_id for a in appointments if a.work_order.skill_id}
+    away = _Absences(user_ids, organization_ids, low, high, skill_ids=wanted)
     if stored is None:
         stored = neighbours(appointments, absences=away)
     away.load()
     by_user = calendars(users.values(), start=low, end=high, holidays=away.holidays)
-    skills = defaultdict(set)
-    wanted = {a.work_order.skill_id for a in appointments if a.work_order.skill_id}
-    if wanted:  # most work orders need no skill: no read
-        for user_id, skill_id in User.skills.through.objects.filter(
-            user_id__in=user_ids, skill_id__in=wanted
-        ).values_list("user_id", "skill_id"):
-            skills[user_id].add(skill_id)
+    skills = away.skills
     absences = defaultdict(list)
     for absence in away:
         absences[absence.user_id].append(absence)
