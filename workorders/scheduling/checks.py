@@ -131,15 +131,24 @@ class _Timeline:
         ]
 
 
-def touching(windows: Iterable[tuple]) -> Q:
+def touching(windows: Iterable[tuple], *, margin: timedelta = timedelta()) -> Q:
     """A condition on plannings: those of each window's technician overlapping it (edges
-    included). Windows of one technician less than a day apart are read as one stretch, and
-    past MAX_STRETCHES a technician's are read as one, so the query stays short."""
+    included), `margin` wider on each side."""
+    condition = Q(pk__in=[])
+    for user_id, low, high in stretches(windows):
+        condition |= Q(user_id=user_id, date_start__lte=high + margin, date_end__gte=low - margin)
+    return condition
+
+
+def stretches(windows: Iterable[tuple]) -> list[tuple]:
+    """(technician, start, end) covering the windows: a technician's windows less than a day
+    apart make one stretch, and past MAX_STRETCHES a technician's are one, so a query on them
+    stays short."""
     by_user: dict = defaultdict(list)
     for user_id, start, end in windows:
         if user_id is not None and start is not None and end is not None:
             by_user[user_id].append((start, end))
-    stretches = []
+    found = []
     for user_id, spans in by_user.items():
         spans.sort()
         merged = [list(spans[0])]
@@ -148,14 +157,10 @@ def touching(windows: Iterable[tuple]) -> Q:
                 merged[-1][1] = max(merged[-1][1], end)
             else:
                 merged.append([start, end])
-        stretches.append((user_id, merged))
-    if sum(len(m) for _, m in stretches) > MAX_STRETCHES:
-        stretches = [(u, [[m[0][0], max(e for _, e in m)]]) for u, m in stretches]
-    condition = Q(pk__in=[])
-    for user_id, merged in stretches:
-        for low, high in merged:
-            condition |= Q(user_id=user_id, date_start__lte=high, date_end__gte=low)
-    return condition
+        found.append((user_id, merged))
+    if sum(len(m) for _, m in found) > MAX_STRETCHES:
+        found = [(u, [[m[0][0], max(e for _, e in m)]]) for u, m in found]
+    return [(user_id, low, high) for user_id, merged in found for low, high in merged]
 
 
 STRETCH_GAP = timedelta(days=1)
@@ -295,7 +300,7 @@ class _Absences:
 
     def load(self) -> None:
         if not self.read:
-            for row in self.parts[0].union(*self.parts[1:], all=True):
+            for row in self.parts[0].union(*self.parts[1:], all=True).order_by("busy_start"):
                 self.add(*row)
             self.read = True
 

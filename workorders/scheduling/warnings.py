@@ -5,7 +5,7 @@ every neighbour whose overlap may have come or gone — and those whose warnings
 saved. Every view (board, lists, API) then reads the same warnings."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connection
 
@@ -13,8 +13,10 @@ from workorders.models import JobPlanning
 from workorders.scheduling.checks import (
     IN_THE_PAST,
     Appointment,
+    Booked,
     WorkOrderFacts,
     findings_for,
+    stretches,
     touching,
     warning_codes,
 )
@@ -33,6 +35,10 @@ PLANNING_COLUMNS = (
     "work_order__earliest_date_plannable",
 )
 
+# Neighbours are read this far either side of the touched stretches (longer plannings send the
+# check back to its own read).
+NEIGHBOUR_MARGIN = timedelta(days=1)
+
 # (technician id, start, end): a stretch of a technician's time a write touched.
 Window = tuple[object, datetime, datetime]
 
@@ -48,8 +54,36 @@ def refresh_warnings(*, windows: Iterable[Window], written: Iterable = ()) -> in
     windows = list(windows)
     if not windows:
         return 0
-    # Tuples, not model instances: an import touches thousands.
-    rows = JobPlanning.objects.filter(touching(windows)).values_list(*PLANNING_COLUMNS)
+    # One read for the touched plannings and their neighbours: the stretches the windows make,
+    # a margin wider. Exact while no touched planning reaches past the margin (else the
+    # check reads the neighbours itself). Tuples, not model instances: an import touches
+    # thousands.
+    spans = stretches(windows)
+    rows = list(
+        JobPlanning.objects.filter(touching(spans, margin=NEIGHBOUR_MARGIN)).values_list(
+            *PLANNING_COLUMNS
+        )
+    )
+    by_user: dict = {}
+    for user_id, low, high in spans:
+        by_user.setdefault(user_id, []).append((low, high))
+
+    def touched(user_id, start, end) -> bool:
+        return any(start <= high and end >= low for low, high in by_user.get(user_id, ()))
+
+    inside = [row for row in rows if touched(row[1], row[2], row[3])]
+    exact = all(
+        any(
+            start >= low - NEIGHBOUR_MARGIN and end <= high + NEIGHBOUR_MARGIN
+            for low, high in by_user[user_id]
+        )
+        for _, user_id, start, end, *_rest in inside
+    )
+    stored = (
+        [Booked(pk, user_id, start, end, facts[0]) for pk, user_id, start, end, _, *facts in rows]
+        if exact
+        else None
+    )
     affected = [
         (
             Appointment(
@@ -59,14 +93,14 @@ def refresh_warnings(*, windows: Iterable[Window], written: Iterable = ()) -> in
                 date_end=end,
                 work_order=WorkOrderFacts(*facts),
             ),
-            stored,
+            kept,
         )
-        for pk, user_id, start, end, stored, *facts in rows
+        for pk, user_id, start, end, kept, *facts in inside
     ]
     if not affected:
         return 0
     written = {str(pk) for pk in written}
-    findings = findings_for([appointment for appointment, _ in affected])
+    findings = findings_for([appointment for appointment, _ in affected], stored=stored)
     changed = []
     for (appointment, stored), found in zip(affected, findings, strict=True):
         warnings = [f.as_dict() for f in found]
