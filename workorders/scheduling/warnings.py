@@ -4,6 +4,7 @@ holiday, working hours), the plannings it touches are checked again — the writ
 every neighbour whose overlap may have come or gone — and those whose warnings changed are
 saved. Every view (board, lists, API) then reads the same warnings."""
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -67,10 +68,7 @@ def refresh_warnings(*, windows: Iterable[Window], written: Iterable = ()) -> in
     by_user: dict = {}
     for user_id, low, high in spans:
         by_user.setdefault(user_id, []).append((low, high))
-
-    def touched(user_id, start, end) -> bool:
-        return any(start <= high and end >= low for low, high in by_user.get(user_id, ()))
-
+    touched = _Touched(windows)
     inside = [row for row in rows if touched(row[1], row[2], row[3])]
     exact = all(
         any(
@@ -111,6 +109,35 @@ def refresh_warnings(*, windows: Iterable[Window], written: Iterable = ()) -> in
             changed.append((appointment.pk, warnings))
     _save_warnings(changed)
     return len(changed)
+
+
+class _Touched:
+    """Does a planning touch one of the windows themselves (not the stretches read around
+    them)? Only those are checked again: a daily file's thousand windows in a busy month
+    must not re-check the whole month."""
+
+    def __init__(self, windows: Iterable[Window]):
+        by_user: dict = {}
+        for user_id, start, end in windows:
+            if user_id is not None and start is not None and end is not None:
+                by_user.setdefault(user_id, []).append((start, end))
+        self.starts, self.reach = {}, {}
+        for user_id, spans in by_user.items():
+            spans.sort()
+            self.starts[user_id] = [start for start, _ in spans]
+            # The latest end among the windows starting so far, to answer with one bisect.
+            reach, latest = [], None
+            for _, end in spans:
+                latest = end if latest is None or end > latest else latest
+                reach.append(latest)
+            self.reach[user_id] = reach
+
+    def __call__(self, user_id, start, end) -> bool:
+        starts = self.starts.get(user_id)
+        if not starts:
+            return False
+        n = bisect_right(starts, end)
+        return n > 0 and self.reach[user_id][n - 1] >= start
 
 
 def _save_warnings(changed: list[tuple]) -> None:
