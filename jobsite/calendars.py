@@ -34,10 +34,6 @@ class Interval:
     start: datetime
     end: datetime
 
-    @property
-    def minutes(self) -> int:
-        return int((self.end - self.start).total_seconds() // 60)
-
 
 def _time(value, field: str) -> time:
     if not isinstance(value, str):

@@ -187,23 +187,30 @@ def sync_suggested_plannings(
     refresh_warnings(windows=windows + windows_of(moved), written=[p.pk for p in moved])
 
 
-def preview_suggestion(*, work_order: WorkOrder, user_id, date_start: datetime) -> list[Finding]:
-    """The warnings the Suggested rule's planning of `work_order` would get at `date_start`,
-    before anything is written: the admin and the board show them and ask to plan anyway."""
-    rule = (
-        JobPlanning.objects.filter(work_order=work_order, made_by_rule=True)
-        .values_list("pk", flat=True)
-        .first()
+def preview_suggestions(
+    *, placements: Sequence[tuple[WorkOrder, object, datetime]]
+) -> list[list[Finding]]:
+    """The warnings the Suggested rule's plannings of (work order, technician id, start) would
+    get, before anything is written, all in one check (they overlap each other too): the admin
+    and the board show them and ask to plan anyway."""
+    rules = dict(
+        JobPlanning.objects.filter(
+            work_order__in=[wo for wo, _, _ in placements], made_by_rule=True
+        ).values_list("work_order_id", "pk")
     )
-    appointment = Appointment(
-        user_id=user_id,
-        work_order=work_order,
-        date_start=date_start,
-        date_end=planning_end(date_start=date_start, estimated_time=work_order.estimated_time),
-        pk=rule,  # it moves: not an overlap with where it is now
+    return findings_for(
+        [
+            Appointment(
+                user_id=user_id,
+                work_order=wo,
+                date_start=start,
+                date_end=planning_end(date_start=start, estimated_time=wo.estimated_time),
+                pk=rules.get(wo.pk),  # the rule's planning moves: no overlap with where it is
+                moving=True,
+            )
+            for wo, user_id, start in placements
+        ]
     )
-    (found,) = findings_for([appointment])
-    return found
 
 
 _PLANNING_GROUPS = (

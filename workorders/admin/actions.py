@@ -147,17 +147,31 @@ class WorkOrderActions:
         or one after another in the technician's free working time."""
         ordered = sorted(rows, key=lambda w: w.id2)
         free = FreeTime(technician=technician, after=date_start) if one_after_another else None
-        placements = []
+        rule = plannings.Technicians([technician.pk])
+        # Work the technician rule refuses is not placed: applying it reports the reason.
+        refused = {
+            wo.pk
+            for wo in ordered
+            if rule.problem(user_id=technician.pk, sales_organization_id=wo.sales_organization_id)
+        }
+        starts = {}
         for wo in ordered:
             minutes = wo.estimated_time or services.DEFAULT_PLANNING_MINUTES
-            start = free.take(minutes) if free is not None else date_start
-            findings = (
-                plannings.preview_suggestion(work_order=wo, user_id=technician.pk, date_start=start)
-                if start is not None
-                else []
-            )
-            placements.append((wo, start, findings))
-        return placements
+            if wo.pk in refused or free is None:
+                starts[wo.pk] = date_start
+            else:
+                starts[wo.pk] = free.take(minutes)
+        checked = [
+            (wo, technician.pk, starts[wo.pk])
+            for wo in ordered
+            if starts[wo.pk] and wo.pk not in refused
+        ]
+        # One check for all of them (they may overlap each other), not one per work order.
+        found = {}
+        if checked:
+            findings = plannings.preview_suggestions(placements=checked)
+            found = {wo.pk: f for (wo, _, _), f in zip(checked, findings, strict=True)}
+        return [(wo, starts[wo.pk], found.get(wo.pk, [])) for wo in ordered]
 
     def _suggest(self, request, placements, *, technician):
         done, refused = [], []

@@ -188,9 +188,7 @@ def plan_view(model_admin):
             )
         elif timezone.is_naive(start):
             start = timezone.make_aware(start)
-        warnings = plannings.preview_suggestion(
-            work_order=wo, user_id=technician.pk, date_start=start
-        )
+        (warnings,) = plannings.preview_suggestions(placements=[(wo, technician.pk, start)])
         if warnings and not form.cleaned_data["plan_anyway"]:
             # Seen before it is saved: the planner confirms, or picks another time.
             listed = " ".join(w.message for w in warnings)

@@ -9,7 +9,7 @@ service's technician rule). Warnings are stored with the planning and shown wher
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import CharField, DateTimeField, F, IntegerField, Q, Value
@@ -68,25 +68,19 @@ class WorkOrderFacts:
 
 @dataclass
 class Appointment:
-    """A planning as the check reads it: stored (pk set) or about to be written (pk None)."""
+    """A planning as the check reads it: stored where it is (pk set), about to be written (pk
+    None), or a stored one about to move (`moving`: checked where it would go, not where it is)."""
 
     user_id: object
     work_order: WorkOrder
     date_start: datetime
     date_end: datetime
     pk: object = None
-    key: object = field(default=None)  # the caller's handle on an unsaved one
+    moving: bool = False
 
-    @classmethod
-    def of(cls, planning: JobPlanning) -> "Appointment":
-        return cls(
-            user_id=planning.user_id,
-            work_order=planning.work_order,
-            date_start=planning.date_start,
-            date_end=planning.date_end,
-            pk=planning.pk if not planning._state.adding else None,
-            key=planning.pk,
-        )
+    @property
+    def new_place(self) -> bool:
+        return self.pk is None or self.moving
 
 
 def warning_codes(findings: Iterable[dict]) -> str:
@@ -336,9 +330,10 @@ def findings_for(
     absences = defaultdict(list)
     for absence in away:
         absences[absence.user_id].append(absence)
-    timeline = _Timeline(
-        [*stored, *(a for a in appointments if a.pk is None)]  # unsaved ones overlap too
-    )
+    # Plannings about to be written or moved overlap each other too, where they would be.
+    placed = [a for a in appointments if a.new_place]
+    leaving = {a.pk for a in placed if a.pk is not None}
+    timeline = _Timeline([*(s for s in stored if s.pk not in leaving), *placed])
 
     lacking = {
         a.work_order.skill_id
