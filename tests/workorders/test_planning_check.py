@@ -10,6 +10,7 @@ from jobsite import calendar_services
 from jobsite.models import Absence, Holiday
 from workorders.models import JobPlanning
 from workorders.scheduling.checks import Appointment, findings_for
+from workorders.scheduling.warnings import refresh_warnings, windows_of
 
 from ..factories import make_work_order
 from ..factories import work_order_url as url
@@ -169,3 +170,18 @@ def test_checking_one_planning_reads_three_times(
     )
     with django_assert_num_queries(3):
         assert findings_for([appointment]) == [[]]
+
+
+def test_work_already_done_is_history_not_a_planning_in_the_past(project, job_type, technician):
+    start = datetime.now(UTC) - timedelta(days=2)
+    done = make_work_order(project=project, job_type=job_type, status="Completed")
+    waiting = make_work_order(project=project, job_type=job_type, name="Still to do")
+    plannings = [
+        JobPlanning.objects.create(
+            work_order=wo, user=technician, date_start=at, date_end=at + timedelta(minutes=30)
+        )
+        for wo, at in ((done, start), (waiting, start + timedelta(hours=1)))
+    ]
+    refresh_warnings(windows=windows_of(plannings), written=[p.pk for p in plannings])
+    assert "in_the_past" not in codes(plannings[0])
+    assert "in_the_past" in codes(plannings[1])

@@ -16,9 +16,13 @@ from django.db.models import CharField, DateTimeField, F, IntegerField, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from jobs.models import LifeCycleState
 from jobsite.calendars import Calendar, calendars, holidays_between
 from jobsite.models import Absence, AbsenceKind, Skill, User
 from workorders.models import JobPlanning, WorkOrder
+
+# A planning in the past is warned about only for work that has not started.
+PENDING_STATES = {LifeCycleState.PENDING}
 
 OVERLAP = "overlap"
 OUTSIDE_WORKING_HOURS = "outside_working_hours"
@@ -64,6 +68,7 @@ class WorkOrderFacts:
     skill_id: object
     due_date: datetime | None
     earliest_date_plannable: datetime | None
+    life_cycle_state: str
 
 
 @dataclass
@@ -307,6 +312,12 @@ def _number(item) -> int:
     return item.number if isinstance(item, Booked) else item.work_order.id2
 
 
+def _life_cycle_state(work_order) -> str:
+    if isinstance(work_order, WorkOrderFacts):
+        return work_order.life_cycle_state
+    return work_order.job_status.life_cycle_state  # callers load it with the work order
+
+
 def findings_for(
     appointments: Sequence[Appointment], *, stored: Sequence[Booked] | None = None
 ) -> list[list[Finding]]:
@@ -390,7 +401,8 @@ def findings_for(
         if wo.skill_id and wo.skill_id not in skills[a.user_id]:
             skill = skill_names.get(wo.skill_id, "of the work order")
             found.append(Finding(MISSING_SKILL, f"{name} lacks the skill {skill}."))
-        if a.date_start < now:
+        # Work under way or done happened where it was planned: history, not a mistake.
+        if a.date_start < now and _life_cycle_state(wo) in PENDING_STATES:
             found.append(Finding(IN_THE_PAST, "Starts in the past."))
         if wo.earliest_date_plannable and a.date_start < wo.earliest_date_plannable:
             found.append(

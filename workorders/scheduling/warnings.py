@@ -34,6 +34,7 @@ PLANNING_COLUMNS = (
     "work_order__skill_id",
     "work_order__due_date",
     "work_order__earliest_date_plannable",
+    "work_order__job_status__life_cycle_state",
 )
 
 # Neighbours are read this far either side of the touched stretches (longer plannings send the
