@@ -174,6 +174,17 @@ TASKS = {
 
 API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=24 * 30)
 
+# Scheduling (workorders/scheduling/): travel time is great-circle distance at this speed (the
+# proposals and the auto-plan both). A proposal's score is 100 less these points: per km of
+# detour, per day after the first moment searched, per hour already planned for the technician
+# that day.
+SCHEDULING_AVERAGE_SPEED_KMH = env.float("SCHEDULING_AVERAGE_SPEED_KMH", default=50.0)
+SCHEDULING_PROPOSAL_WEIGHTS = {
+    "travel_km": env.float("SCHEDULING_WEIGHT_TRAVEL_KM", default=1.0),
+    "days": env.float("SCHEDULING_WEIGHT_DAYS", default=5.0),
+    "booked_hours": env.float("SCHEDULING_WEIGHT_BOOKED_HOURS", default=2.0),
+}
+
 # Rates as "N/s", "N/min", "N/hour" or "N/day", counted in the default cache.
 # Every API request counts for its token (a session's user, else the client address).
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="6000/min")

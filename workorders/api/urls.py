@@ -3,6 +3,7 @@ from django.urls import re_path
 from jobsite.api.routers import OptionalSlashRouter
 from workorders.api.availability import AvailabilityView, TechnicianAvailabilityView
 from workorders.api.bulk import WorkOrderBulkView
+from workorders.api.proposals import WorkOrderProposalsView
 from workorders.api.views import PlanningViewSet, ProjectViewSet, WorkOrderViewSet
 
 router = OptionalSlashRouter()
@@ -20,5 +21,6 @@ urlpatterns = [
         name="technician-availability",
     ),
     re_path(r"^availability/?$", AvailabilityView.as_view(), name="availability"),
+    re_path(r"^workorders/(?P<pk>[^/.]+)/proposals/?$", WorkOrderProposalsView.as_view()),
     *router.urls,
 ]
