@@ -33,6 +33,7 @@ from workorders.admin.filters import (
     StatusFilter,
     TechnicianFilter,
 )
+from workorders.admin.find_a_slot import find_a_slot_view
 from workorders.admin.forms import KnownLabels, WorkOrderForm
 from workorders.admin.paging import PlannerPaging
 from workorders.admin.plannings import JobPlanningInline
@@ -313,5 +314,10 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
             path("board/", view(board_view(self)), name="workorders_workorder_board"),
             path("board/plan/", view(plan_view(self)), name="workorders_workorder_board_plan"),
             path("import/", view(import_view(self)), name="workorders_workorder_import"),
+            path(
+                "<path:object_id>/find-a-slot/",
+                view(find_a_slot_view(self)),
+                name="workorders_workorder_find_a_slot",
+            ),
             *super().get_urls(),
         ]
