@@ -181,7 +181,7 @@ API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=24 * 30)
 SCHEDULING_AVERAGE_SPEED_KMH = env.float("SCHEDULING_AVERAGE_SPEED_KMH", default=50.0)
 SCHEDULING_PROPOSAL_WEIGHTS = {
     "travel_km": env.float("SCHEDULING_WEIGHT_TRAVEL_KM", default=1.0),
-    "days": env.float("SCHEDULING_WEIGHT_DAYS", default=5.0),
+    "days": env.float("SCHEDULING_WEIGHT_DAYS", default=10.0),
     "booked_hours": env.float("SCHEDULING_WEIGHT_BOOKED_HOURS", default=2.0),
 }
 
