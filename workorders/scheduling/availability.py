@@ -80,32 +80,35 @@ def technicians_matching(
 
 
 def availability(
-    *, technicians: Iterable[User], start: datetime, end: datetime
+    *, technicians: Iterable[User], start: datetime, end: datetime, booked: dict | None = None
 ) -> list[Availability]:
     """Each technician's free time in [start, end), in their order. Five queries whatever their
     number (with `technicians` a queryset, six): organizations, working hours, holidays,
-    absences, plannings."""
+    absences, plannings. `booked`: {technician id: [(start, end)]}, every planning of theirs
+    meeting the range, when the caller has read them already (proposals do): no fifth query."""
     technicians = list(technicians)
     ids = [t.pk for t in technicians]
     by_technician = calendars(technicians, start=start, end=end)
     # Spans as (start, end) tuples until the answer: a dataclass apiece costs more than the
     # arithmetic on them.
-    away, booked = defaultdict(list), defaultdict(list)
+    away = defaultdict(list)
     for user_id, a, b in Absence.objects.filter(
         technician__in=ids, start__lt=end, end__gt=start
     ).values_list("technician_id", "start", "end"):
         away[user_id].append((a, b))
-    # One window for every technician: a plain range, not checks.touching's condition per
-    # technician (building and planning 50 ORed conditions cost more than reading the rows).
-    for user_id, a, b in JobPlanning.objects.filter(
-        user__in=ids, date_start__lt=end, date_end__gt=start
-    ).values_list("user_id", "date_start", "date_end"):
-        booked[user_id].append((a, b))
+    if booked is None:
+        booked = defaultdict(list)
+        # One window for every technician: a plain range, not checks.touching's condition per
+        # technician (building and planning 50 ORed conditions cost more than reading the rows).
+        for user_id, a, b in JobPlanning.objects.filter(
+            user__in=ids, date_start__lt=end, date_end__gt=start
+        ).values_list("user_id", "date_start", "date_end"):
+            booked[user_id].append((a, b))
     found = []
     for t in technicians:
         working = [(i.start, i.end) for i in by_technician[t.pk].working(start, end)]
         present = minus(merged(working), away[t.pk])
-        free = minus(present, booked[t.pk])
+        free = minus(present, booked.get(t.pk, ()))
         available, unbooked = minutes(present), minutes(free)
         found.append(
             Availability(t, [Interval(a, b) for a, b in free], available - unbooked, available)

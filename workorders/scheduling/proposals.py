@@ -17,10 +17,12 @@ day. A distance that is unknown (no coordinates) counts nothing and says so."""
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import FloatField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from jobs.models import LifeCycleState
@@ -40,9 +42,6 @@ DEFAULT_LIMIT, MAX_LIMIT = 5, 50
 DEFAULT_RANGE = timedelta(days=14)
 # Starts fall on a five-minute mark: a planner reads 10:15, not 10:13:27.
 STEP = timedelta(minutes=5)
-# Appointments of a technician are read this far around the range: the one before the first
-# free window and the one after the last are where they travel from and to.
-AROUND = timedelta(days=1)
 # Work under way, done or cancelled gets no new appointment (suggest_technician refuses it).
 CLOSED_STATES = {
     LifeCycleState.IN_PROGRESS,
@@ -78,6 +77,22 @@ class _Visit:
     end: datetime
     point: geo.Point | None
     number: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Fit:
+    """A candidate before it is worded: reasons are written only for those proposed."""
+
+    technician: User
+    start: datetime
+    end: datetime
+    score: float
+    free: tuple  # the free window it was found in
+    before: _Visit | None
+    base: geo.Point | None
+    km_in: float | None
+    pushed: bool  # by the travel from `before`
+    booked_hours: float
 
 
 def work_order_for_proposals(*, user: User, pk) -> WorkOrder | None:
@@ -137,12 +152,20 @@ def proposals(
     ends = planning_end(date_start=first, estimated_time=work_order.estimated_time)
     minutes = round((ends - first) / timedelta(minutes=1))
     site = _site(work_order)
-    visits = _visits(technicians=technicians, start=first - AROUND, end=last + AROUND)
+    # The whole local days the window meets: the visit before its first free window that
+    # day, and the one after its last, are where the technician comes from and goes to.
+    visits = _visits(
+        technicians=technicians, start=_midnight(first, zone), end=_midnight(last, zone, 1)
+    )
     search = _Search(
         work_order=work_order, minutes=minutes, site=site, zone=zone, first=first, visits=visits
     )
+    booked = {
+        user_id: [(v.start, v.end) for v in found if v.start < last and v.end > first]
+        for user_id, found in visits.items()
+    }
     candidates = []
-    for found in availability(technicians=technicians, start=first, end=last):
+    for found in availability(technicians=technicians, start=first, end=last, booked=booked):
         candidates += search.candidates(found.technician, [(i.start, i.end) for i in found.free])
     candidates.sort(key=lambda p: (-p.score, p.start, p.technician.code, p.technician.username))
     chosen, checked, refused = _checked(work_order=work_order, candidates=candidates, limit=limit)
@@ -155,7 +178,9 @@ def proposals(
             unplannable.append(f"The planning check refused {refused} free window(s).")
         if site is None:
             unplannable.append(NO_COORDINATES)
-    return Proposals(start, end, chosen, unplannable, checked, refused)
+    return Proposals(
+        start, end, [search.proposal(c) for c in chosen], unplannable, checked, refused
+    )
 
 
 NO_COORDINATES = "The site has no coordinates: distance is unknown and ignored."
@@ -169,6 +194,12 @@ def _window(*, work_order, start, end, now) -> tuple[datetime, datetime]:
         first = max(first, _on_step(work_order.earliest_date_plannable))
     last = min(end, work_order.due_date) if work_order.due_date else end
     return first, last
+
+
+def _midnight(moment: datetime, zone: ZoneInfo, days: int = 0) -> datetime:
+    """The start of `moment`'s local day (`days` later), in UTC."""
+    day = moment.astimezone(zone).date() + timedelta(days=days)
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
 
 
 def _on_step(moment: datetime) -> datetime:
@@ -227,21 +258,33 @@ def _site(work_order) -> geo.Point | None:
 
 
 def _visits(*, technicians, start, end) -> dict:
-    """Each technician's appointments around the range, by start, with where they are."""
-    columns = [f"work_order__{c}" for c in geo.work_order_point_columns()]
+    """Each technician's appointments meeting [start, end), by start, with where they are.
+    Coordinates come as floats: a Decimal apiece costs more than the rest of the row."""
+    names = geo.work_order_point_columns()
+    floats = {
+        f"point_{n}": Cast(f"work_order__{column}", FloatField()) for n, column in enumerate(names)
+    }
     rows = (
         JobPlanning.objects.filter(
             user__in=[t.pk for t in technicians], date_start__lt=end, date_end__gt=start
         )
+        .annotate(**floats)
         .order_by("user_id", "date_start")
-        .values_list("user_id", "date_start", "date_end", "work_order__id2", *columns)
+        .values_list("user_id", "date_start", "date_end", "work_order__id2", *floats)
     )
-    names = geo.work_order_point_columns()
     found = defaultdict(list)
-    for user_id, a, b, number, *point in rows:
-        where = geo.work_order_point(dict(zip(names, point, strict=True)))
-        found[user_id].append(_Visit(a, b, where, number))
+    for user_id, a, b, number, *coordinates in rows:
+        found[user_id].append(_Visit(a, b, _first_point(coordinates), number))
     return found
+
+
+def _first_point(coordinates: list) -> geo.Point | None:
+    """geo.work_order_point over the columns as read (pairs in WORK_ORDER_POINT_FIELDS' order),
+    without a dict per row."""
+    for n in range(0, len(coordinates), 2):
+        if coordinates[n] is not None and coordinates[n + 1] is not None:
+            return geo.Point(coordinates[n], coordinates[n + 1])
+    return None
 
 
 class _Search:
@@ -262,7 +305,7 @@ class _Search:
         skill = work_order.skill
         self.skill_reason = f"has skill {skill.name}" if skill else "no skill needed"
 
-    def candidates(self, technician: User, free: list[tuple]) -> list[Proposal]:
+    def candidates(self, technician: User, free: list[tuple]) -> list[_Fit]:
         visits = self.visits.get(technician.pk, [])
         starts = [v.start for v in visits]
         by_end = sorted(visits, key=lambda v: v.end)
@@ -273,8 +316,10 @@ class _Search:
         booked = defaultdict(timedelta)
         for v in visits:
             booked[self._day(v.start)] += v.end - v.start
-        best: dict[date, Proposal] = {}
+        best: dict[date, _Fit] = {}
         for a, b in free:
+            if b - a < self.duration:  # most gaps between appointments: nothing fits
+                continue
             day = self._day(a)
             before = by_end[bisect_right(ends, a) - 1] if bisect_right(ends, a) else None
             after_index = bisect_left(starts, a)
@@ -294,7 +339,7 @@ class _Search:
             return timedelta()
         return timedelta(hours=km / self.speed)
 
-    def _fit(self, technician, a, b, before, after, base, booked) -> Proposal | None:
+    def _fit(self, technician, a, b, before, after, base, booked) -> _Fit | None:
         origin = before.point if before else base
         destination = after.point if after else base
         km_in = geo.distance_km(origin, self.site)
@@ -312,28 +357,34 @@ class _Search:
         days = (start - self.first) / timedelta(days=1)
         hours = booked / timedelta(hours=1)
         score = 100 - self.per_km * (detour or 0) - self.per_day * days - self.per_hour * hours
+        return _Fit(technician, start, end, score, (a, b), before, base, km_in, pushed, hours)
+
+    def proposal(self, fit: _Fit) -> Proposal:
+        """A candidate with its reasons, as proposed."""
+        a, b = fit.free
         reasons = [
             self.skill_reason,
             f"free {a.astimezone(self.zone):%H:%M}–{b.astimezone(self.zone):%H:%M}",
-            self._distance_reason(km_in, before, base),
+            self._distance_reason(fit.km_in, fit.before, fit.base),
         ]
-        if pushed:
-            gap = round((start - before.end) / timedelta(minutes=1))
-            reasons.append(f"starts {gap} min after #{before.number}, for the travel")
+        if fit.pushed:
+            gap = round((fit.start - fit.before.end) / timedelta(minutes=1))
+            reasons.append(f"starts {gap} min after #{fit.before.number}, for the travel")
+        hours = fit.booked_hours
         reasons.append(
             f"{hours:.1f} h already planned that day" if hours else "nothing else planned that day"
         )
         if self.work_order.due_date:
-            left = (self.work_order.due_date - end) // timedelta(days=1)
+            left = (self.work_order.due_date - fit.end) // timedelta(days=1)
             reasons.append(
                 f"{left} day(s) before the due date" if left else "on the day of the due date"
             )
         return Proposal(
-            technician=technician,
-            start=start,
-            end=end,
-            travel_km=None if km_in is None else round(km_in, 1),
-            score=round(score, 1),
+            technician=fit.technician,
+            start=fit.start,
+            end=fit.end,
+            travel_km=None if fit.km_in is None else round(fit.km_in, 1),
+            score=round(fit.score, 1),
             reasons=tuple(reasons),
         )
 
@@ -358,7 +409,7 @@ def _detour(km_in, km_out, km_direct) -> float | None:
     return sum(known) if known else None
 
 
-def _checked(*, work_order, candidates, limit) -> tuple[list[Proposal], int, int]:
+def _checked(*, work_order, candidates, limit) -> tuple[list[_Fit], int, int]:
     """The first `limit` candidates the planning check passes with no finding at all. Candidates
     lie in disjoint free windows of their technician, so checking them together (the check takes
     them as about to be written) finds no overlap between them."""
