@@ -2,6 +2,7 @@
 first, never breaking the planning check, leaving room for travel; the reasons when nothing
 fits; over the API."""
 
+import random
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -349,3 +350,42 @@ def test_another_organizations_work_order_is_a_404(other_api, admin_api, work_or
     assert other_api.get(url(work_order)).status_code == 404
     assert other_api.get("/api/v1/workorders/nope/proposals").status_code == 404
     assert admin_api.get(url(work_order)).status_code == 200
+
+
+def test_the_search_that_stops_early_finds_what_the_whole_search_finds(
+    planner, project, sales_org, skill
+):
+    """The top few, found by trying days from the best they could reach down, are the first few
+    of every day tried (fewer days here than the limit of 50)."""
+    rng = random.Random(7)
+    for i in range(4):
+        tech = technician_with(f"r{i}", sales_org, skill)
+        tech.base_address = Address.objects.create(
+            city="Base", sales_organization=sales_org, **north_of_gent(rng.uniform(-30, 30))
+        )
+        tech.save()
+        for day in range(4):
+            for clock in rng.sample(["08:00", "09:30", "11:00", "13:00", "14:30", "16:00"], 3):
+                planned = make_planning(
+                    project=project, technician=tech, start=at(day, clock), minutes=60
+                )
+                planned.work_order.db_address_latitude = north_of_gent(rng.uniform(-30, 30))[
+                    "latitude"
+                ]
+                planned.work_order.db_address_longitude = GENT[1]
+                planned.work_order.save()
+    wo = make_work_order(
+        project=project,
+        skill=skill,
+        estimated_time=45,
+        due_date=at(4, "00:00"),
+        db_address_latitude=GENT[0],
+        db_address_longitude=GENT[1],
+    )
+    every = proposals(user=planner, work_order=wo, limit=50, now=BEFORE).proposals
+    assert len(every) == 16  # each technician's four days
+    for limit in (1, 3, 5):
+        assert (
+            proposals(user=planner, work_order=wo, limit=limit, now=BEFORE).proposals
+            == (every[:limit])
+        )

@@ -18,6 +18,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from heapq import heappush, heappushpop
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -164,11 +165,17 @@ def proposals(
         user_id: [(v.start, v.end) for v in found if v.start < last and v.end > first]
         for user_id, found in visits.items()
     }
-    candidates = []
-    for found in availability(technicians=technicians, start=first, end=last, booked=booked):
-        candidates += search.candidates(found.technician, [(i.start, i.end) for i in found.free])
-    candidates.sort(key=lambda p: (-p.score, p.start, p.technician.code, p.technician.username))
-    chosen, checked, refused = _checked(work_order=work_order, candidates=candidates, limit=limit)
+    free = {
+        found.technician: [(i.start, i.end) for i in found.free]
+        for found in availability(technicians=technicians, start=first, end=last, booked=booked)
+    }
+    chosen, checked, refused = _checked(
+        work_order=work_order, candidates=search.best(free, enough=limit), limit=limit
+    )
+    if refused and len(chosen) < limit:  # never seen: then every day is tried, and checked
+        chosen, checked, refused = _checked(
+            work_order=work_order, candidates=search.best(free, enough=None), limit=limit
+        )
     unplannable = []
     if not chosen:
         unplannable.append(
@@ -287,6 +294,18 @@ def _first_point(coordinates: list) -> geo.Point | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A technician's appointments around the range, found by start and by end."""
+
+    visits: list
+    starts: list
+    by_end: list
+    ends: list
+    base: geo.Point | None
+    booked: dict  # local day: time planned
+
+
 class _Search:
     """The best start in each free window of a technician, one candidate per day."""
 
@@ -305,31 +324,55 @@ class _Search:
         skill = work_order.skill
         self.skill_reason = f"has skill {skill.name}" if skill else "no skill needed"
 
-    def candidates(self, technician: User, free: list[tuple]) -> list[_Fit]:
+    def best(self, free: dict, *, enough: int | None) -> list[_Fit]:
+        """The best fit of each technician's day, best first. With `enough`, days are tried
+        from the highest score they could reach (no detour) down, and the search stops once
+        `enough` fits beat what any day left could reach: the answer is the same, the
+        arithmetic done for far fewer windows."""
+        days = []
+        for technician, spans in free.items():
+            plan = self._plan(technician)
+            by_day = defaultdict(list)
+            for a, b in spans:
+                if b - a >= self.duration:  # most gaps between appointments: nothing fits
+                    by_day[self._day(a)].append((a, b))
+            for day, windows in by_day.items():
+                hours = plan.booked[day] / timedelta(hours=1)
+                waited = (max(windows[0][0], self.first) - self.first) / timedelta(days=1)
+                reach = 100 - self.per_day * waited - self.per_hour * hours
+                days.append((reach, technician, plan, day, windows, hours))
+        days.sort(key=lambda d: -d[0])
+        if min(self.per_km, self.per_day, self.per_hour) < 0:
+            enough = None  # a negative weight breaks the bound: try every day
+        found, kept = [], []  # kept: a min-heap of the best `enough` scores so far
+        for reach, technician, plan, day, windows, hours in days:
+            if enough and len(kept) >= enough and reach < kept[0]:
+                break
+            fits = [
+                fit
+                for a, b in windows
+                if (fit := self._fit(technician, plan, day, a, b, hours)) is not None
+            ]
+            if fits:
+                fit = max(fits, key=lambda f: f.score)  # on a tie, the earliest
+                found.append(fit)
+                if enough:
+                    (heappush if len(kept) < enough else heappushpop)(kept, fit.score)
+        found.sort(key=lambda f: (-f.score, f.start, f.technician.code, f.technician.username))
+        return found
+
+    def _plan(self, technician: User) -> "_Plan":
         visits = self.visits.get(technician.pk, [])
-        starts = [v.start for v in visits]
         by_end = sorted(visits, key=lambda v: v.end)
-        ends = [v.end for v in by_end]
         base = None
         if technician.base_address is not None:
             base = geo.point(technician.base_address.latitude, technician.base_address.longitude)
         booked = defaultdict(timedelta)
         for v in visits:
             booked[self._day(v.start)] += v.end - v.start
-        best: dict[date, _Fit] = {}
-        for a, b in free:
-            if b - a < self.duration:  # most gaps between appointments: nothing fits
-                continue
-            day = self._day(a)
-            before = by_end[bisect_right(ends, a) - 1] if bisect_right(ends, a) else None
-            after_index = bisect_left(starts, a)
-            after = visits[after_index] if after_index < len(visits) else None
-            before = before if before and self._day(before.end) == day else None
-            after = after if after and self._day(after.start) == day else None
-            found = self._fit(technician, a, b, before, after, base, booked[day])
-            if found and (day not in best or found.score > best[day].score):
-                best[day] = found
-        return list(best.values())
+        return _Plan(
+            visits, [v.start for v in visits], by_end, [v.end for v in by_end], base, booked
+        )
 
     def _day(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()
@@ -339,7 +382,16 @@ class _Search:
             return timedelta()
         return timedelta(hours=km / self.speed)
 
-    def _fit(self, technician, a, b, before, after, base, booked) -> _Fit | None:
+    def _fit(self, technician, plan, day, a, b, hours) -> _Fit | None:
+        """The first start in free window [a, b) that leaves room for travel from the visit
+        before it that day (else from the base) and to the one after (else to the base)."""
+        n = bisect_right(plan.ends, a)
+        before = plan.by_end[n - 1] if n else None
+        n = bisect_left(plan.starts, a)
+        after = plan.visits[n] if n < len(plan.visits) else None
+        before = before if before and self._day(before.end) == day else None
+        after = after if after and self._day(after.start) == day else None
+        base = plan.base
         origin = before.point if before else base
         destination = after.point if after else base
         km_in = geo.distance_km(origin, self.site)
@@ -355,7 +407,6 @@ class _Search:
             return None
         detour = _detour(km_in, km_out, geo.distance_km(origin, destination))
         days = (start - self.first) / timedelta(days=1)
-        hours = booked / timedelta(hours=1)
         score = 100 - self.per_km * (detour or 0) - self.per_day * days - self.per_hour * hours
         return _Fit(technician, start, end, score, (a, b), before, base, km_in, pushed, hours)
 
