@@ -19,6 +19,7 @@ from tests.factories import (
     make_work_order,
     make_working_hours,
 )
+from workorders import services
 from workorders.models import JobPlanning
 from workorders.scheduling.checks import Appointment, findings_for
 from workorders.scheduling.proposals import NO_COORDINATES, proposals
@@ -389,3 +390,13 @@ def test_the_search_that_stops_early_finds_what_the_whole_search_finds(
             proposals(user=planner, work_order=wo, limit=limit, now=BEFORE).proposals
             == (every[:limit])
         )
+
+
+def test_a_suggested_work_orders_own_time_is_free_to_propose(planner, work_order, technician):
+    """Re-planning: its own planning moves where it is proposed, so its time is offered."""
+    services.suggest_technician(
+        work_orders=[work_order], user=technician, date_start=at(0, "12:30")
+    )
+    work_order.refresh_from_db()
+    found = proposals(user=planner, work_order=work_order, now=BEFORE)
+    assert found.proposals[0].start == at(0, "12:30") and found.refused == 0

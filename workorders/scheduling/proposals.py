@@ -155,8 +155,13 @@ def proposals(
     site = _site(work_order)
     # The whole local days the window meets: the visit before its first free window that
     # day, and the one after its last, are where the technician comes from and goes to.
+    # A Suggested work order's own planning moves where it is proposed: its time is free.
+    moving = _rule_planning(work_order)
     visits = _visits(
-        technicians=technicians, start=_midnight(first, zone), end=_midnight(last, zone, 1)
+        technicians=technicians,
+        start=_midnight(first, zone),
+        end=_midnight(last, zone, 1),
+        leaving=moving,
     )
     search = _Search(
         work_order=work_order, minutes=minutes, site=site, zone=zone, first=first, visits=visits
@@ -170,11 +175,17 @@ def proposals(
         for found in availability(technicians=technicians, start=first, end=last, booked=booked)
     }
     chosen, checked, refused = _checked(
-        work_order=work_order, candidates=search.best(free, enough=limit), limit=limit
+        work_order=work_order,
+        candidates=search.best(free, enough=limit),
+        limit=limit,
+        moving=moving,
     )
     if refused and len(chosen) < limit:  # never seen: then every day is tried, and checked
         chosen, checked, refused = _checked(
-            work_order=work_order, candidates=search.best(free, enough=None), limit=limit
+            work_order=work_order,
+            candidates=search.best(free, enough=None),
+            limit=limit,
+            moving=moving,
         )
     unplannable = []
     if not chosen:
@@ -264,18 +275,28 @@ def _site(work_order) -> geo.Point | None:
     return geo.work_order_point(row.first() or {})
 
 
-def _visits(*, technicians, start, end) -> dict:
+def _rule_planning(work_order):
+    """The pk of the planning the Suggested rule made for the work order, if any."""
+    if not work_order.suggested_user_id:  # the rule plans only with a suggested technician
+        return None
+    rule = JobPlanning.objects.filter(work_order=work_order, made_by_rule=True)
+    return rule.values_list("pk", flat=True).first()
+
+
+def _visits(*, technicians, start, end, leaving=None) -> dict:
     """Each technician's appointments meeting [start, end), by start, with where they are.
     Coordinates come as floats: a Decimal apiece costs more than the rest of the row."""
     names = geo.work_order_point_columns()
     floats = {
         f"point_{n}": Cast(f"work_order__{column}", FloatField()) for n, column in enumerate(names)
     }
+    rows = JobPlanning.objects.filter(
+        user__in=[t.pk for t in technicians], date_start__lt=end, date_end__gt=start
+    )
+    if leaving is not None:
+        rows = rows.exclude(pk=leaving)
     rows = (
-        JobPlanning.objects.filter(
-            user__in=[t.pk for t in technicians], date_start__lt=end, date_end__gt=start
-        )
-        .annotate(**floats)
+        rows.annotate(**floats)
         .order_by("user_id", "date_start")
         .values_list("user_id", "date_start", "date_end", "work_order__id2", *floats)
     )
@@ -460,10 +481,11 @@ def _detour(km_in, km_out, km_direct) -> float | None:
     return sum(known) if known else None
 
 
-def _checked(*, work_order, candidates, limit) -> tuple[list[_Fit], int, int]:
+def _checked(*, work_order, candidates, limit, moving=None) -> tuple[list[_Fit], int, int]:
     """The first `limit` candidates the planning check passes with no finding at all. Candidates
     lie in disjoint free windows of their technician, so checking them together (the check takes
-    them as about to be written) finds no overlap between them."""
+    them as about to be written) finds no overlap between them. `moving`: the work order's rule
+    planning, checked where each candidate would put it (as the Suggested rule would move it)."""
     chosen, checked, refused, queue = [], 0, 0, list(candidates)
     while queue and len(chosen) < limit:
         batch, queue = queue[: limit - len(chosen)], queue[limit - len(chosen) :]
@@ -474,6 +496,8 @@ def _checked(*, work_order, candidates, limit) -> tuple[list[_Fit], int, int]:
                     work_order=work_order,
                     date_start=p.start,
                     date_end=p.end,
+                    pk=moving,
+                    moving=moving is not None,
                 )
                 for p in batch
             ]
