@@ -347,6 +347,14 @@ def test_bad_parameters_are_a_400_naming_them(api, work_order, params, field):
     assert field in response.json()
 
 
+def test_an_earliest_date_at_the_end_of_time_is_a_400_not_a_500(api, project):
+    wo = make_work_order(
+        project=project, earliest_date_plannable=datetime(9999, 12, 30, tzinfo=BRUSSELS)
+    )
+    response = api.get(url(wo))
+    assert response.status_code == 400 and "to" in response.json()
+
+
 def test_another_organizations_work_order_is_a_404(other_api, admin_api, work_order):
     assert other_api.get(url(work_order)).status_code == 404
     assert other_api.get("/api/v1/workorders/nope/proposals").status_code == 404

@@ -30,7 +30,7 @@ from jobsite.models import User
 from workorders.models import JobPlanning, WorkOrder
 from workorders.plannings import planning_end
 from workorders.scheduling import geo
-from workorders.scheduling.availability import MAX_RANGE, availability, check_range
+from workorders.scheduling.availability import LATEST, MAX_RANGE, availability, check_range
 from workorders.scheduling.checks import Appointment, findings_for
 from workorders.scheduling.proposal_search import Fit, Proposal, Search, on_step, read_visits
 from workorders.selectors import visible_work_orders
@@ -74,9 +74,10 @@ def search_range(
     if start is None:
         start = max(now, work_order.earliest_date_plannable or now)
     if end is None:
+        room = max(LATEST - start, timedelta())  # an earliest date in year 9999 stays a 400
         due = work_order.due_date
-        end = due if due is not None and due > start else start + DEFAULT_RANGE
-        end = min(end, start + MAX_RANGE)
+        end = due if due is not None and due > start else start + min(DEFAULT_RANGE, room)
+        end = min(end, start + min(MAX_RANGE, room))
     check_range(start=start, end=end)
     return start, end
 
