@@ -392,6 +392,7 @@ API_ROUTES = {
     "holiday-load": Custom("holiday_load"),
     "technician-availability": Custom("availability"),
     "availability": Custom("availability"),
+    "workorder-proposals": Custom("proposals"),
 }
 
 API_NOT_TENANT_DATA = {
@@ -652,6 +653,16 @@ def check_availability(w: World, name):
     assert_unchanged(w, before, name)
 
 
+def check_proposals(w: World, name):
+    url = _path(name, w.a["work_order"].pk)
+    assert w.api("a").get(url).status_code == 200, "control: A's work order"
+    before = snapshot(w)
+    response = w.api("b").get(url, {"from": START.isoformat(), "limit": 50})
+    assert response.status_code == 404, response.status_code
+    assert not leaked(w, response.content.decode())
+    assert_unchanged(w, before, name)
+
+
 # --- the admin table ---------------------------------------------------------------------------
 
 # Each registered model: the key of A's object to point at.
@@ -702,6 +713,7 @@ ADMIN_CUSTOM = {
     "workorders_workorder_board": "board",
     "workorders_workorder_board_plan": "board_plan",
     "workorders_workorder_import": "import_upload",
+    "workorders_workorder_find_a_slot": "find_a_slot",
     "auth_user_password_change": "user_password",
     "view_on_site": "view_on_site",
 }
@@ -888,6 +900,18 @@ def admin_import_upload(w: World):
     assert_unchanged(w, before, "import upload")
 
 
+def admin_find_a_slot(w: World):
+    url = reverse("admin:workorders_workorder_find_a_slot", args=[w.a["work_order"].pk])
+    assert w.admin("a").get(url).status_code == 200, "control: A finds a slot"
+    before = snapshot(w)
+    plan = {"technician": str(w.a["technician"].pk), "start": START.isoformat()}
+    for method, data in (("get", {}), ("post", plan)):
+        response = getattr(w.admin("b"), method)(url, data)
+        assert response.status_code == 404, (method, response.status_code)
+        assert not leaked(w, response.content.decode())
+    assert_unchanged(w, before, "find a slot")
+
+
 def admin_user_password(w: World):
     url = reverse("admin:auth_user_password_change", args=[w.a["technician"].pk])
     assert w.admin("a").get(url).status_code == 200
@@ -911,7 +935,11 @@ def admin_view_on_site(w: World):
 
 def test_tables_use_the_routes_they_name():
     """A typo in a table would silently test nothing."""
-    args = {"auth_user_password_change": [uuid.uuid4()], "view_on_site": [1, uuid.uuid4()]}
+    args = {
+        "auth_user_password_change": [uuid.uuid4()],
+        "view_on_site": [1, uuid.uuid4()],
+        "workorders_workorder_find_a_slot": [uuid.uuid4()],
+    }
     for name in ADMIN_CUSTOM:
         reverse(f"admin:{name}", args=args.get(name))
     assert re.fullmatch(r"[a-z_]+", "".join(ADMIN_CUSTOM.values()))

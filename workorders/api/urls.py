@@ -21,6 +21,10 @@ urlpatterns = [
         name="technician-availability",
     ),
     re_path(r"^availability/?$", AvailabilityView.as_view(), name="availability"),
-    re_path(r"^workorders/(?P<pk>[^/.]+)/proposals/?$", WorkOrderProposalsView.as_view()),
+    re_path(
+        r"^workorders/(?P<pk>[^/.]+)/proposals/?$",
+        WorkOrderProposalsView.as_view(),
+        name="workorder-proposals",
+    ),
     *router.urls,
 ]
