@@ -166,6 +166,13 @@ BULK_CHUNK_SIZE = env.int("BULK_CHUNK_SIZE", default=500)
 API_JOB_STALE_SECONDS = env.int("API_JOB_STALE_SECONDS", default=300)
 API_JOB_MAX_RESUMES = env.int("API_JOB_MAX_RESUMES", default=3)
 
+# Scheduling (DESIGN "Scheduling"): travel time = great-circle distance / this speed, for the
+# proposals and the auto-plan; the auto-plan's solver stops after AUTOPLAN_TIME_LIMIT_SECONDS
+# of wall time (model building included) and plans at most AUTOPLAN_MAX_WORK_ORDERS at once.
+SCHEDULING_AVERAGE_SPEED_KMH = env.float("SCHEDULING_AVERAGE_SPEED_KMH", default=50.0)
+AUTOPLAN_TIME_LIMIT_SECONDS = env.float("AUTOPLAN_TIME_LIMIT_SECONDS", default=30.0)
+AUTOPLAN_MAX_WORK_ORDERS = env.int("AUTOPLAN_MAX_WORK_ORDERS", default=2000)
+
 TASKS = {
     "default": {
         "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),

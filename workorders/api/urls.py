@@ -1,6 +1,7 @@
 from django.urls import re_path
 
 from jobsite.api.routers import OptionalSlashRouter
+from workorders.api import autoplan
 from workorders.api.availability import AvailabilityView, TechnicianAvailabilityView
 from workorders.api.bulk import WorkOrderBulkView
 from workorders.api.views import PlanningViewSet, ProjectViewSet, WorkOrderViewSet
@@ -20,5 +21,6 @@ urlpatterns = [
         name="technician-availability",
     ),
     re_path(r"^availability/?$", AvailabilityView.as_view(), name="availability"),
+    *autoplan.urlpatterns,
     *router.urls,
 ]
