@@ -19,6 +19,7 @@ from jobsite.admin import TenantAdmin
 from jobsite.tenancy import restrict_to_tenant
 from workorders import plannings, services
 from workorders.admin.actions import WorkOrderActions
+from workorders.admin.autoplan import autoplan_view
 from workorders.admin.board import board_view, import_view, plan_view
 from workorders.admin.changelist import EqualsAnyOf, WorkOrderChangeList
 from workorders.admin.columns import WorkOrderColumns
@@ -313,5 +314,6 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
             path("board/", view(board_view(self)), name="workorders_workorder_board"),
             path("board/plan/", view(plan_view(self)), name="workorders_workorder_board_plan"),
             path("import/", view(import_view(self)), name="workorders_workorder_import"),
+            path("autoplan/", view(autoplan_view(self)), name="workorders_workorder_autoplan"),
             *super().get_urls(),
         ]
