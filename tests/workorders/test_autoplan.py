@@ -7,12 +7,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from apijobs.models import ApiJob
-from jobsite.models import Address
+from jobsite.calendars import zone_of
+from jobsite.models import Address, User
 from tests.factories import make_absence, make_planning, make_work_order
-from workorders.models import JobPlanning, WorkOrder
+from workorders.models import JobPlanning, Project, WorkOrder
 from workorders.scheduling.autoplan import services, solver
 from workorders.scheduling.checks import Appointment, findings_for
 
@@ -258,3 +261,23 @@ def test_the_planner_page_starts_a_week_shows_the_plan_and_accepts_the_ticked(
     assert sorted(
         str(pk) for pk in JobPlanning.objects.values_list("work_order_id", flat=True)
     ) == sorted(ticked)
+
+
+def test_the_demo_has_coordinates_so_the_auto_plan_shows_something_real(settings):
+    call_command("load_demo_data", "--work-orders", "400", "--projects", "20", "--companies", "4")
+    technicians = User.objects.filter(is_technician=True).select_related("base_address")
+    assert all(t.base_address and t.base_address.latitude for t in technicians)
+    assert not Project.objects.filter(db_address__latitude__isnull=True).exists()
+    planner = User.objects.get(username="planner")
+    zone = zone_of(planner.sales_organization)
+    today = timezone.now().astimezone(zone).date()
+    monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+    start = datetime.combine(monday, datetime.min.time(), tzinfo=zone)
+    job = services.start_autoplan(
+        data={"from": start.isoformat(), "to": (start + timedelta(days=5)).isoformat()},
+        by=planner,
+    )
+    services.run_autoplan(api_job_id=job.pk)
+    plan = services.proposed_plan(api_job=ApiJob.objects.get(pk=job.pk))
+    assert plan["status"] == "completed", plan["message"]
+    assert plan["kpis"]["planned"] > 5 and plan["kpis"]["travel_km"] > 10
