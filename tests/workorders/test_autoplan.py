@@ -167,9 +167,19 @@ def test_a_slot_taken_since_is_refused_and_the_rest_written(
     assert JobPlanning.objects.count() == len(plan["plannings"])  # the rest + the one taken
     assert not JobPlanning.objects.filter(work_order_id=taken["work_order_id"]).exists()
     assert not JobPlanning.objects.exclude(warning_codes="").exists()
-    # Accepting again writes nothing twice.
+    # Accepting the whole plan again writes nothing twice; naming one accepted says so.
     again = api.post(f"/api/v1/autoplan/{job['id']}/accept", {}, format="json").json()
-    assert again["accepted"] == [] and len(again["refused"]) == len(plan["plannings"])
+    assert again == {
+        "accepted": [],
+        "refused": [
+            {"work_order_id": taken["work_order_id"], "reason": again["refused"][0]["reason"]}
+        ],
+    }
+    one = answer["accepted"][0]
+    named = api.post(
+        f"/api/v1/autoplan/{job['id']}/accept", {"work_order_ids": [one]}, format="json"
+    ).json()
+    assert named["accepted"] == [] and "was planned since" in named["refused"][0]["reason"]
 
 
 def test_a_failed_solve_ends_the_job_failed_with_the_reason(

@@ -117,6 +117,10 @@ def autoplan_view(model_admin):
                 int(100 * job.processed_records / job.total_records) if job.total_records else 0
             )
             context["groups"] = _rows(plan, zone, set(plan.get("accepted_work_order_ids", [])))
+            if plan.get("from") and plan.get("to"):
+                begin = parse_datetime(plan["from"]).astimezone(zone)
+                end = parse_datetime(plan["to"]).astimezone(zone)
+                context["range_label"] = f"{begin:%a %d %b %H:%M} to {end:%a %d %b %H:%M}"
         return TemplateResponse(request, "admin/workorders/workorder/autoplan.html", context)
 
     return view

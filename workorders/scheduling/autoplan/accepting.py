@@ -24,7 +24,7 @@ PLANNABLE = {StatusNumber.TO_BE_PLANNED, StatusNumber.WAITING, StatusNumber.POOL
 
 def accept_plan(*, api_job: ApiJob, work_order_ids, by: User) -> dict:
     """{"accepted": [work order ids], "refused": [{"work_order_id", "reason"}]}; `work_order_ids`
-    None accepts the whole plan."""
+    None accepts the whole plan (what was not accepted yet)."""
     if api_job.status != ApiJobStatus.COMPLETED:
         raise ServiceError(
             f"The auto-plan is {api_job.status}: only a completed plan can be accepted.",
@@ -34,7 +34,8 @@ def accept_plan(*, api_job: ApiJob, work_order_ids, by: User) -> dict:
     plan = ApiJob.objects.filter(pk=api_job.pk).values_list("payload", flat=True).first() or {}
     proposed = {p["work_order_id"]: p for p in plan.get("plannings", [])}
     if work_order_ids is None:
-        chosen = list(proposed)
+        done_before = set(api_job.options.get("accepted", []))
+        chosen = [pk for pk in proposed if pk not in done_before]
     else:
         if not isinstance(work_order_ids, list) or not all(
             isinstance(x, str) for x in work_order_ids
