@@ -3,10 +3,15 @@ unplanned work of an organization within every technician's calendar, written on
 accepted (all, part, or what is still valid), through the planning service. Tiny instances,
 a one-second search."""
 
+import signal
+import subprocess
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -14,6 +19,7 @@ from django.utils import timezone
 from apijobs.models import ApiJob
 from jobsite.calendars import zone_of
 from jobsite.models import Address, User
+from tests.apijobs.test_worker import ROOT, worker_command, worker_env
 from tests.factories import make_absence, make_planning, make_work_order
 from workorders.models import JobPlanning, Project, WorkOrder
 from workorders.scheduling.autoplan import services, solver
@@ -291,3 +297,57 @@ def test_the_demo_has_coordinates_so_the_auto_plan_shows_something_real(settings
     plan = services.proposed_plan(api_job=ApiJob.objects.get(pk=job.pk))
     assert plan["status"] == "completed", plan["message"]
     assert plan["kpis"]["planned"] > 5 and plan["kpis"]["travel_km"] > 10
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_job_runs_in_a_real_db_worker_and_shows_its_progress(settings, planner, project):
+    import_module("jobs.migrations.0003_vocabulary").install(django_apps, None)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    for n in range(30):
+        lat, lon = SITES[n % len(SITES)]
+        make_work_order(
+            project=project,
+            name=f"Service {n}",
+            estimated_time=60,
+            db_address_latitude=Decimal(str(lat)),
+            db_address_longitude=Decimal(str(lon)),
+        )
+    base = Address.objects.create(
+        street="Base", latitude=51.05, longitude=3.72, sales_organization=planner.sales_organization
+    )
+    technician = User.objects.create_user(
+        username="tech.worker",
+        sales_organization=planner.sales_organization,
+        is_technician=True,
+        base_address=base,
+    )
+    job = services.start_autoplan(
+        data={"from": MONDAY.isoformat(), "to": SATURDAY.isoformat()}, by=planner
+    )
+    assert ApiJob.objects.get(pk=job.pk).status == "pending"  # queued, not run in-process
+    env = {**worker_env(chunk_size=500), "AUTOPLAN_TIME_LIMIT_SECONDS": "5"}
+    worker = subprocess.Popen(
+        worker_command(), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    seen = []
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            state = ApiJob.objects.values_list("status", "processed_records", "message").get(
+                pk=job.pk
+            )
+            seen.append(state)
+            if state[0] in ("completed", "failed"):
+                break
+            assert time.monotonic() < deadline, f"no end: {seen[-1]}"
+            time.sleep(0.2)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+    assert seen[-1][0] == "completed", seen[-1]
+    assert any(s[0] == "processing" and s[2].startswith("Solving") for s in seen)
+    assert any(s[0] == "processing" and 0 < s[1] < 30 for s in seen)  # progress as it goes
+    plan = services.proposed_plan(api_job=ApiJob.objects.get(pk=job.pk))
+    assert plan["kpis"]["planned"] > 10 and plan["kpis"]["travel_km"] > 0
+    assert {p["technician_id"] for p in plan["plannings"]} == {str(technician.pk)}
