@@ -71,8 +71,7 @@ def accept_plan(*, api_job: ApiJob, work_order_ids, by: User) -> dict:
                 candidates.append((wo, proposed[pk]))
         findings = preview_suggestions(
             placements=[
-                (wo, _uuid(p["technician_id"]), parse_datetime(p["start"]))
-                for wo, p in candidates
+                (wo, _uuid(p["technician_id"]), parse_datetime(p["start"])) for wo, p in candidates
             ]
         )
         for (wo, _), found in zip(candidates, findings, strict=True):
