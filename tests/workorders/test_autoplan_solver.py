@@ -112,3 +112,13 @@ def test_a_route_is_timed_as_early_as_it_can_go():
     longer = instance([visit(0, ANTWERPEN, duration=30), visit(1, GENT, duration=90)])
     # 10:34 + 90 min would run into lunch: it waits until 12:30.
     assert schedule(longer, longer.shifts[0], [0, 1]) == [480 + 62, 750]
+
+
+def test_many_technicians_are_solved_region_by_region_within_the_hard_constraints():
+    problem = generated(seed=3, visits=60, technicians=12, days=2)
+    best = result.plan_of(problem, greedy.best_insertion(problem))
+    outcome = solver.solve(problem, time_limit=2.0, region_technicians=5)
+    assert outcome.status.startswith("3 regions")
+    solved = result.plan_of(problem, outcome.routes)
+    assert checker.violations(problem, placements(solved)) == []
+    assert solved.planned >= best.planned
