@@ -56,7 +56,6 @@ def solve(
     warm_start: Routes | None = None,
     on_progress: Progress | None = None,
     progress_every: float = 1.0,
-    configure: Callable | None = None,
     region_technicians: int = REGION_TECHNICIANS,
 ) -> Outcome:
     """Routes improved from `warm_start` (by default the best-insertion greedy's) within
@@ -80,7 +79,6 @@ def solve(
             warm_start=routes,
             on_progress=on_progress,
             progress_every=progress_every,
-            configure=configure,
         )
     routes = Routes([list(r) for r in routes.by_shift])
     solutions, warm, statuses = 0, True, []
@@ -104,7 +102,6 @@ def solve(
             warm_start=Routes([[local[v] for v in routes.by_shift[n]] for n in shifts]),
             on_progress=report,
             progress_every=progress_every,
-            configure=configure,
         )
         solutions += outcome.solutions
         warm = warm and outcome.warm_started
@@ -201,7 +198,6 @@ def _solve_model(
     warm_start: Routes,
     on_progress: Progress | None,
     progress_every: float,
-    configure: Callable | None,
 ) -> Outcome:
     """One OR-Tools model of `instance`, searched from `warm_start` until `deadline` (a
     time.monotonic() moment; building the model comes out of it)."""
@@ -263,8 +259,6 @@ def _solve_model(
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
     parameters.time_limit.FromMilliseconds(int(MIN_SEARCH_SECONDS * 1000))
-    if configure is not None:  # the bench's experiments
-        configure(parameters)
     routing.CloseModelWithParameters(parameters)
 
     began, seen, last = time.monotonic(), [0], [0.0]
