@@ -1,14 +1,18 @@
-"""The OR-Tools routing model: each shift (a technician's working day) is a vehicle starting and
-ending at the technician's base, each visit a node with its duration, its window and the shifts
-allowed to take it; a visit may be dropped at a penalty that grows with its priority. Breaks
-are fixed-time break intervals of the vehicle.
+"""The OR-Tools routing model: each shift (a free stretch of a technician's working day) is a
+vehicle from its start place to its end place (the base, or the site of a planning already
+there), each visit a node with its duration, its window and the shifts allowed to take it; a
+visit may be dropped at a penalty that grows with its priority. The shared lunch break is a set
+of forbidden start times of each visit.
 
 What a feasibility run on 2 cores showed (issue 18, PERFORMANCE.md) and this model follows:
 the travel matrices are registered with `RegisterTransitMatrix` (no Python callback in the
-search); the allowed vehicles restrict `VehicleVar` (SetAllowedVehiclesForIndex raised
-TypeError in 9.15); the search starts from the best-insertion greedy's routes and improves them
-with guided local search until the time limit; without a warm start (or when OR-Tools refuses
-it) the first solution is local cheapest insertion (path cheapest arc found nothing)."""
+search); the allowed vehicles restrict `VehicleVar` (SetAllowedVehiclesForIndex raises
+TypeError in 9.15: its absl::Span argument is not wrapped); the search starts from the
+best-insertion greedy's routes and improves them with guided local search until the time limit;
+when OR-Tools refuses the warm start, the first solution is local cheapest insertion (path
+cheapest arc found nothing). Busy time as OR-Tools' break intervals was tried: on every
+vehicle, re-reading the warm start took over 15 s at 1,000 × 40; on the few busy ones, the
+search failed at once; so busy time cuts the day into vehicles (instance.day_shifts)."""
 
 import math
 import time
