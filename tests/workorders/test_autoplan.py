@@ -239,6 +239,9 @@ def test_another_organization_sees_no_plan(
     job = start(api, django_capture_on_commit_callbacks)
     assert other_api.get(f"/api/v1/autoplan/{job['id']}").status_code == 404
     assert other_api.post(f"/api/v1/autoplan/{job['id']}/accept", {}).status_code == 404
+    listed = api.post(f"/api/v1/autoplan/{job['id']}/accept", [], format="json")
+    assert listed.status_code == 400 and "non_field_errors" in listed.json()
+    assert not JobPlanning.objects.exists()
     assert api.get("/api/v1/autoplan/not-a-uuid").status_code == 404
 
 

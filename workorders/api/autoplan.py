@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from apijobs.api.serializers import ApiJobSerializer
 from jobsite.api.responses import FIELD_ERRORS, NOT_FOUND
+from jobsite.errors import ServiceError
 from workorders.scheduling.autoplan import accepting, services
 
 JOB_ID = OpenApiParameter("api_job_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
@@ -152,7 +153,9 @@ class AutoplanAcceptView(APIView):
     )
     def post(self, request, api_job_id):
         job = _job(request, api_job_id)
-        data = request.data if isinstance(request.data, dict) else {}
+        data = request.data
+        if not isinstance(data, dict):
+            raise ServiceError("The body must be a JSON object.", field="non_field_errors")
         answer = accepting.accept_plan(
             api_job=job, work_order_ids=data.get("work_order_ids"), by=request.user
         )
