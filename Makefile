@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # A single-threaded process needs one pooled database connection (PostgreSQL; SQLite has none).
 ONE_CONNECTION := DB_POOL_MIN=1 DB_POOL_MAX=1
 
-.PHONY: run test install install-dev migrate demo serve lint format bench-api bench-import bench-admin bench-load bench-scheduling clean browser
+.PHONY: run test install install-dev migrate demo serve lint format bench-api bench-import bench-admin bench-load bench-scheduling bench-autoplan clean browser
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python 3.12+ is needed, found " + sys.version' \
@@ -80,6 +80,9 @@ bench-load: install-dev
 
 bench-scheduling: install-dev
 	$(BIN)/python bench/scheduling.py
+
+bench-autoplan: install-dev
+	$(BIN)/python bench/autoplan.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles

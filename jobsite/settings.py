@@ -166,6 +166,13 @@ BULK_CHUNK_SIZE = env.int("BULK_CHUNK_SIZE", default=500)
 API_JOB_STALE_SECONDS = env.int("API_JOB_STALE_SECONDS", default=300)
 API_JOB_MAX_RESUMES = env.int("API_JOB_MAX_RESUMES", default=3)
 
+# Scheduling (DESIGN "Scheduling"): travel time = great-circle distance / this speed, for the
+# proposals and the auto-plan; the auto-plan's solver stops after AUTOPLAN_TIME_LIMIT_SECONDS
+# of wall time (model building included) and plans at most AUTOPLAN_MAX_WORK_ORDERS at once.
+SCHEDULING_AVERAGE_SPEED_KMH = env.float("SCHEDULING_AVERAGE_SPEED_KMH", default=50.0)
+AUTOPLAN_TIME_LIMIT_SECONDS = env.float("AUTOPLAN_TIME_LIMIT_SECONDS", default=30.0)
+AUTOPLAN_MAX_WORK_ORDERS = env.int("AUTOPLAN_MAX_WORK_ORDERS", default=2000)
+
 TASKS = {
     "default": {
         "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
@@ -174,11 +181,8 @@ TASKS = {
 
 API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=24 * 30)
 
-# Scheduling (workorders/scheduling/): travel time is great-circle distance at this speed (the
-# proposals and the auto-plan both). A proposal's score is 100 less these points: per km of
-# detour, per day after the first moment searched, per hour already planned for the technician
-# that day.
-SCHEDULING_AVERAGE_SPEED_KMH = env.float("SCHEDULING_AVERAGE_SPEED_KMH", default=50.0)
+# A proposal's score is 100 less these points: per km of detour, per day after the first
+# moment searched, per hour already planned for the technician that day.
 SCHEDULING_PROPOSAL_WEIGHTS = {
     "travel_km": env.float("SCHEDULING_WEIGHT_TRAVEL_KM", default=1.0),
     "days": env.float("SCHEDULING_WEIGHT_DAYS", default=10.0),

@@ -393,6 +393,9 @@ API_ROUTES = {
     "technician-availability": Custom("availability"),
     "availability": Custom("availability"),
     "workorder-proposals": Custom("proposals"),
+    "autoplan": Custom("autoplan"),
+    "autoplan-detail": Custom("autoplan"),
+    "autoplan-accept": Custom("autoplan"),
 }
 
 API_NOT_TENANT_DATA = {
@@ -714,6 +717,7 @@ ADMIN_CUSTOM = {
     "workorders_workorder_board_plan": "board_plan",
     "workorders_workorder_import": "import_upload",
     "workorders_workorder_find_a_slot": "find_a_slot",
+    "workorders_workorder_autoplan": "autoplan_page",
     "auth_user_password_change": "user_password",
     "view_on_site": "view_on_site",
 }
@@ -943,3 +947,58 @@ def test_tables_use_the_routes_they_name():
     for name in ADMIN_CUSTOM:
         reverse(f"admin:{name}", args=args.get(name))
     assert re.fullmatch(r"[a-z_]+", "".join(ADMIN_CUSTOM.values()))
+
+
+def _a_autoplan(w: World) -> ApiJob:
+    return create_api_job(
+        type="autoplan",
+        by=w.planner_a,
+        total_records=1,
+        options={"sales_organization_id": str(w.a["org"].pk), "work_order_ids": []},
+    )
+
+
+def check_autoplan(w: World, name):
+    """B starts no auto-plan on A's organization, work orders or technicians, and neither reads
+    nor accepts A's."""
+    if name == "autoplan":
+        url = reverse(name).replace("/?", "")
+        week = {"from": START.isoformat(), "to": (START + timedelta(days=5)).isoformat()}
+        before = snapshot(w)
+        for key, value in (
+            ("sales_organization_id", str(w.a["org"].pk)),
+            ("work_order_ids", [str(w.a["work_order"].pk)]),
+            ("technician_ids", [str(w.a["technician"].pk)]),
+        ):
+            response = w.api("b").post(url, {**week, key: value}, format="json")
+            assert response.status_code == 400 and key in response.json(), (key, response.content)
+            assert not leaked(w, response.content.decode(), json.dumps(value)), key
+        assert_unchanged(w, before, name)
+        return
+    job = _a_autoplan(w)
+    url = reverse(name, kwargs={"api_job_id": job.pk}).replace("/?", "/")
+    if name == "autoplan-detail":
+        assert w.api("a").get(url).status_code == 200, "control: A reads its own auto-plan"
+    before = snapshot(w)
+    b = w.api("b")
+    response = b.post(url, {}, format="json") if name.endswith("accept") else b.get(url)
+    assert response.status_code == 404, (name, response.status_code)
+    assert not leaked(w, response.content.decode())
+    assert_unchanged(w, before, name)
+
+
+def admin_autoplan_page(w: World):
+    url = reverse("admin:workorders_workorder_autoplan")
+    job = _a_autoplan(w)
+    own = w.admin("a").get(url, {"job": str(job.pk)})
+    assert str(job.pk) in own.content.decode(), "control: A's page shows A's auto-plan"
+    before = snapshot(w)
+    b = w.admin("b")
+    response = b.get(url, {"job": str(job.pk), "org": str(w.a["org"].pk)})
+    assert response.status_code == 200
+    assert 'id="autoplan-status"' not in response.content.decode()  # the start form, not A's
+    assert not leaked(w, response.content.decode(), str(w.a["org"].pk))
+    b.post(url, {"job": str(job.pk), "action": "accept", "which": "all"})
+    job.refresh_from_db()
+    assert "accepted" not in job.options
+    assert_unchanged(w, before, "autoplan page")

@@ -19,6 +19,7 @@ from jobsite.admin import TenantAdmin
 from jobsite.tenancy import restrict_to_tenant
 from workorders import plannings, services
 from workorders.admin.actions import WorkOrderActions
+from workorders.admin.autoplan import autoplan_view
 from workorders.admin.board import board_view, import_view, plan_view
 from workorders.admin.changelist import EqualsAnyOf, WorkOrderChangeList
 from workorders.admin.columns import WorkOrderColumns
@@ -319,5 +320,6 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
                 view(find_a_slot_view(self)),
                 name="workorders_workorder_find_a_slot",
             ),
+            path("autoplan/", view(autoplan_view(self)), name="workorders_workorder_autoplan"),
             *super().get_urls(),
         ]

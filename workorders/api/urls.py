@@ -1,6 +1,7 @@
 from django.urls import re_path
 
 from jobsite.api.routers import OptionalSlashRouter
+from workorders.api import autoplan
 from workorders.api.availability import AvailabilityView, TechnicianAvailabilityView
 from workorders.api.bulk import WorkOrderBulkView
 from workorders.api.proposals import WorkOrderProposalsView
@@ -26,5 +27,6 @@ urlpatterns = [
         WorkOrderProposalsView.as_view(),
         name="workorder-proposals",
     ),
+    *autoplan.urlpatterns,
     *router.urls,
 ]

@@ -3,6 +3,7 @@
 import random
 import time
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
@@ -73,7 +74,24 @@ LAST = [
     "Dubois",
     "Lambert",
 ]
-CITIES = ["Antwerpen", "Gent", "Brugge", "Leuven", "Mechelen", "Utrecht", "Breda", "Eindhoven"]
+# The demo's cities by country, with their latitude and longitude: sites and technicians' bases
+# lie around them, so proposals and the auto-plan have real distances to work with.
+CITIES = {
+    "BE": [
+        ("Antwerpen", 51.2194, 4.4025),
+        ("Gent", 51.0543, 3.7174),
+        ("Brugge", 51.2093, 3.2247),
+        ("Leuven", 50.8798, 4.7005),
+        ("Mechelen", 51.0259, 4.4776),
+    ],
+    "NL": [
+        ("Utrecht", 52.0907, 5.1214),
+        ("Breda", 51.5719, 4.7683),
+        ("Eindhoven", 51.4416, 5.4697),
+    ],
+}
+# How far from the city centre a site or a base may lie, in degrees (about 10 km).
+AROUND = 0.09
 WORK = [
     "Yearly maintenance",
     "Boiler repair",
@@ -180,6 +198,9 @@ class Command(BaseCommand):
                     },
                 )
                 tech.skills.set(rng.sample(skills, k=rng.randint(1, 3)))
+                if tech.base_address_id is None:
+                    tech.base_address = _address(rng, org, country, countries[country])
+                    tech.save(update_fields=["base_address"])
                 technicians[org.pk].append(tech)
         planners, _ = Group.objects.get_or_create(name="Planners")
         # Planners work with the business records, not with the system's plumbing. They refer to
@@ -239,18 +260,22 @@ class Command(BaseCommand):
         return Company.objects.bulk_create(companies)
 
     def _projects(self, rng, companies, count):
-        countries = list(Country.objects.all())
+        organizations = SalesOrganization.objects.select_related("country").in_bulk(
+            {c.sales_organization_id for c in companies}
+        )
         addresses = Address.objects.bulk_create(
             [
-                Address(
-                    sales_organization_id=companies[i % len(companies)].sales_organization_id,
-                    street=f"{rng.choice(LAST)}straat",
-                    street_number=str(rng.randint(1, 200)),
-                    zip=str(rng.randint(1000, 9999)),
-                    city=rng.choice(CITIES),
-                    country=rng.choice(countries),
+                _address(
+                    rng,
+                    org,
+                    org.country.code if org.country.code in CITIES else "BE",
+                    org.country,
+                    save=False,
                 )
-                for i in range(count)
+                for org in (
+                    organizations[companies[i % len(companies)].sales_organization_id]
+                    for i in range(count)
+                )
             ]
         )
         existing = Project.objects.count()
@@ -387,6 +412,24 @@ class Command(BaseCommand):
                 self.stdout.flush()
         if count > BATCH:
             self.stdout.write("")
+
+
+def _address(rng, org, country_code, country, *, save=True) -> Address:
+    """An address around one of the demo's cities of that country, with its coordinates."""
+    city, latitude, longitude = rng.choice(CITIES[country_code])
+    address = Address(
+        sales_organization=org,
+        street=f"{rng.choice(LAST)}straat",
+        street_number=str(rng.randint(1, 200)),
+        zip=str(rng.randint(1000, 9999)),
+        city=city,
+        country=country,
+        latitude=round(Decimal(latitude + rng.uniform(-AROUND, AROUND)), 6),
+        longitude=round(Decimal(longitude + rng.uniform(-AROUND, AROUND)), 6),
+    )
+    if save:
+        address.save()
+    return address
 
 
 def _status_of_appointment(start, minutes, now, rng):

@@ -1,0 +1,82 @@
+"""Plan the unplanned, in a real browser: start the auto-plan for a week, wait for its plan,
+accept the ticked rows, then the rest; the plannings are in the database."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
+
+from jobsite.models import Address
+from tests.factories import make_work_order
+from workorders.models import JobPlanning
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS)),
+]
+
+SITES = [(51.054, 3.717), (51.10, 3.80), (51.02, 3.65), (51.20, 4.40)]
+
+
+@pytest.fixture
+def unplanned(planner, technician, technician2, project, sales_org, settings):
+    settings.AUTOPLAN_TIME_LIMIT_SECONDS = 1.0
+    group, _ = Group.objects.get_or_create(name="Planners")
+    group.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=["jobsite", "jobs", "workorders", "apijobs"]
+        )
+    )
+    planner.groups.add(group)
+    for user in (technician, technician2):
+        user.base_address = Address.objects.create(
+            street="Base", city="Gent", latitude=51.05, longitude=3.72, sales_organization=sales_org
+        )
+        user.save()
+    return [
+        make_work_order(
+            project=project,
+            name=f"Service {n}",
+            estimated_time=60,
+            db_address_latitude=Decimal(str(lat)),
+            db_address_longitude=Decimal(str(lon)),
+        )
+        for n, (lat, lon) in enumerate(SITES)
+    ]
+
+
+def test_plan_the_unplanned_then_accept_the_ticked_and_the_rest(page, live_server, unplanned, shot):
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", "planner")
+    page.fill("#id_password", "pw-planner-1")
+    page.click("input[type=submit]")
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+    page.goto(
+        f"{live_server.url}/admin/workorders/workorder/autoplan/"
+        f"?from={monday.isoformat()}&to={(monday + timedelta(days=4)).isoformat()}"
+    )
+    page.click("#autoplan-start")
+    # The page refreshes itself while the solver runs, then shows the plan.
+    page.wait_for_selector("#autoplan-kpis", timeout=60_000)
+    shot(page, "autoplan-proposed")
+    boxes = page.locator("input[name=work_order_ids]")
+    assert boxes.count() == 4
+    assert JobPlanning.objects.count() == 0
+    first = boxes.nth(0).get_attribute("value")
+    boxes.nth(0).check()
+    page.click("#autoplan-accept-ticked")
+    page.wait_for_selector("text=1 plannings written")
+    assert [str(pk) for pk in JobPlanning.objects.values_list("work_order_id", flat=True)] == [
+        first
+    ]
+    assert page.locator("input[name=work_order_ids]").count() == 3
+    page.click("#autoplan-accept-all")
+    page.wait_for_selector("text=3 plannings written")
+    shot(page, "autoplan-accepted")
+    plannings = JobPlanning.objects.all()
+    assert sorted(str(p.work_order_id) for p in plannings) == sorted(str(wo.pk) for wo in unplanned)
+    assert all(p.warnings == [] for p in plannings)
