@@ -10,17 +10,14 @@ from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import connections
-from django.db.models import F, Q, Subquery
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from jobsite.admin import TenantAdmin
-from jobsite.tenancy import restrict_to_tenant
-from workorders import plannings, services
+from workorders import plannings, search, services
 from workorders.admin.actions import WorkOrderActions
 from workorders.admin.board import board_view, import_view, plan_view
-from workorders.admin.changelist import EqualsAnyOf, WorkOrderChangeList
+from workorders.admin.changelist import WorkOrderChangeList
 from workorders.admin.columns import WorkOrderColumns
 from workorders.admin.display import format_when, project_counters_html
 from workorders.admin.filters import (
@@ -36,7 +33,7 @@ from workorders.admin.filters import (
 from workorders.admin.forms import KnownLabels, WorkOrderForm
 from workorders.admin.paging import PlannerPaging
 from workorders.admin.plannings import JobPlanningInline
-from workorders.models import JobPlanning, Project, WorkOrder
+from workorders.models import JobPlanning, WorkOrder
 
 
 @admin.register(WorkOrder)
@@ -65,12 +62,10 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
         SkillFilter,
         DueFilter,
     ]
-    # get_search_results decides how each is searched; these name the fields for the help text.
+    # get_search_results decides how each is searched (workorders.search); Django shows the
+    # search box when search_fields is set.
     search_fields = ["=id2", "name", "reference_back_office", "customer_reference", "project__name"]
-    search_help_text = (
-        "A number finds that work order; words search the name, the project's name, and the "
-        "back-office or customer reference."
-    )
+    search_help_text = search.SEARCH_HELP
     list_select_related = [
         "project",
         "company",
@@ -203,36 +198,8 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
     page_key = "id2"
 
     def get_search_results(self, request, queryset, search_term):
-        """A number is a work order's number (an integer lookup on the unique index); words
-        must each match the name (trigram index on PostgreSQL), a reference (exact), or the
-        name of a project (looked up first, in the small project table)."""
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        digits = term.lstrip("#")
-        if digits.isdigit() and len(digits) < 19:
-            return queryset.filter(
-                Q(id2=int(digits)) | Q(reference_back_office=term) | Q(customer_reference=term)
-            ), False
-        postgres = connections[queryset.db].vendor == "postgresql"
-        for word in term.split()[:5]:
-            variants = {word, word.upper()}
-            projects = (
-                restrict_to_tenant(Project.objects.order_by(), user=request.user)
-                .filter(name__icontains=word)
-                .values("pk")[:200]
-            )
-            if postgres:
-                in_projects = Q(EqualsAnyOf(F("project_id"), Subquery(projects)))
-            else:
-                in_projects = Q(project_id__in=Subquery(projects))
-            queryset = queryset.filter(
-                Q(name__icontains=word)
-                | Q(reference_back_office__in=variants)
-                | Q(customer_reference__in=variants)
-                | in_projects
-            )
-        return queryset, False
+        # The rule is workorders.search (indexes and limits explained there).
+        return search.search_work_orders(queryset, search_term, user=request.user), False
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
