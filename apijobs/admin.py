@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 
+from apijobs import selectors
 from apijobs.models import ApiJob, ApiJobError, ApiJobStatus
 from jobsite.admin import TenantAdmin
 
@@ -72,6 +73,21 @@ def progress_bar(job: ApiJob) -> str:
     )
 
 
+class CreatedFilter(admin.SimpleListFilter):
+    """Jobs of the last 24 hours: the planner's home links here for the failed ones."""
+
+    title = "created"
+    parameter_name = "created"
+
+    def lookups(self, request, model_admin):
+        return [("day", "In the last 24 hours")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "day":
+            return selectors.created_recently(queryset)
+        return queryset
+
+
 @admin.register(ApiJob)
 class ApiJobAdmin(TenantAdmin):
     list_display = [
@@ -85,7 +101,7 @@ class ApiJobAdmin(TenantAdmin):
         "end_time",
     ]
     list_display_links = ["created_at", "type"]
-    list_filter = ["status", "type"]
+    list_filter = ["status", "type", CreatedFilter]
     search_fields = ["source_name"]
     search_help_text = "An API job's id, or a word of the uploaded file's name."
     list_select_related = ["requested_by"]
