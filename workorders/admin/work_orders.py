@@ -181,6 +181,7 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
     inlines = [JobPlanningInline]
     actions = [
         "suggest_technician",
+        "bulk_edit",
         "activate",
         "start_progress",
         "complete",
