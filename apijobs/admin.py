@@ -47,7 +47,12 @@ def progress_bar(job: ApiJob) -> str:
             pct,
             pct,
         )
-    effected = min(job.effected_records, total)
+    options = job.options or {}
+    dry_run = bool(options.get("dry_run"))
+    # A dry run effected nothing: its bar shows what it would have created or updated.
+    would = options.get("would") or {"created": 0, "updated": 0}
+    done_records = would["created"] + would["updated"] if dry_run else job.effected_records
+    effected = min(done_records, total)
     errors = min(job.error_records, total - effected)
     processed = max(job.processed_records, effected + errors)
     unchanged = max(min(processed, total) - effected - errors, 0)
@@ -58,15 +63,17 @@ def progress_bar(job: ApiJob) -> str:
 
     return format_html(
         '<div class="aj-progress" role="progressbar" aria-valuenow="{}" aria-valuemin="0" '
-        'aria-valuemax="100" title="{} effected, {} unchanged, {} errors of {}">'
-        '<span class="aj-bar aj-effected" style="width:{}%"></span>'
+        'aria-valuemax="100" title="{} {}, {} unchanged, {} errors of {}">'
+        '<span class="aj-bar aj-effected{}" style="width:{}%"></span>'
         '<span class="aj-bar aj-unchanged" style="width:{}%"></span>'
         '<span class="aj-bar aj-errors" style="width:{}%"></span></div>',
         done,
         effected,
+        "would be written" if dry_run else "effected",
         unchanged,
         errors,
         total,
+        " aj-would" if dry_run else "",
         pct(effected),
         pct(unchanged),
         pct(errors),
@@ -146,7 +153,7 @@ class ApiJobAdmin(TenantAdmin):
     date_hierarchy = None
 
     class Media:
-        css = {"all": ["jobsite/planner.css"]}
+        css = {"all": ["jobsite/planner.css", "jobsite/planner_screens.css"]}
 
     def has_add_permission(self, request):
         return False
@@ -185,6 +192,19 @@ class ApiJobAdmin(TenantAdmin):
 
     @admin.display(description="records")
     def counts(self, job):
+        would = (job.options or {}).get("would")
+        if (job.options or {}).get("dry_run"):
+            # A dry run wrote nothing: what it would have done, never "effected".
+            would = would or {"created": 0, "updated": 0}
+            return format_html(
+                '<span class="aj-dry-run">Dry run</span> would create {} · would update {} · '
+                "{} errors · {} of {} checked",
+                would["created"],
+                would["updated"],
+                job.error_records,
+                job.processed_records,
+                job.total_records,
+            )
         return format_html(
             "{} effected · {} errors · {} of {} processed",
             job.effected_records,
