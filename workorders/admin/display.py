@@ -48,3 +48,14 @@ def project_counters_html(project_id):
         '<dl class="wo-counters">{}</dl>',
         format_html_join("", "<div><dt>{}</dt><dd>{}</dd></div>", items),
     )
+
+
+def planning_warnings_html(planning):
+    """A planning's warnings (JobPlanning.warnings, kept by the planning check), one a line."""
+    if planning is None or not planning.warnings:
+        return format_html('<span class="wo-muted">{}</span>', "none")
+    return format_html_join(
+        "",
+        '<div class="planner-finding planner-finding-{}">⚠ {}</div>',
+        ((w.get("code", ""), w.get("message", "")) for w in planning.warnings),
+    )

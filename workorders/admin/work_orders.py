@@ -19,7 +19,7 @@ from workorders.admin.actions import WorkOrderActions
 from workorders.admin.board import board_view, import_view, plan_view
 from workorders.admin.changelist import WorkOrderChangeList
 from workorders.admin.columns import WorkOrderColumns
-from workorders.admin.display import format_when, project_counters_html
+from workorders.admin.display import format_when, planning_warnings_html, project_counters_html
 from workorders.admin.filters import (
     DueFilter,
     JobTypeFilter,
@@ -33,11 +33,33 @@ from workorders.admin.filters import (
 from workorders.admin.forms import KnownLabels, WorkOrderForm
 from workorders.admin.paging import PlannerPaging
 from workorders.admin.plannings import JobPlanningInline
+from workorders.admin.work_order_form import (
+    SITE_ADDRESS,
+    WorkOrderFormLayout,
+)
 from workorders.models import JobPlanning, WorkOrder
 
 
+class WorkOrderPlanningInline(JobPlanningInline):
+    """The plannings under the Planning section, each with what the planning check says."""
+
+    fields = ["user", "date_start", "date_end", "warnings_shown", "made_by_rule", "plan_anyway"]
+    readonly_fields = ["made_by_rule", "warnings_shown"]
+
+    @admin.display(description="warnings")
+    def warnings_shown(self, planning):
+        return planning_warnings_html(planning)
+
+
 @admin.register(WorkOrder)
-class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLabels, TenantAdmin):
+class WorkOrderAdmin(
+    WorkOrderFormLayout,
+    WorkOrderColumns,
+    WorkOrderActions,
+    PlannerPaging,
+    KnownLabels,
+    TenantAdmin,
+):
     form = WorkOrderForm
     # Fits a 1440-px screen beside the filters: project and company share a column, the job
     # type is a filter (and on the form) rather than a column.
@@ -104,10 +126,13 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
         "project_overview",
         "recent_changes",
     ]
+    # Laid out by change_form.html: the classes place each section. "wo-left"/"wo-right" are
+    # the two columns of a row ("wo-top": above the plannings), "wo-wide" spans the page.
     fieldsets = [
         (
             "Work order",
             {
+                "classes": ["wo-top", "wo-left"],
                 "fields": [
                     "name",
                     "project",
@@ -115,42 +140,53 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
                     "job_priority",
                     "job_status",
                     "description",
-                ]
+                ],
             },
         ),
         (
             "Planning",
             {
+                "classes": ["wo-top", "wo-right"],
                 "fields": [
                     "skill",
                     "estimated_time",
-                    ("earliest_date_plannable", "due_date"),
-                    ("suggested_user", "suggested_date_start"),
+                    "earliest_date_plannable",
+                    "due_date",
+                    "suggested_user",
+                    "suggested_date_start",
                 ],
                 "description": "A Suggested work order with a technician and a start is planned "
-                "by the rule; the plannings below show every appointment.",
+                "by the rule; the plannings below show every appointment and what the planning "
+                "check warns about.",
             },
         ),
+        ("Project at a glance", {"classes": ["wo-wide"], "fields": ["project_overview"]}),
         (
             "Customer",
             {
+                "classes": ["wo-left"],
                 "fields": [
-                    ("customer_reference", "reference_back_office"),
+                    "customer_reference",
+                    "reference_back_office",
                     "contact",
-                    ("requested_by_company", "requested_by_contact"),
+                    "requested_by_company",
+                    "requested_by_contact",
                     "date_reported_by_company",
                     "approval_responsible_user",
-                ]
+                ],
             },
         ),
         (
             "Instructions",
-            {"fields": ["prejob_information", "internal_memo", "estimated_quantity_remark"]},
+            {
+                "classes": ["wo-left"],
+                "fields": ["prejob_information", "internal_memo", "estimated_quantity_remark"],
+            },
         ),
         (
-            "Site address",
+            SITE_ADDRESS,
             {
-                "classes": ["collapse"],
+                "classes": ["wo-right", "wo-site"],
                 "fields": [
                     "db_address",
                     "db_address_name",
@@ -158,17 +194,20 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
                     "db_address_street2",
                     ("db_address_zip", "db_address_city"),
                     "db_address_country",
-                    ("db_address_phone", "db_address_email"),
+                    "db_address_phone",
+                    "db_address_email",
                     ("db_address_latitude", "db_address_longitude"),
                 ],
             },
         ),
-        ("Multi job", {"classes": ["collapse"], "fields": ["parent", "working_sequence"]}),
-        ("Project at a glance", {"fields": ["project_overview"]}),
+        (
+            "Multi job",
+            {"classes": ["collapse", "wo-right"], "fields": ["parent", "working_sequence"]},
+        ),
         (
             "System",
             {
-                "classes": ["collapse"],
+                "classes": ["collapse", "wo-wide"],
                 "fields": [
                     ("id2", "sales_organization", "company"),
                     ("date_create", "date_update"),
@@ -176,9 +215,9 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
                 ],
             },
         ),
-        ("Change history", {"fields": ["recent_changes"]}),
+        ("Change history", {"classes": ["wo-wide"], "fields": ["recent_changes"]}),
     ]
-    inlines = [JobPlanningInline]
+    inlines = [WorkOrderPlanningInline]
     actions = [
         "suggest_technician",
         "bulk_edit",
@@ -189,7 +228,7 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
     ]
 
     class Media:
-        css = {"all": ["jobsite/planner.css"]}
+        css = {"all": ["jobsite/planner.css", "jobsite/planner_screens.css"]}
 
     # -- list --
 
