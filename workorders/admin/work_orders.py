@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from jobsite.admin import TenantAdmin
 from workorders import plannings, search, services
 from workorders.admin.actions import WorkOrderActions
-from workorders.admin.board import board_view, import_view, plan_view
+from workorders.admin.board import board_view, plan_view
 from workorders.admin.changelist import WorkOrderChangeList
 from workorders.admin.columns import WorkOrderColumns
 from workorders.admin.display import format_when, planning_warnings_html, project_counters_html
@@ -31,6 +31,7 @@ from workorders.admin.filters import (
     TechnicianFilter,
 )
 from workorders.admin.forms import KnownLabels, WorkOrderForm
+from workorders.admin.import_page import import_view, template_view
 from workorders.admin.paging import PlannerPaging
 from workorders.admin.plannings import JobPlanningInline
 from workorders.admin.work_order_form import (
@@ -320,5 +321,10 @@ class WorkOrderAdmin(
             path("board/", view(board_view(self)), name="workorders_workorder_board"),
             path("board/plan/", view(plan_view(self)), name="workorders_workorder_board_plan"),
             path("import/", view(import_view(self)), name="workorders_workorder_import"),
+            path(
+                "import/template/<str:kind>.<str:fmt>",
+                view(template_view(self)),
+                name="workorders_workorder_import_template",
+            ),
             *super().get_urls(),
         ]
