@@ -7,12 +7,11 @@ or its site's city (the work order's own site address, else its project's).
 
 Fast at a million work orders on PostgreSQL: the name by a trigram index, the references and
 the city by prefix indexes on UPPER(column) (migration `workorders.0007`); projects, companies,
-technicians and addresses are small tables, looked up first, and their ids probed in the work
-order's indexes with `= ANY(ARRAY(…))`. On SQLite the same queries run without those indexes; the
+technicians and addresses are small tables, looked up first (`related_ids`), and their ids
+probed in the work order's indexes. On SQLite the same queries run without those indexes; the
 list is paged by id2 and its count is capped while searching, so a search stays bounded."""
 
-from django.db import connections
-from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 
 from jobsite.models import Address, Company, User
 from jobsite.tenancy import restrict_to_tenant
@@ -37,15 +36,6 @@ PROJECT_SEARCH_HELP = (
 )
 
 
-class EqualsAnyOf(Func):
-    """`column = ANY(ARRAY(subquery))`: PostgreSQL runs the subquery once and probes an index
-    with the array (a plain IN (subquery) inside an OR would be tested row by row)."""
-
-    arg_joiner = " = ANY(ARRAY"
-    template = "%(expressions)s)"
-    output_field = BooleanField()
-
-
 def as_number(term: str) -> int | None:
     digits = term.strip().lstrip("#")
     if digits.isdigit() and len(digits) <= MAX_NUMBER_DIGITS:
@@ -53,39 +43,21 @@ def as_number(term: str) -> int | None:
     return None
 
 
-def _in(column: str, ids: QuerySet, *, postgres: bool) -> Q:
-    # PostgreSQL runs `= ANY(ARRAY(subquery))` once and probes the column's index with the
-    # array; a plain IN (subquery) inside an OR is tested row by row.
-    if postgres:
-        return Q(EqualsAnyOf(F(column), Subquery(ids)))
-    return Q(**{f"{column}__in": Subquery(ids)})
-
-
 def _city_addresses(word: str, *, user) -> QuerySet:
-    return (
-        restrict_to_tenant(Address.objects.order_by(), user=user)
-        .filter(city__istartswith=word)
-        .values("pk")[:MAX_RELATED_IDS]
-    )
+    return restrict_to_tenant(Address.objects.order_by(), user=user).filter(city__istartswith=word)
 
 
-def _projects_for(word: str, *, user, with_city: bool) -> QuerySet:
-    condition = Q(name__icontains=word) | Q(reference_back_office__istartswith=word)
-    if with_city:
-        condition |= Q(db_address__city__istartswith=word)
-    return (
-        restrict_to_tenant(Project.objects.order_by(), user=user)
-        .filter(condition)
-        .values("pk")[:MAX_RELATED_IDS]
+def _projects_for(word: str, *, user) -> QuerySet:
+    projects = restrict_to_tenant(Project.objects.order_by(), user=user)
+    return projects.filter(
+        Q(name__icontains=word)
+        | Q(reference_back_office__istartswith=word)
+        | Q(db_address_id__in=_city_addresses(word, user=user).values("pk"))
     )
 
 
 def _companies_for(word: str, *, user) -> QuerySet:
-    return (
-        restrict_to_tenant(Company.objects.order_by(), user=user)
-        .filter(name__icontains=word)
-        .values("pk")[:MAX_RELATED_IDS]
-    )
+    return restrict_to_tenant(Company.objects.order_by(), user=user).filter(name__icontains=word)
 
 
 def _technicians_for(word: str, *, user) -> QuerySet:
@@ -98,8 +70,26 @@ def _technicians_for(word: str, *, user) -> QuerySet:
             | Q(username__icontains=word)
             | Q(code__iexact=word)
         )
-        .values("pk")[:MAX_RELATED_IDS]
     )
+
+
+RELATED = {
+    "project_id": _projects_for,
+    "company_id": _companies_for,
+    "suggested_user_id": _technicians_for,
+    "db_address_id": _city_addresses,
+}
+
+
+def related_ids(word: str, *, user) -> dict[str, list]:
+    """{work order column: ids} of the small tables' rows a word finds, read before the work
+    orders are (a few milliseconds each): the database then plans the work order query knowing
+    how many ids each column is probed with. (As subqueries, their size unknown when planning,
+    they made PostgreSQL walk every work order of the organization.)"""
+    return {
+        column: list(lookup(word, user=user).values_list("pk", flat=True)[:MAX_RELATED_IDS])
+        for column, lookup in RELATED.items()
+    }
 
 
 def search_work_orders(queryset: QuerySet, term: str, *, user) -> QuerySet:
@@ -114,18 +104,17 @@ def search_work_orders(queryset: QuerySet, term: str, *, user) -> QuerySet:
             | Q(reference_back_office__istartswith=term)
             | Q(customer_reference__istartswith=term)
         )
-    postgres = connections[queryset.db].vendor == "postgresql"
     for word in term.split()[:MAX_WORDS]:
-        queryset = queryset.filter(
+        condition = (
             Q(name__icontains=word)
             | Q(reference_back_office__istartswith=word)
             | Q(customer_reference__istartswith=word)
             | Q(db_address_city__istartswith=word)
-            | _in("project_id", _projects_for(word, user=user, with_city=True), postgres=postgres)
-            | _in("company_id", _companies_for(word, user=user), postgres=postgres)
-            | _in("suggested_user_id", _technicians_for(word, user=user), postgres=postgres)
-            | _in("db_address_id", _city_addresses(word, user=user), postgres=postgres)
         )
+        for column, ids in related_ids(word, user=user).items():
+            if ids:
+                condition |= Q(**{f"{column}__in": ids})
+        queryset = queryset.filter(condition)
     return queryset
 
 
@@ -139,13 +128,12 @@ def search_projects(queryset: QuerySet, term: str, *, user) -> QuerySet:
         return queryset.filter(
             Q(id2=number) | Q(reference_back_office__istartswith=term) | Q(serial_number=term)
         )
-    postgres = connections[queryset.db].vendor == "postgresql"
     for word in term.split()[:MAX_WORDS]:
         queryset = queryset.filter(
             Q(name__icontains=word)
             | Q(reference_back_office__istartswith=word)
             | Q(serial_number__istartswith=word)
             | Q(db_address__city__istartswith=word)
-            | _in("company_id", _companies_for(word, user=user), postgres=postgres)
+            | Q(company_id__in=_companies_for(word, user=user).values("pk")[:MAX_RELATED_IDS])
         )
     return queryset

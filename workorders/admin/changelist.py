@@ -55,6 +55,10 @@ class WorkOrderChangeList(ChangeList):
 
     @cached_property
     def due_hierarchy(self):
+        if self.query:
+            # A search's hits are read, not drilled into by date (and their MIN/MAX would cost
+            # a read of every hit).
+            return None
         field = self.date_hierarchy
         year = self.params.get(f"{field}__year")
         month = self.params.get(f"{field}__month")

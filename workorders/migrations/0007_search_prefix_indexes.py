@@ -19,9 +19,16 @@ PREFIX_INDEXES = {
 WARNED_PLANNINGS_INDEX = "planning_warned_start_idx"
 
 
+# A search by city probes the work orders' own site (db_address_id), which had no index.
+SITE_INDEX = "wo_db_address_idx"
+
+
 def create_prefix_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    schema_editor.execute(
+        f"CREATE INDEX IF NOT EXISTS {SITE_INDEX} ON workorders_workorder (db_address_id)"
+    )
     schema_editor.execute(
         f"CREATE INDEX IF NOT EXISTS {WARNED_PLANNINGS_INDEX} ON workorders_jobplanning "
         "(date_start) WHERE warning_codes <> ''"
@@ -38,7 +45,7 @@ def create_prefix_indexes(apps, schema_editor):
 def drop_prefix_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for name in [*PREFIX_INDEXES, WARNED_PLANNINGS_INDEX]:
+    for name in [*PREFIX_INDEXES, WARNED_PLANNINGS_INDEX, SITE_INDEX]:
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
