@@ -28,8 +28,10 @@ class KnownLabelAutocomplete(AutocompleteSelect):
     def optgroups(self, name, value, attr=None):
         known = self.known or {}
         selected = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
-        if not selected or not all(v in known for v in selected):
+        if selected and not all(v in known for v in selected):
             return super().optgroups(name, value, attr)
+        # Nothing selected: only the empty option, without building the related queryset
+        # (Django's would, for every empty autocomplete of the form).
         default = (None, [], 0)
         if not self.is_required and not self.allow_multiple_selected:
             default[1].append(self.create_option(name, "", "", False, 0))
