@@ -88,8 +88,9 @@ def test_the_check_shows_problems_and_unknown_references_in_one_pass_and_writes_
     )
     job = ApiJob.objects.get()
     assert job.options["dry_run"] is True and job.effected_records == 0
-    # Queued (the task runs once the request's transaction commits): its page says dry run.
+    # Queued (the task runs once the request's transaction commits): it says dry run already.
     assert "Dry run" in started.content.decode()
+    assert job.message.startswith("Dry run — nothing will be written")
     assert not WorkOrder.objects.exists()
 
 

@@ -88,6 +88,8 @@ MEANINGS = {
     "customer_reference": ("The customer's own reference (purchase order…)", "PO-12345"),
     "_parent_jobs_reference_back_office": ("The multi job it belongs to (its reference)", ""),
     "db_address_db_country_code": ("The site's country, ISO code", "BE"),
+    "db_address_db_country_id": ("The site's country", ""),
+    "db_address_id": ("The site, from the address book", ""),
     "db_address_latitude_decimal": ("The site's latitude", "51.0543"),
     "db_address_longitude_decimal": ("The site's longitude", "3.7174"),
 }

@@ -73,6 +73,15 @@ def summary(job: ApiJob) -> str:
     )
 
 
+PENDING_MESSAGE = "Dry run — nothing will be written: it counts what the import would do."
+
+
+def label_pending(job: ApiJob) -> None:
+    """A queued or running dry run says so before its counts are in."""
+    ApiJob.objects.filter(pk=job.pk).update(message=PENDING_MESSAGE)
+    job.message = PENDING_MESSAGE
+
+
 def label_message(job: ApiJob) -> None:
     """Put the dry run's summary first in its finished job's message."""
     api_jobs.refresh(job)

@@ -61,7 +61,7 @@ def create_import_job(
         raise ImportFileError(
             f"Unknown import kind {kind!r}; use one of {', '.join(API_JOB_TYPES)}."
         )
-    return api_jobs.create_api_job(
+    job = api_jobs.create_api_job(
         type=API_JOB_TYPES[kind],
         by=by if by is not None and not by._state.adding else None,
         sales_organization=sales_organization,
@@ -74,6 +74,9 @@ def create_import_job(
             "method": method,
         },
     )
+    if dry_run:
+        dry_runs.label_pending(job)
+    return job
 
 
 def run_import(
