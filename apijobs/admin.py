@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 
+from apijobs import selectors
 from apijobs.models import ApiJob, ApiJobError, ApiJobStatus
 from jobsite.admin import TenantAdmin
 
@@ -46,7 +47,12 @@ def progress_bar(job: ApiJob) -> str:
             pct,
             pct,
         )
-    effected = min(job.effected_records, total)
+    options = job.options or {}
+    dry_run = bool(options.get("dry_run"))
+    # A dry run effected nothing: its bar shows what it would have created or updated.
+    would = options.get("would") or {"created": 0, "updated": 0}
+    done_records = would["created"] + would["updated"] if dry_run else job.effected_records
+    effected = min(done_records, total)
     errors = min(job.error_records, total - effected)
     processed = max(job.processed_records, effected + errors)
     unchanged = max(min(processed, total) - effected - errors, 0)
@@ -57,19 +63,36 @@ def progress_bar(job: ApiJob) -> str:
 
     return format_html(
         '<div class="aj-progress" role="progressbar" aria-valuenow="{}" aria-valuemin="0" '
-        'aria-valuemax="100" title="{} effected, {} unchanged, {} errors of {}">'
-        '<span class="aj-bar aj-effected" style="width:{}%"></span>'
+        'aria-valuemax="100" title="{} {}, {} unchanged, {} errors of {}">'
+        '<span class="aj-bar aj-effected{}" style="width:{}%"></span>'
         '<span class="aj-bar aj-unchanged" style="width:{}%"></span>'
         '<span class="aj-bar aj-errors" style="width:{}%"></span></div>',
         done,
         effected,
+        "would be written" if dry_run else "effected",
         unchanged,
         errors,
         total,
+        " aj-would" if dry_run else "",
         pct(effected),
         pct(unchanged),
         pct(errors),
     )
+
+
+class CreatedFilter(admin.SimpleListFilter):
+    """Jobs of the last 24 hours: the planner's home links here for the failed ones."""
+
+    title = "created"
+    parameter_name = "created"
+
+    def lookups(self, request, model_admin):
+        return [("day", "In the last 24 hours")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "day":
+            return selectors.created_recently(queryset)
+        return queryset
 
 
 @admin.register(ApiJob)
@@ -85,7 +108,7 @@ class ApiJobAdmin(TenantAdmin):
         "end_time",
     ]
     list_display_links = ["created_at", "type"]
-    list_filter = ["status", "type"]
+    list_filter = ["status", "type", CreatedFilter]
     search_fields = ["source_name"]
     search_help_text = "An API job's id, or a word of the uploaded file's name."
     list_select_related = ["requested_by"]
@@ -130,7 +153,7 @@ class ApiJobAdmin(TenantAdmin):
     date_hierarchy = None
 
     class Media:
-        css = {"all": ["jobsite/planner.css"]}
+        css = {"all": ["jobsite/planner.css", "jobsite/planner_screens.css"]}
 
     def has_add_permission(self, request):
         return False
@@ -169,6 +192,19 @@ class ApiJobAdmin(TenantAdmin):
 
     @admin.display(description="records")
     def counts(self, job):
+        would = (job.options or {}).get("would")
+        if (job.options or {}).get("dry_run"):
+            # A dry run wrote nothing: what it would have done, never "effected".
+            would = would or {"created": 0, "updated": 0}
+            return format_html(
+                '<span class="aj-dry-run">Dry run</span> would create {} · would update {} · '
+                "{} errors · {} of {} checked",
+                would["created"],
+                would["updated"],
+                job.error_records,
+                job.processed_records,
+                job.total_records,
+            )
         return format_html(
             "{} effected · {} errors · {} of {} processed",
             job.effected_records,

@@ -1,6 +1,9 @@
 """Reads of API jobs, within the tenancy every API read obeys."""
 
+from datetime import timedelta
+
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from apijobs.models import ApiJob, ApiJobError
 from jobsite.models import User
@@ -20,3 +23,11 @@ def get_api_job(*, user: User, api_job_id) -> ApiJob | None:
 
 def api_job_errors(*, api_job: ApiJob) -> QuerySet[ApiJobError]:
     return api_job.errors.order_by("index", "line", "id")
+
+
+# "Recent" on the planner's home and the API job list's filter: the last 24 hours.
+RECENT = timedelta(days=1)
+
+
+def created_recently(queryset: QuerySet[ApiJob], *, now=None) -> QuerySet[ApiJob]:
+    return queryset.filter(created_at__gte=(now or timezone.now()) - RECENT)

@@ -41,11 +41,19 @@ from django.test.utils import CaptureQueriesContext, override_settings  # noqa: 
 from django.urls import path  # noqa: E402
 
 from jobs.models import JobStatus, StatusNumber  # noqa: E402
+from jobsite import urls as project_urls  # noqa: E402
 from jobsite.models import User  # noqa: E402
 from workorders.models import WorkOrder  # noqa: E402
 
 GOAL_MS = 150
+# The change form a planner opens all day: its own, stricter goal.
+CHANGE_FORM_GOAL_MS = 60
 GOAL_QUERIES = 8
+# A search by words reads the small tables it also searches first (projects, companies,
+# technicians, sites: workorders.search.related_ids), four more queries, so that PostgreSQL
+# plans the work order query knowing their ids. The home counts six figures.
+GOAL_QUERIES_OF = {"home": 16, "project search": 8}
+WORD_SEARCH_QUERIES = GOAL_QUERIES + 4
 
 # What a developer registers without thinking about a million rows.
 default_site = admin.AdminSite(name="default_admin")
@@ -76,7 +84,9 @@ class DefaultWorkOrderAdmin(admin.ModelAdmin):
 default_site.register(WorkOrder, DefaultWorkOrderAdmin)
 
 urls = types.ModuleType("bench_admin_urls")
-urls.urlpatterns = [path("default-admin/", default_site.urls), path("admin/", admin.site.urls)]
+# The project's URLs (the admin's header links to the API docs and the time zone page) and the
+# default admin beside them.
+urls.urlpatterns = [path("default-admin/", default_site.urls), *project_urls.urlpatterns]
 sys.modules["bench_admin_urls"] = urls
 
 
@@ -101,6 +111,9 @@ def main():
     )
     parser.add_argument("--skip-default", action="store_true", help="only the planner admin")
     parser.add_argument("--word", default="Descaling", help="the word searched in names")
+    parser.add_argument("--company", default="Janssens", help="a company name searched")
+    parser.add_argument("--technician", default="Kobe", help="a technician's name searched")
+    parser.add_argument("--city", default="Gent", help="a city searched")
     args = parser.parse_args()
 
     if connection.vendor != "postgresql":
@@ -124,15 +137,24 @@ def main():
         f"≤ {GOAL_QUERIES} queries"
     )
 
+    reference = WorkOrder.objects.filter(pk=pk).values_list("reference_back_office", flat=True)[0]
+    prefix = (reference or "ERP-")[:-2]
     tuned = {
+        "home": "/admin/",
         "list page 1": "/admin/workorders/workorder/",
         "list page 5,000": "/admin/workorders/workorder/?p=5000",
         "filtered by one status": f"/admin/workorders/workorder/?status={to_be_planned.pk}",
         "search an id2": f"/admin/workorders/workorder/?q={id2}",
         "search a word in the name": f"/admin/workorders/workorder/?q={args.word}",
+        "search a company name": f"/admin/workorders/workorder/?q={args.company}",
+        "search a technician": f"/admin/workorders/workorder/?q={args.technician}",
+        "search a city": f"/admin/workorders/workorder/?q={args.city}",
+        "search a reference prefix": f"/admin/workorders/workorder/?q={prefix}",
+        "project search": f"/admin/workorders/project/?q={args.company}",
         "change form": f"/admin/workorders/workorder/{pk}/change/",
     }
     default = {
+        "home": "/default-admin/",
         "list page 1": "/default-admin/workorders/workorder/",
         "list page 5,000": "/default-admin/workorders/workorder/?p=5000",
         "filtered by one status": (
@@ -140,6 +162,13 @@ def main():
         ),
         "search an id2": f"/default-admin/workorders/workorder/?q={id2}",
         "search a word in the name": f"/default-admin/workorders/workorder/?q={args.word}",
+        # What the default search fields can do with the same words (they do not reach the
+        # company, the technician or the city; a reference only by substring).
+        "search a company name": f"/default-admin/workorders/workorder/?q={args.company}",
+        "search a technician": f"/default-admin/workorders/workorder/?q={args.technician}",
+        "search a city": f"/default-admin/workorders/workorder/?q={args.city}",
+        "search a reference prefix": f"/default-admin/workorders/workorder/?q={prefix}",
+        "project search": None,
         "change form": f"/default-admin/workorders/workorder/{pk}/change/",
     }
     clients = {}
@@ -153,7 +182,7 @@ def main():
         for name in tuned:
             base = (
                 measure(clients["superuser"], default[name], args.default_runs)
-                if not args.skip_default
+                if not args.skip_default and default[name]
                 else None
             )
             su = measure(clients["superuser"], tuned[name], args.runs)
@@ -169,8 +198,15 @@ def main():
     print("-" * len(header))
     ok = True
     for name, base, su, pl in rows:
+        goal_ms = CHANGE_FORM_GOAL_MS if name == "change form" else GOAL_MS
+        goal_queries = GOAL_QUERIES_OF.get(
+            name,
+            WORD_SEARCH_QUERIES
+            if name.startswith("search a") and "id2" not in name
+            else GOAL_QUERIES,
+        )
         for figures in (su, pl):
-            ok &= figures[0] <= GOAL_MS and figures[1] <= GOAL_QUERIES and figures[2] == 200
+            ok &= figures[0] <= goal_ms and figures[1] <= goal_queries and figures[2] == 200
 
         def cell(f):
             return f"{f[0]:8.1f} ms ({f[1]} q)" + ("" if f[2] == 200 else f" HTTP {f[2]}")
@@ -178,8 +214,9 @@ def main():
         ratio = f"{base[0] / su[0]:8.1f}×" if base else "       –"
         print(f"{name:<27} {cell(base) if base else '–':>20} {cell(su):>27} {cell(pl):>25} {ratio}")
     print(
-        f"\nEvery planner admin page ≤ {GOAL_MS} ms and ≤ {GOAL_QUERIES} queries: "
-        + ("yes" if ok else "NO")
+        f"\nEvery planner admin page ≤ {GOAL_MS} ms, the change form ≤ {CHANGE_FORM_GOAL_MS} ms, "
+        f"within their queries (≤ {GOAL_QUERIES}, a word search ≤ {WORD_SEARCH_QUERIES}, the home "
+        f"≤ {GOAL_QUERIES_OF['home']}): " + ("yes" if ok else "NO")
     )
     # The planner sees one sales organization: 2 more queries than a superuser load its
     # permissions (Django's auth backend), the rest is the same page.

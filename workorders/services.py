@@ -7,8 +7,10 @@ through these functions, so each rule holds everywhere:
 - status_changes: activate, cancel, start, complete, a status from the admin, a form's save
 - suggestions: suggesting a technician for many work orders
 - plannings: the planning check, the Suggested rule, hand-made plannings
-- projects: the project upsert and delete"""
+- projects: the project upsert and delete
+- bulk_edit: priority, due date, skill and job type of many work orders at once"""
 
+from workorders.bulk_edit import edit_work_orders
 from workorders.plannings import (
     DEFAULT_PLANNING_MINUTES,
     UNPLANNED_STATUSES,
@@ -51,6 +53,7 @@ __all__ = [
     "delete_planning",
     "delete_project",
     "delete_work_order",
+    "edit_work_orders",
     "planning_end",
     "save_planning",
     "save_project",

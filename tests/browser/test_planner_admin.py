@@ -78,7 +78,7 @@ def test_planner_finds_suggests_and_sees_it_on_the_board(
     shot(page, "01-index")
 
     with page.expect_navigation():
-        page.click("#planner-shortcuts >> text=Work orders still to plan")
+        page.click('#planner-home [data-figure="to_plan"] a')
     assert page.locator("#result_list tbody tr").count() == 3  # ToBePlanned ×2 + Waiting
     with page.expect_navigation():
         page.click("#changelist-filter >> text=Overdue")
@@ -263,6 +263,10 @@ def test_upload_an_import_and_watch_its_api_job(
     )
     page.set_input_files("#id_file", str(csv))
     page.click("#import-form input[type=submit]")
+    # Checked first: the unknown project is named before anything runs.
+    page.wait_for_selector("#import-preview")
+    assert "PRJ-DOES-NOT-EXIST" in page.inner_text("#import-preview")
+    page.click("#import-start button[value=import]")
     page.wait_for_selector(".aj-progress")
     # ImmediateBackend in tests: the job is done by the time the page shows; live pages refresh.
     page.wait_for_selector(".aj-status-completed, .aj-status-failed", timeout=30_000)

@@ -718,6 +718,7 @@ ADMIN_CUSTOM = {
     "workorders_workorder_import": "import_upload",
     "workorders_workorder_find_a_slot": "find_a_slot",
     "workorders_workorder_autoplan": "autoplan_page",
+    "workorders_workorder_import_template": "import_template",
     "auth_user_password_change": "user_password",
     "view_on_site": "view_on_site",
 }
@@ -916,6 +917,22 @@ def admin_find_a_slot(w: World):
     assert_unchanged(w, before, "find a slot")
 
 
+def admin_import_template(w: World):
+    """The templates are column names and their help: nothing of any organization; and a
+    checked import cannot be started by a forged token (nothing of A's is ever named)."""
+    for kind in ("workorders", "projects"):
+        for fmt in ("csv", "xlsx"):
+            url = reverse("admin:workorders_workorder_import_template", args=[kind, fmt])
+            response = w.admin("b").get(url)
+            assert response.status_code == 200
+            assert not leaked(w, response.content.decode("utf-8", "replace"))
+    before = snapshot(w)
+    url = reverse("admin:workorders_workorder_import")
+    response = w.admin("b").post(url, {"token": "forged", "start": "import"})
+    assert response.status_code == 302
+    assert_unchanged(w, before, "import start")
+
+
 def admin_user_password(w: World):
     url = reverse("admin:auth_user_password_change", args=[w.a["technician"].pk])
     assert w.admin("a").get(url).status_code == 200
@@ -943,6 +960,7 @@ def test_tables_use_the_routes_they_name():
         "auth_user_password_change": [uuid.uuid4()],
         "view_on_site": [1, uuid.uuid4()],
         "workorders_workorder_find_a_slot": [uuid.uuid4()],
+        "workorders_workorder_import_template": ["workorders", "csv"],
     }
     for name in ADMIN_CUSTOM:
         reverse(f"admin:{name}", args=args.get(name))

@@ -586,7 +586,7 @@ def test_api_job_page_refreshes_while_running_and_shows_errors(
 def test_import_upload_starts_the_import_task(planner_client, planner, monkeypatch, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from workorders.admin import board
+    from workorders.admin import import_page
 
     calls = {}
 
@@ -599,10 +599,17 @@ def test_import_upload_starts_the_import_task(planner_client, planner, monkeypat
             source_name=kwargs["path"].rsplit("/", 1)[-1],
         )
 
-    monkeypatch.setattr(board, "start_import", fake_start_import)
+    monkeypatch.setattr(import_page.imports, "start_import", fake_start_import)
     monkeypatch.setattr("django.conf.settings.MEDIA_ROOT", str(tmp_path))
     assert planner_client.get("/admin/workorders/workorder/import/").status_code == 200
-    upload = SimpleUploadedFile("orders.json", json.dumps([]).encode(), "application/json")
+    record = {
+        "reference_back_office": "WEB-1",
+        "name": "From the web",
+        "project_reference_back_office": "PRJ-NONE",
+        "job_type_code": "Unknown",
+        "job_status_code": "ToBePlanned",
+    }
+    upload = SimpleUploadedFile("orders.json", json.dumps([record]).encode(), "application/json")
     response = planner_client.post(
         "/admin/workorders/workorder/import/",
         {
@@ -610,6 +617,12 @@ def test_import_upload_starts_the_import_task(planner_client, planner, monkeypat
             "kind": "workorders",
             "sales_organization": str(planner.sales_organization_id),
         },
+    )
+    # Checked first (nothing runs), then imported.
+    assert response.status_code == 200 and not calls
+    token = response.context["token"]
+    response = planner_client.post(
+        "/admin/workorders/workorder/import/", {"token": token, "start": "import"}
     )
     assert response.status_code == 302
     job = ApiJob.objects.get()

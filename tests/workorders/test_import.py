@@ -94,7 +94,8 @@ def test_bom_semicolons_json_and_xlsx(tmp_path, rows):
 def test_dry_run_writes_nothing_but_counts(tmp_path, rows):
     ok, out, _ = run(write_csv(tmp_path / "wo.csv", rows), "--dry-run")
     assert not ok
-    assert "Dry run: 4 rows, 3 effected" in out
+    assert "Dry run — nothing was written: would create 3, would update 0" in out
+    assert "effected" not in out
     assert not WorkOrder.objects.exists()
     assert not JobPlanning.objects.exists()
     assert ApiJob.objects.get().options["dry_run"] is True

@@ -12,13 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from jobs.models import StatusNumber
+from jobs.models import JobPriority, JobType, StatusNumber
 from jobsite.errors import ServiceError
-from jobsite.models import User
+from jobsite.models import Skill, User
 from jobsite.tenancy import restrict_to_tenant
 from workorders import planning_board, plannings, services
-from workorders.admin.display import format_when, numbers_of
-from workorders.admin.forms import SuggestTechnicianForm
+from workorders.admin.display import describe, format_when, numbers_of
+from workorders.admin.forms import BulkEditForm, SuggestTechnicianForm
 from workorders.admin.paging import MAX_ACTION_ROWS
 from workorders.scheduling.slots import FreeTime
 
@@ -210,6 +210,68 @@ class WorkOrderActions:
                 messages.SUCCESS,
             )
         self._report(request, "Suggested", [], refused)
+
+    @admin.action(description="Edit priority, due date, skill, job type…", permissions=["change"])
+    def bulk_edit(self, request, queryset):
+        rows = self._bounded(request, queryset)
+        if rows is None:
+            return None
+        user = request.user
+        choices = {
+            "priorities": restrict_to_tenant(
+                JobPriority.objects.order_by("-sequence", "name"), user=user, shared_when_empty=True
+            ),
+            "skills": restrict_to_tenant(Skill.objects.order_by("name"), user=user),
+            "job_types": restrict_to_tenant(
+                JobType.objects.order_by("name"), user=user, shared_when_empty=True
+            ),
+        }
+        if "apply" in request.POST:
+            form = BulkEditForm(request.POST, **choices)
+            if form.is_valid():
+                changes = form.changes()
+                result = services.edit_work_orders(work_orders=rows, changes=changes, by=user)
+                for wo in result.changed:
+                    self.log_change(request, wo, f"Edited from the list: {describe(changes)}.")
+                self._report_edit(request, changes, result)
+                return None
+        else:
+            form = BulkEditForm(**choices)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Edit work orders",
+            "opts": self.model._meta,
+            "form": form,
+            "work_orders": rows,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "select_across": request.POST.get("select_across", "0"),
+            "action": "bulk_edit",
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/workorders/workorder/bulk_edit.html", context)
+
+    def _report_edit(self, request, changes, result):
+        """One message: what changed on which work orders, what was left and what refused."""
+        parts = []
+        if result.changed:
+            parts.append(
+                f"Set {describe(changes)} on {len(result.changed)} work order(s): "
+                f"{numbers_of(result.changed)}."
+            )
+        if result.unchanged:
+            parts.append(f"{len(result.unchanged)} already had it: {numbers_of(result.unchanged)}.")
+        if result.refused:
+            reasons = "; ".join(f"#{wo.id2}: {reason}" for wo, reason in result.refused[:10])
+            more = f" and {len(result.refused) - 10} more" if len(result.refused) > 10 else ""
+            parts.append(f"Refused {len(result.refused)}: {reasons}{more}.")
+        if result.warned:
+            warned = "; ".join(
+                f"#{wo.id2}: {' '.join(dict.fromkeys(found))}" for wo, found in result.warned[:5]
+            )
+            more = f" and {len(result.warned) - 5} more" if len(result.warned) > 5 else ""
+            parts.append(f"Their plannings now warn — {warned}{more}.")
+        level = messages.WARNING if result.refused or result.warned else messages.SUCCESS
+        self.message_user(request, " ".join(parts) or "Nothing to change.", level)
 
     activate = transition_action(
         services.activate, "Activate", verb="Activated", unchanged_in=StatusNumber.ACTIVATED

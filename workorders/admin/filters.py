@@ -2,14 +2,14 @@
 all the filters of a request."""
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.utils import timezone
 
 from jobs.models import LifeCycleState
-from workorders import selectors
+from workorders import home_selectors, selectors
 
 
 def _filter_choices(request):
@@ -85,31 +85,53 @@ class DueFilter(admin.SimpleListFilter):
     parameter_name = "due"
 
     def lookups(self, request, model_admin):
+        return home_selectors.DUE_CHOICES
+
+    def queryset(self, request, queryset):
+        # The rule the planner's home counts with (workorders.home_selectors.due).
+        return home_selectors.due(queryset, self.value())
+
+
+class PlanningDayFilter(admin.SimpleListFilter):
+    """Plannings starting on one local day (?day=2026-12-02): today's and tomorrow's offered;
+    the home's "today" figures link here."""
+
+    title = "day"
+    parameter_name = "day"
+
+    def lookups(self, request, model_admin):
+        today = timezone.localdate()
         return [
-            ("overdue", "Overdue"),
-            ("week", "Due this week"),
-            ("next_week", "Due next week"),
-            ("unplanned", "Still to plan"),
-            ("none", "No due date"),
+            (today.isoformat(), "Today"),
+            ((today + timedelta(days=1)).isoformat(), "Tomorrow"),
         ]
 
     def queryset(self, request, queryset):
         value = self.value()
-        now = timezone.now()
-        monday = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-        monday -= timedelta(days=monday.weekday())
-        if value == "overdue":
-            return queryset.filter(
-                due_date__lt=now, job_status__life_cycle_state__in=selectors.OPEN_STATES
-            )
-        if value == "week":
-            return queryset.filter(due_date__gte=monday, due_date__lt=monday + timedelta(days=7))
-        if value == "next_week":
-            return queryset.filter(
-                due_date__gte=monday + timedelta(days=7), due_date__lt=monday + timedelta(days=14)
-            )
-        if value == "unplanned":
-            return queryset.filter(job_status__number__in=selectors.AWAITING_PLANNING_STATUSES)
-        if value == "none":
-            return queryset.filter(due_date__isnull=True)
-        return queryset
+        if not value:
+            return queryset
+        try:
+            day = date.fromisoformat(value)
+        except ValueError as exc:
+            raise IncorrectLookupParameters("day: not a date (YYYY-MM-DD)") from exc
+        return home_selectors.plannings_on(queryset, day)
+
+
+class PlanningTechnicianFilter(admin.SimpleListFilter):
+    """One technician's plannings, their choices the technicians the user sees."""
+
+    title = "technician"
+    parameter_name = "technician"
+
+    def lookups(self, request, model_admin):
+        return _filter_choices(request).get("technician", [])
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        try:
+            uuid.UUID(value)
+        except ValueError as exc:
+            raise IncorrectLookupParameters("technician: not an id") from exc
+        return queryset.filter(user_id=value)

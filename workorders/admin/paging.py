@@ -38,21 +38,21 @@ class PlannerPaginator(Paginator):
     def count(self):
         qs = self.object_list
         connection = connections[qs.db]
-        if connection.vendor != "postgresql":
-            return qs.count()
-        if not qs.query.where and not self.searching:
-            estimate = self._reltuples(connection, qs.model._meta.db_table)
-            if estimate > self.ESTIMATE_ABOVE:
-                self.estimated = True
-                return estimate
-            return qs.count()
         if not self.searching:
+            if connection.vendor != "postgresql":
+                return qs.count()
+            if not qs.query.where:
+                estimate = self._reltuples(connection, qs.model._meta.db_table)
+                if estimate > self.ESTIMATE_ABOVE:
+                    self.estimated = True
+                    return estimate
+                return qs.count()
             estimate = self._explain_rows(connection, qs)
             if estimate > self.ESTIMATE_ABOVE:
                 self.estimated = True
                 return estimate
         # A search is read, not paged through: past SEARCH_CAP hits the list says "more than"
-        # (counting further costs a scan of every hit).
+        # (counting further costs a scan of every hit, on SQLite as on PostgreSQL).
         cap = self.SEARCH_CAP if self.searching else self.CAP
         counted = qs.order_by().values("pk")[: cap + 1].count()
         if counted > cap:

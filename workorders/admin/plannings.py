@@ -6,6 +6,7 @@ from django.utils.html import format_html_join
 
 from jobsite.admin import TenantAdmin, TenantScoped
 from workorders import plannings
+from workorders.admin.filters import PlanningDayFilter, PlanningTechnicianFilter
 from workorders.admin.forms import KnownLabels, PlanningForm
 from workorders.admin.paging import PlannerPaging
 from workorders.models import JobPlanning
@@ -39,7 +40,12 @@ class JobPlanningAdmin(PlannerPaging, KnownLabels, TenantAdmin):
     form = PlanningForm
     tenant_field = "work_order__sales_organization"
     list_display = ["work_order", "user", "date_start", "date_end", "made_by_rule", "warnings_list"]
-    list_filter = [PlanningWarningFilter, "made_by_rule"]
+    list_filter = [
+        PlanningWarningFilter,
+        "made_by_rule",
+        PlanningDayFilter,
+        PlanningTechnicianFilter,
+    ]
     list_select_related = ["work_order", "user"]
     autocomplete_fields = ["work_order", "user"]
     # Plannings by date are what the board shows; this list pages them newest first, by the

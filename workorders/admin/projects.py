@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from jobsite.admin import TenantAdmin
-from workorders import services
+from workorders import search, services
 from workorders.admin.display import project_counters_html
 from workorders.admin.forms import ProjectForm
 from workorders.models import Project, ProjectStatus
@@ -20,6 +20,7 @@ class ProjectAdmin(TenantAdmin):
     form = ProjectForm
     list_display = ["id2", "name", "company", "reference_back_office", "serial_number"]
     search_fields = ["name", "reference_back_office", "serial_number", "barcode"]
+    search_help_text = search.PROJECT_SEARCH_HELP
     list_select_related = ["company"]
     autocomplete_fields = [
         "parent",
@@ -44,6 +45,9 @@ class ProjectAdmin(TenantAdmin):
         if project is None or project.pk is None:
             return "–"
         return project_counters_html(project.pk)
+
+    def get_search_results(self, request, queryset, search_term):
+        return search.search_projects(queryset, search_term, user=request.user), False
 
     def save_model(self, request, obj, form, change):
         services.save_project(project=obj, by=request.user)

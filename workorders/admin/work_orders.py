@@ -10,20 +10,17 @@ from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import connections
-from django.db.models import F, Q, Subquery
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from jobsite.admin import TenantAdmin
-from jobsite.tenancy import restrict_to_tenant
-from workorders import plannings, services
+from workorders import plannings, search, services
 from workorders.admin.actions import WorkOrderActions
 from workorders.admin.autoplan import autoplan_view
-from workorders.admin.board import board_view, import_view, plan_view
-from workorders.admin.changelist import EqualsAnyOf, WorkOrderChangeList
+from workorders.admin.board import board_view, plan_view
+from workorders.admin.changelist import WorkOrderChangeList
 from workorders.admin.columns import WorkOrderColumns
-from workorders.admin.display import format_when, project_counters_html
+from workorders.admin.display import format_when, planning_warnings_html, project_counters_html
 from workorders.admin.filters import (
     DueFilter,
     JobTypeFilter,
@@ -36,13 +33,38 @@ from workorders.admin.filters import (
 )
 from workorders.admin.find_a_slot import find_a_slot_view
 from workorders.admin.forms import KnownLabels, WorkOrderForm
+from workorders.admin.import_page import import_view, template_view
 from workorders.admin.paging import PlannerPaging
 from workorders.admin.plannings import JobPlanningInline
-from workorders.models import JobPlanning, Project, WorkOrder
+from workorders.admin.work_order_form import (
+    QUICK_DATETIMES,
+    SITE_ADDRESS,
+    WorkOrderFormLayout,
+)
+from workorders.models import JobPlanning, WorkOrder
+
+
+class WorkOrderPlanningInline(JobPlanningInline):
+    """The plannings under the Planning section, each with what the planning check says."""
+
+    fields = ["user", "date_start", "date_end", "warnings_shown", "made_by_rule", "plan_anyway"]
+    readonly_fields = ["made_by_rule", "warnings_shown"]
+    formfield_overrides = QUICK_DATETIMES
+
+    @admin.display(description="warnings")
+    def warnings_shown(self, planning):
+        return planning_warnings_html(planning)
 
 
 @admin.register(WorkOrder)
-class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLabels, TenantAdmin):
+class WorkOrderAdmin(
+    WorkOrderFormLayout,
+    WorkOrderColumns,
+    WorkOrderActions,
+    PlannerPaging,
+    KnownLabels,
+    TenantAdmin,
+):
     form = WorkOrderForm
     # Fits a 1440-px screen beside the filters: project and company share a column, the job
     # type is a filter (and on the form) rather than a column.
@@ -67,12 +89,10 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
         SkillFilter,
         DueFilter,
     ]
-    # get_search_results decides how each is searched; these name the fields for the help text.
+    # get_search_results decides how each is searched (workorders.search); Django shows the
+    # search box when search_fields is set.
     search_fields = ["=id2", "name", "reference_back_office", "customer_reference", "project__name"]
-    search_help_text = (
-        "A number finds that work order; words search the name, the project's name, and the "
-        "back-office or customer reference."
-    )
+    search_help_text = search.SEARCH_HELP
     list_select_related = [
         "project",
         "company",
@@ -111,10 +131,13 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
         "project_overview",
         "recent_changes",
     ]
+    # Laid out by change_form.html: the classes place each section. "wo-left"/"wo-right" are
+    # the two columns of a row ("wo-top": above the plannings), "wo-wide" spans the page.
     fieldsets = [
         (
             "Work order",
             {
+                "classes": ["wo-top", "wo-left"],
                 "fields": [
                     "name",
                     "project",
@@ -122,42 +145,53 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
                     "job_priority",
                     "job_status",
                     "description",
-                ]
+                ],
             },
         ),
         (
             "Planning",
             {
+                "classes": ["wo-top", "wo-right"],
                 "fields": [
                     "skill",
                     "estimated_time",
-                    ("earliest_date_plannable", "due_date"),
-                    ("suggested_user", "suggested_date_start"),
+                    "earliest_date_plannable",
+                    "due_date",
+                    "suggested_user",
+                    "suggested_date_start",
                 ],
                 "description": "A Suggested work order with a technician and a start is planned "
-                "by the rule; the plannings below show every appointment.",
+                "by the rule; the plannings below show every appointment and what the planning "
+                "check warns about.",
             },
         ),
+        ("Project at a glance", {"classes": ["wo-wide"], "fields": ["project_overview"]}),
         (
             "Customer",
             {
+                "classes": ["wo-left"],
                 "fields": [
-                    ("customer_reference", "reference_back_office"),
+                    "customer_reference",
+                    "reference_back_office",
                     "contact",
-                    ("requested_by_company", "requested_by_contact"),
+                    "requested_by_company",
+                    "requested_by_contact",
                     "date_reported_by_company",
                     "approval_responsible_user",
-                ]
+                ],
             },
         ),
         (
             "Instructions",
-            {"fields": ["prejob_information", "internal_memo", "estimated_quantity_remark"]},
+            {
+                "classes": ["wo-left"],
+                "fields": ["prejob_information", "internal_memo", "estimated_quantity_remark"],
+            },
         ),
         (
-            "Site address",
+            SITE_ADDRESS,
             {
-                "classes": ["collapse"],
+                "classes": ["wo-right", "wo-site"],
                 "fields": [
                     "db_address",
                     "db_address_name",
@@ -165,17 +199,20 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
                     "db_address_street2",
                     ("db_address_zip", "db_address_city"),
                     "db_address_country",
-                    ("db_address_phone", "db_address_email"),
+                    "db_address_phone",
+                    "db_address_email",
                     ("db_address_latitude", "db_address_longitude"),
                 ],
             },
         ),
-        ("Multi job", {"classes": ["collapse"], "fields": ["parent", "working_sequence"]}),
-        ("Project at a glance", {"fields": ["project_overview"]}),
+        (
+            "Multi job",
+            {"classes": ["collapse", "wo-right"], "fields": ["parent", "working_sequence"]},
+        ),
         (
             "System",
             {
-                "classes": ["collapse"],
+                "classes": ["collapse", "wo-wide"],
                 "fields": [
                     ("id2", "sales_organization", "company"),
                     ("date_create", "date_update"),
@@ -183,11 +220,12 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
                 ],
             },
         ),
-        ("Change history", {"fields": ["recent_changes"]}),
+        ("Change history", {"classes": ["wo-wide"], "fields": ["recent_changes"]}),
     ]
-    inlines = [JobPlanningInline]
+    inlines = [WorkOrderPlanningInline]
     actions = [
         "suggest_technician",
+        "bulk_edit",
         "activate",
         "start_progress",
         "complete",
@@ -195,7 +233,7 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
     ]
 
     class Media:
-        css = {"all": ["jobsite/planner.css"]}
+        css = {"all": ["jobsite/planner.css", "jobsite/planner_screens.css"]}
 
     # -- list --
 
@@ -205,36 +243,8 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
     page_key = "id2"
 
     def get_search_results(self, request, queryset, search_term):
-        """A number is a work order's number (an integer lookup on the unique index); words
-        must each match the name (trigram index on PostgreSQL), a reference (exact), or the
-        name of a project (looked up first, in the small project table)."""
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        digits = term.lstrip("#")
-        if digits.isdigit() and len(digits) < 19:
-            return queryset.filter(
-                Q(id2=int(digits)) | Q(reference_back_office=term) | Q(customer_reference=term)
-            ), False
-        postgres = connections[queryset.db].vendor == "postgresql"
-        for word in term.split()[:5]:
-            variants = {word, word.upper()}
-            projects = (
-                restrict_to_tenant(Project.objects.order_by(), user=request.user)
-                .filter(name__icontains=word)
-                .values("pk")[:200]
-            )
-            if postgres:
-                in_projects = Q(EqualsAnyOf(F("project_id"), Subquery(projects)))
-            else:
-                in_projects = Q(project_id__in=Subquery(projects))
-            queryset = queryset.filter(
-                Q(name__icontains=word)
-                | Q(reference_back_office__in=variants)
-                | Q(customer_reference__in=variants)
-                | in_projects
-            )
-        return queryset, False
+        # The rule is workorders.search (indexes and limits explained there).
+        return search.search_work_orders(queryset, search_term, user=request.user), False
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -315,6 +325,11 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
             path("board/", view(board_view(self)), name="workorders_workorder_board"),
             path("board/plan/", view(plan_view(self)), name="workorders_workorder_board_plan"),
             path("import/", view(import_view(self)), name="workorders_workorder_import"),
+            path(
+                "import/template/<str:kind>.<str:fmt>",
+                view(template_view(self)),
+                name="workorders_workorder_import_template",
+            ),
             path(
                 "<path:object_id>/find-a-slot/",
                 view(find_a_slot_view(self)),

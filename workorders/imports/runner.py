@@ -18,6 +18,7 @@ from apijobs.models import ApiJob, ApiJobStatus
 from apijobs.recovery import enqueue_on_commit
 from jobsite.models import SalesOrganization, User
 from workorders import services
+from workorders.imports import dry_run as dry_runs
 from workorders.imports import set_based
 from workorders.imports.progress import Progress
 from workorders.imports.readers import (
@@ -60,7 +61,7 @@ def create_import_job(
         raise ImportFileError(
             f"Unknown import kind {kind!r}; use one of {', '.join(API_JOB_TYPES)}."
         )
-    return api_jobs.create_api_job(
+    job = api_jobs.create_api_job(
         type=API_JOB_TYPES[kind],
         by=by if by is not None and not by._state.adding else None,
         sales_organization=sales_organization,
@@ -73,6 +74,9 @@ def create_import_job(
             "method": method,
         },
     )
+    if dry_run:
+        dry_runs.label_pending(job)
+    return job
 
 
 def run_import(
@@ -117,13 +121,15 @@ def run_import(
     progress = Progress(file.estimated_rows, stream=progress_stream)
     try:
         if kind == "projects":
-            _run_batched(api_job, file, progress, handler=_project_handler(by, dry_run))
+            _run_batched(api_job, file, progress, handler=_project_handler(by, dry_run, api_job))
         elif _use_set_based(method, file):
             set_based.run(api_job=api_job, file=file, by=by, dry_run=dry_run, progress=progress)
         else:
-            _run_batched(api_job, file, progress, handler=_work_order_handler(by, dry_run))
+            _run_batched(api_job, file, progress, handler=_work_order_handler(by, dry_run, api_job))
     finally:
         progress.close()
+    if dry_run:
+        dry_runs.label_message(api_job)
     api_jobs.refresh(api_job)
     return api_job
 
@@ -178,27 +184,32 @@ def _outcomes(rows: Sequence[Row], offset: int, results) -> list[api_jobs.Record
     ]
 
 
-def _dry_run_aware(write: Callable, dry_run: bool):
+def _dry_run_aware(write: Callable, dry_run: bool, api_job: ApiJob):
     def handler(rows: Sequence[Row], offset: int):
         with transaction.atomic():
             results = write([row.record for row in rows])
             if dry_run:
                 transaction.set_rollback(True)
-        return _outcomes(rows, offset, results)
+        outcomes = _outcomes(rows, offset, results)
+        if dry_run:
+            # Counted apart (would create, would update), never as effected.
+            outcomes = dry_runs.as_would_be(outcomes)
+            dry_runs.count_outcomes(api_job=api_job, outcomes=outcomes)
+        return outcomes
 
     return handler
 
 
-def _work_order_handler(by: User, dry_run: bool):
-    return _dry_run_aware(partial(_upsert_work_orders, by=by), dry_run)
+def _work_order_handler(by: User, dry_run: bool, api_job: ApiJob):
+    return _dry_run_aware(partial(_upsert_work_orders, by=by), dry_run, api_job)
 
 
 def _upsert_work_orders(records, *, by):
     return services.upsert_work_orders(records=records, by=by)
 
 
-def _project_handler(by: User, dry_run: bool):
-    return _dry_run_aware(partial(upsert_projects, by=by), dry_run)
+def _project_handler(by: User, dry_run: bool, api_job: ApiJob):
+    return _dry_run_aware(partial(upsert_projects, by=by), dry_run, api_job)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from apijobs import services as api_jobs
 from apijobs.models import ApiJob
 from jobsite.models import User
 from jobsite.tenancy import visible_sales_organization_ids
+from workorders.imports import dry_run as dry_runs
 from workorders.imports.checks import check_rules
 from workorders.imports.progress import Progress
 from workorders.imports.readers import ImportFile
@@ -49,14 +50,16 @@ def run(*, api_job: ApiJob, file: ImportFile, by: User, dry_run: bool, progress)
         return api_job
     try:
         with transaction.atomic():
-            total, effected, failures = _import_rows(file=file, by=by, progress=progress)
+            total, effected, created, failures = _import_rows(file=file, by=by, progress=progress)
             if dry_run:
                 transaction.set_rollback(True)
             else:
                 _record(job, total, effected, failures)
         if dry_run:
             with transaction.atomic():
-                _record(job, total, effected, failures)
+                # Counted apart (would create, would update), never as effected.
+                _record(job, total, 0, failures)
+                dry_runs.count_would_be(api_job=job, created=created, updated=effected - created)
     except Exception as exc:
         logger.exception("set-based import %s failed", job.pk)
         api_jobs.fail_api_job(
@@ -75,7 +78,10 @@ def _record(job: ApiJob, total: int, effected: int, failures: RowFailures) -> No
     ApiJob.objects.filter(pk=job.pk).update(total_records=total)
 
 
-def _import_rows(*, file: ImportFile, by: User, progress: Progress) -> tuple[int, int, RowFailures]:
+def _import_rows(
+    *, file: ImportFile, by: User, progress: Progress
+) -> tuple[int, int, int, RowFailures]:
+    """(rows read, rows written, of which created, the failures)."""
     plan = ColumnPlan(file.columns)
     dialect = for_connection(visible_sales_organization_ids(user=by))
     params = {"empty": ""}
@@ -86,13 +92,14 @@ def _import_rows(*, file: ImportFile, by: User, progress: Progress) -> tuple[int
         dialect.prepare(cursor)
         try:
             total = stage_rows(cursor, dialect, plan, file.rows, failures, progress)
-            effected = 0
+            effected = created = 0
             if failures.staged:
                 dialect.analyze(cursor, STAGED)
                 resolve_rows(cursor, dialect, plan, params, failures)
                 check_rules(cursor, dialect, plan, failures)
+                created = dry_runs.count_new_rows(cursor)
                 effected = write_rows(cursor, dialect, plan, now)
             dialect.drop_temporary(cursor, TEMPORARY_TABLES)
         finally:
             dialect.finish(cursor)
-    return total, effected, failures
+    return total, effected, created, failures

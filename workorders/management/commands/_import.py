@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jobsite.models import SalesOrganization, User
 from workorders import imports
+from workorders.imports import dry_run as dry_runs
 
 
 class ImportCommand(BaseCommand):
@@ -65,9 +66,10 @@ class ImportCommand(BaseCommand):
         imports.print_errors(job, stream=self.stderr)
         unchanged = job.processed_records - job.effected_records - job.error_records
         summary = (
-            f"{'Dry run: ' if options['dry_run'] else ''}{job.total_records} rows, "
-            f"{job.effected_records} effected, {unchanged} unchanged, "
-            f"{job.error_records} failed (API job {job.pk}, {job.status})."
+            f"{dry_runs.summary(job)} (API job {job.pk}, {job.status})"
+            if options["dry_run"]
+            else f"{job.total_records} rows, {job.effected_records} effected, {unchanged} "
+            f"unchanged, {job.error_records} failed (API job {job.pk}, {job.status})."
         )
         self.stdout.write(summary)
         if job.status == "failed":
