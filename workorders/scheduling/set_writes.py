@@ -1,0 +1,134 @@
+"""The warnings refresh of a set-based write (the file import), limited to what changed.
+
+An import rewrites thousands of work orders, most of them for columns the planning check does
+not read (a name, a description, a customer reference). Before the write, `note_inputs` copies
+into two temporary tables what the check reads of the work orders the write may change (skill,
+earliest date, due date, life-cycle state, organization) and where their plannings are
+(technician, start, end). After the write and the Suggested rule, `refresh_changed` compares
+both sides in SQL and checks again only the plannings that came, went or moved, and those whose
+work order's inputs changed; `refresh_warnings` adds their neighbours where they were and where
+they are. An import that changes none of that reads two small tables and checks nothing.
+
+The setting IMPORT_REFRESHES_WARNINGS (default true; not in settings.py) is for the scheduling
+bench alone: off, it times the import as it was before the check existed."""
+
+from django.conf import settings
+from django.db import connection
+
+from jobs.models import JobStatus
+from workorders.models import JobPlanning, WorkOrder
+from workorders.scheduling.warnings import refresh_warnings
+
+WORK_ORDERS_BEFORE = "planning_check_work_orders_before"
+PLANNINGS_BEFORE = "planning_check_plannings_before"
+# What the check reads of a work order (the life-cycle state comes from its status).
+WORK_ORDER_INPUTS = ("skill_id", "due_date", "earliest_date_plannable", "sales_organization_id")
+WINDOW = ("user_id", "date_start", "date_end")
+
+
+def enabled() -> bool:
+    return getattr(settings, "IMPORT_REFRESHES_WARNINGS", True)
+
+
+def _distinct(a: str, b: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"{a} IS DISTINCT FROM {b}"
+    return f"{a} IS NOT {b}"  # SQLite: null-safe, row values included
+
+
+def _drop(cursor) -> None:
+    for table in (WORK_ORDERS_BEFORE, PLANNINGS_BEFORE):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def note_inputs(cursor, *, work_orders: str) -> None:
+    """Before a set-based write: note the check's inputs of the work orders whose ids the SQL
+    `work_orders` selects (the stored ones the write may change) and of their plannings."""
+    if not enabled():
+        return
+    _drop(cursor)
+    columns = ", ".join(f"work_order.{c}" for c in WORK_ORDER_INPUTS)
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE {WORK_ORDERS_BEFORE} AS
+            SELECT work_order.id, {columns}, status.life_cycle_state
+            FROM {WorkOrder._meta.db_table} work_order
+            JOIN {JobStatus._meta.db_table} status ON status.id = work_order.job_status_id
+            WHERE work_order.id IN ({work_orders})"""
+    )
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE {PLANNINGS_BEFORE} AS
+            SELECT id, work_order_id, {", ".join(WINDOW)}
+            FROM {JobPlanning._meta.db_table}
+            WHERE work_order_id IN (SELECT id FROM {WORK_ORDERS_BEFORE})"""
+    )
+
+
+def refresh_changed(cursor, *, work_orders: str) -> int:
+    """After the write: check again the plannings of the work orders the SQL `work_orders`
+    selects (those written) that are new or moved or whose work order's inputs changed, and
+    the neighbours of where those and the plannings gone were. Returns how many plannings'
+    warnings changed."""
+    if not enabled():
+        return 0
+    planning_table = JobPlanning._meta.db_table
+    inputs_changed = _distinct(
+        f"({', '.join(f'before.{c}' for c in WORK_ORDER_INPUTS)}, before.life_cycle_state)",
+        f"({', '.join(f'work_order.{c}' for c in WORK_ORDER_INPUTS)}, status.life_cycle_state)",
+    )
+    changed_work_orders = f"""
+        SELECT before.id FROM {WORK_ORDERS_BEFORE} before
+        JOIN {WorkOrder._meta.db_table} work_order ON work_order.id = before.id
+        JOIN {JobStatus._meta.db_table} status ON status.id = work_order.job_status_id
+        WHERE {inputs_changed}"""
+    moved = _distinct(
+        f"({', '.join(f'before.{c}' for c in WINDOW)})",
+        f"({', '.join(f'now.{c}' for c in WINDOW)})",
+    )
+    cursor.execute(
+        f"""SELECT before.user_id, before.date_start, before.date_end
+            FROM {PLANNINGS_BEFORE} before
+            LEFT JOIN {planning_table} now ON now.id = before.id
+            WHERE now.id IS NULL OR {moved}
+              OR before.work_order_id IN ({changed_work_orders})"""
+    )
+    convert = _converters(("user", "date_start", "date_end"))
+    windows = [convert(row) for row in cursor.fetchall()]
+    cursor.execute(
+        f"""SELECT now.id, now.user_id, now.date_start, now.date_end,
+                   CASE WHEN before.id IS NULL OR {moved} THEN 1 ELSE 0 END
+            FROM {planning_table} now
+            LEFT JOIN {PLANNINGS_BEFORE} before ON before.id = now.id
+            WHERE now.work_order_id IN ({work_orders})
+              AND (before.id IS NULL OR {moved}
+                   OR now.work_order_id IN ({changed_work_orders}))"""
+    )
+    convert = _converters(("id", "user", "date_start", "date_end"))
+    written = []
+    for *values, placed in cursor.fetchall():
+        pk, *window = convert(values)
+        windows.append(tuple(window))
+        if placed:
+            written.append(pk)
+    _drop(cursor)
+    return refresh_warnings(windows=windows, written=written)
+
+
+def _converters(names):
+    """A function turning a raw row of these planning columns into Python values, as the ORM
+    reads them (SQLite gives uuids as hex text and datetimes as naive text)."""
+    steps = []
+    for name in names:
+        field = JobPlanning._meta.get_field(name)
+        column = field.get_col(JobPlanning._meta.db_table)
+        found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        steps.append((column, found))
+
+    def convert(row):
+        values = []
+        for value, (column, found) in zip(row, steps, strict=True):
+            for step in found:
+                value = step(value, column, connection)
+            values.append(value)
+        return tuple(values)
+
+    return convert
