@@ -8,11 +8,17 @@ class WorkOrdersConfig(AppConfig):
 
     def ready(self):
         from apijobs.recovery import register_resumable
-        from jobsite.signals import calendar_changed
+        from jobsite.signals import calendar_changed, technician_changed
         from workorders.bulk import BULK_TASK, BULK_TYPE
-        from workorders.scheduling.calendar_changes import refresh_after_calendar_change
+        from workorders.scheduling.calendar_changes import (
+            refresh_after_calendar_change,
+            refresh_after_technician_change,
+        )
 
         # A bulk job re-queued after its worker died goes on after its last committed chunk;
         # an import reads its file from the top, so it is not resumed (it is failed instead).
         register_resumable(job_type=BULK_TYPE, task=BULK_TASK)
         calendar_changed.connect(refresh_after_calendar_change, dispatch_uid="planning-warnings")
+        technician_changed.connect(
+            refresh_after_technician_change, dispatch_uid="planning-warnings-technician"
+        )
