@@ -61,6 +61,12 @@ def note_inputs(cursor, *, work_orders: str) -> None:
             FROM {JobPlanning._meta.db_table}
             WHERE work_order_id IN (SELECT id FROM {WORK_ORDERS_BEFORE})"""
     )
+    # Looked up by id from the other side (SQLite builds no index of its own for a LEFT JOIN:
+    # 22 s for 10,000 plannings); PostgreSQL counts their rows for its plan.
+    for table in (WORK_ORDERS_BEFORE, PLANNINGS_BEFORE):
+        cursor.execute(f"CREATE UNIQUE INDEX {table}_id ON {table} (id)")
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {table}")
 
 
 def refresh_changed(cursor, *, work_orders: str) -> int:
