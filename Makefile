@@ -80,6 +80,7 @@ bench-load: install-dev
 
 bench-scheduling: install-dev
 	$(BIN)/python bench/scheduling.py
+	$(BIN)/python bench/scheduling.py --database sqlite
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles
