@@ -126,3 +126,11 @@ def test_a_hand_made_planning_follows_its_work_orders_skill(tmp_path, line, tech
     Skill.objects.create(code="GAS", name="Gas", sales_organization=wo.sales_organization)
     run(tmp_path, [line("A", NINE, job_status_code="ToBePlanned", skill_code="GAS")])
     assert codes("A") == {"missing_skill"}
+
+
+def test_a_planning_the_rule_removes_clears_its_neighbours_overlap(tmp_path, line, statuses):
+    run(tmp_path, [line("A", NINE), line("B", NINE_THIRTY)])
+    assert codes("A") == {"overlap"}
+    run(tmp_path, [line("B", NINE_THIRTY, job_status_code="Canceled")])
+    assert not JobPlanning.objects.filter(work_order__reference_back_office="B").exists()
+    assert codes("A") == set()
