@@ -7,10 +7,10 @@ baseline measured in the same run (Django is set up by bench/scheduling.py first
     drawn. Requests alternate, server time in-process (Django's test client, no network).
 (d) A 10,000-row file with the Suggested rule through the set-based import, against the same
     import with the warnings refresh switched off (IMPORT_REFRESHES_WARNINGS, the import as it
-    was before the check existed). Three files: 10,000 new Suggested work orders (every row a
-    new planning, half of them among the world's 5,000); the same file again (nothing
-    changes); the 10,000 renamed, 1,000 of them moved. Each run rolls back, so each starts
-    from the same world."""
+    was before the check existed). Four files: 10,000 new Suggested work orders (every row a
+    new planning, half of them among the world's 5,000); 10,000 new of which 20 % Suggested
+    (bench/import.py's mix); the first file again (nothing changes); the 10,000 renamed, 1,000
+    of them moved. Each run rolls back, so each starts from the same world."""
 
 import csv
 import random
@@ -134,23 +134,27 @@ def _days(weeks: int) -> list:
     return [d for d in days if d.isoweekday() <= 5]
 
 
-def _rows(seed: int) -> list[dict]:
-    """10,000 Suggested work orders at the world's slot times over 8 weeks (the first 4 are
-    the world's, already full: overlaps everywhere)."""
+def _rows(seed: int, suggested: float = 1.0) -> list[dict]:
+    """10,000 work orders, Suggested (a share `suggested` of them, the others to be planned) at
+    the world's slot times over 8 weeks (the first 4 are the world's, already full: overlaps
+    everywhere)."""
     rng = random.Random(seed)
     days = _days(2 * WEEKS)
     rows = []
     for i in range(IMPORT_ROWS):
         start, minutes = rng.choice(SLOTS)
+        planned = rng.random() < suggested
         rows.append(
             {
                 "reference_back_office": f"SCHED-IMP-{i:05}",
                 "name": f"Imported visit {i}",
                 "project_reference_back_office": "SCHED-P",
                 "job_type_code": "Unknown",
-                "job_status_code": "Suggested",
-                "suggested_user_code": f"ST{rng.randrange(TECHNICIANS):02}",
-                "suggested_date_start": local(rng.choice(days), start).isoformat(),
+                "job_status_code": "Suggested" if planned else "ToBePlanned",
+                "suggested_user_code": f"ST{rng.randrange(TECHNICIANS):02}" if planned else "",
+                "suggested_date_start": (
+                    local(rng.choice(days), start).isoformat() if planned else ""
+                ),
                 "estimated_time": str(minutes),
                 "skill_code": "ELEC" if rng.random() < 0.9 else "",
             }
@@ -181,6 +185,7 @@ def _files() -> dict[str, Path]:
     ]
     return {
         "new": _write(folder / "new.csv", rows),
+        "mixed": _write(folder / "mixed.csv", _rows(seed=15, suggested=0.2)),
         "updates": _write(folder / "updates.csv", updates),
     }
 
@@ -196,14 +201,15 @@ def _import(path: Path, org, *, check: bool) -> float:
 
 def bench_import(org, repeats: int) -> None:
     files = _files()
-    cases = ("new", "again", "updates")
+    cases = ("new", "mixed", "again", "updates")
     seconds = {(case, check): [] for case in cases for check in (False, True)}
     for n in range(repeats):
         modes = (False, True) if n % 2 == 0 else (True, False)
         for check in modes:
-            with transaction.atomic():
-                seconds["new", check].append(_import(files["new"], org, check=check))
-                transaction.set_rollback(True)
+            for case in ("new", "mixed"):
+                with transaction.atomic():
+                    seconds[case, check].append(_import(files[case], org, check=check))
+                    transaction.set_rollback(True)
         with transaction.atomic():
             _import(files["new"], org, check=True)  # what the next two start from
             with connection.cursor() as cursor:
@@ -224,6 +230,7 @@ def bench_import(org, repeats: int) -> None:
     )
     labels = {
         "new": f"{IMPORT_ROWS:,} new Suggested work orders",
+        "mixed": "10,000 new, 20 % Suggested",
         "again": "the same file again (no change)",
         "updates": f"all renamed, {MOVED:,} moved",
     }
