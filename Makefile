@@ -80,6 +80,7 @@ bench-load: install-dev
 
 bench-scheduling: install-dev
 	$(BIN)/python bench/scheduling.py
+	$(BIN)/python bench/scheduling.py --database sqlite
 
 bench-autoplan: install-dev
 	$(BIN)/python bench/autoplan.py

@@ -19,5 +19,8 @@ class JobsiteConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from jobsite import technician_changes
+
         checks.register(check_rates)
+        technician_changes.connect()
         post_migrate.connect(create_cache_tables, sender=self)

@@ -3,6 +3,7 @@ organization's), checked when written, and turned into UTC intervals for any str
 holidays taken out. Times in a pattern are local to the organization's time zone, so 08:00
 stays 08:00 across daylight-saving changes."""
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -150,6 +151,7 @@ class Calendar:
     exceptions: dict[date, list[tuple[time, time]]]
     holidays: dict[date, str]
     inherited: bool
+    _utc_days: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
     def day_intervals(self, day: date) -> list[tuple[time, time]]:
         if day in self.holidays:
@@ -165,15 +167,27 @@ class Calendar:
         last = end.astimezone(self.zone).date()
         day = first
         while day <= last:
-            for begin, finish in self.day_intervals(day):
-                # Local wall-clock times, made aware in the zone: DST-correct on both sides.
-                a = datetime.combine(day, begin, tzinfo=self.zone).astimezone(UTC)
-                b = datetime.combine(day, finish, tzinfo=self.zone).astimezone(UTC)
+            for a, b in self._day_in_utc(day):
                 a, b = max(a, start), min(b, end)
                 if a < b:
                     intervals.append(Interval(a, b))
             day += timedelta(days=1)
         return intervals
+
+    def _day_in_utc(self, day: date) -> list[tuple[datetime, datetime]]:
+        """A day's working intervals in UTC, once per day (a check of thousands of plannings
+        asks for the same days over and over)."""
+        found = self._utc_days.get(day)
+        if found is None:
+            # Local wall-clock times, made aware in the zone: DST-correct on both sides.
+            found = self._utc_days[day] = [
+                (
+                    datetime.combine(day, begin, tzinfo=self.zone).astimezone(UTC),
+                    datetime.combine(day, finish, tzinfo=self.zone).astimezone(UTC),
+                )
+                for begin, finish in self.day_intervals(day)
+            ]
+        return found
 
     def covers(self, start: datetime, end: datetime) -> bool:
         """Does working time cover the whole of [start, end)?"""

@@ -8,10 +8,13 @@ class WorkOrdersConfig(AppConfig):
 
     def ready(self):
         from apijobs.recovery import register_resumable
-        from jobsite.signals import calendar_changed
+        from jobsite.signals import calendar_changed, technician_changed
         from workorders.bulk import BULK_TASK, BULK_TYPE
         from workorders.scheduling.autoplan.services import AUTOPLAN_TASK, AUTOPLAN_TYPE
-        from workorders.scheduling.calendar_changes import refresh_after_calendar_change
+        from workorders.scheduling.calendar_changes import (
+            refresh_after_calendar_change,
+            refresh_after_technician_change,
+        )
 
         # A bulk job re-queued after its worker died goes on after its last committed chunk;
         # an import reads its file from the top, so it is not resumed (it is failed instead).
@@ -19,3 +22,6 @@ class WorkOrdersConfig(AppConfig):
         # An auto-plan writes nothing until accepted: a dead worker's solve is simply run again.
         register_resumable(job_type=AUTOPLAN_TYPE, task=AUTOPLAN_TASK)
         calendar_changed.connect(refresh_after_calendar_change, dispatch_uid="planning-warnings")
+        technician_changed.connect(
+            refresh_after_technician_change, dispatch_uid="planning-warnings-technician"
+        )

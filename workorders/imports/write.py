@@ -5,7 +5,6 @@ Unchanged rows are not written; new rows get their id2 from `next_numbers`; comp
 organization come from the project; only the columns the file carries are updated."""
 
 from django.db import connection
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from jobs.models import JobStatus, StatusNumber
@@ -14,7 +13,7 @@ from workorders import plannings
 from workorders.imports.sql_dialect import PostgreSQLDialect, for_connection, quote
 from workorders.imports.staging import RESOLVED, WORK_ORDER, WRITTEN, ColumnPlan
 from workorders.models import JobPlanning, Project, WorkOrder
-from workorders.scheduling.warnings import refresh_warnings
+from workorders.scheduling import set_writes
 
 PLANNING_TABLE = JobPlanning._meta.db_table
 STATUS_TABLE = JobStatus._meta.db_table
@@ -40,6 +39,9 @@ def write_rows(cursor, dialect: PostgreSQLDialect, plan: ColumnPlan, now) -> int
     stored = ", ".join(f"{table}.{quote(c)}" for c in compared)
     proposed = ", ".join(f"EXCLUDED.{quote(c)}" for c in compared)
     returned = [("id", dialect.uuid_type), ("job_status_id", dialect.uuid_type), ("id2", "bigint")]
+    set_writes.note_inputs(
+        cursor, work_orders=f"SELECT existing_id FROM {RESOLVED} WHERE existing_id IS NOT NULL"
+    )
     # `WHERE TRUE`: SQLite would read ON CONFLICT as the join's ON without it.
     sql = f"""
           INSERT INTO {table} ({", ".join(insert_columns)})
@@ -125,28 +127,13 @@ def _columns(plan: ColumnPlan) -> tuple[list[str], list[str], list[str]]:
 
 def _sync_plannings(cursor, dialect: PostgreSQLDialect) -> None:
     """The Suggested rule for the written rows (table WRITTEN), as SQL; then the planning
-    check on what it moved, and on the neighbours of where the plannings were and are."""
+    check on the plannings it moved and those whose work order's inputs changed."""
     cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {RESOLVED} WHERE existing_id IS NOT NULL)")
     (updates,) = cursor.fetchone()
-    before = [row[1:4] for row in _written_plannings()] if updates else []
-    now = timezone.now()
     sync_suggested_plannings_sql(
-        cursor, written=WRITTEN, now=now, dialect=dialect, all_new=not updates
+        cursor, written=WRITTEN, now=timezone.now(), dialect=dialect, all_new=not updates
     )
-    after = _written_plannings()
-    refresh_warnings(
-        windows=before + [row[1:4] for row in after],
-        written=[row[0] for row in after if row[4] and row[5] == now],
-    )
-
-
-def _written_plannings() -> list[tuple]:
-    """(id, user, start, end, made by the rule, modified) of the written work orders' plannings."""
-    return list(
-        JobPlanning.objects.filter(work_order_id__in=RawSQL(f"SELECT id FROM {WRITTEN}", []))
-        .values_list("id", "user_id", "date_start", "date_end", "made_by_rule", "modified_dateutc")
-        .order_by()
-    )
+    set_writes.refresh_changed(cursor, work_orders=f"SELECT id FROM {WRITTEN}")
 
 
 def sync_suggested_plannings_sql(

@@ -1,5 +1,6 @@
-"""When a technician's calendar changes (jobsite.signals.calendar_changed), the warnings of
-their plannings it touches are checked again."""
+"""When a technician's calendar changes (jobsite.signals.calendar_changed), or what the check
+reads of the technician (jobsite.signals.technician_changed: skills, organization, being a
+technician), the warnings of their plannings it touches are checked again."""
 
 from datetime import timedelta
 
@@ -8,8 +9,8 @@ from django.utils import timezone
 from jobsite.models import User
 from workorders.scheduling.warnings import refresh_warnings
 
-# An open-ended change (new working hours, another time zone) reaches this far either side of
-# now: older plannings are history, later ones are not planned yet.
+# An open-ended change (new working hours, another time zone, a skill) reaches this far either
+# side of now: older plannings are history, later ones are not planned yet.
 PAST = timedelta(days=31)
 FUTURE = timedelta(days=3 * 365)
 
@@ -27,3 +28,7 @@ def refresh_after_calendar_change(
     start = start or now - PAST
     end = end or now + FUTURE
     return refresh_warnings(windows=[(pk, start, end) for pk in technician_ids])
+
+
+def refresh_after_technician_change(*, technician_ids, **_signal) -> int:
+    return refresh_after_calendar_change(sales_organization_id=None, technician_ids=technician_ids)

@@ -4,6 +4,7 @@ holiday, working hours), the plannings it touches are checked again — the writ
 every neighbour whose overlap may have come or gone — and those whose warnings changed are
 saved. Every view (board, lists, API) then reads the same warnings."""
 
+import json
 from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -142,23 +143,39 @@ class _Touched:
 
 
 def _save_warnings(changed: list[tuple]) -> None:
-    """One UPDATE a planning, sent as one batch (an import changes thousands at once; Django's
-    bulk_update builds a CASE per row, several times slower)."""
+    """Save the changed warnings: on PostgreSQL one UPDATE from arrays (an import changes
+    thousands at once: one statement a row took 2 s for 11,000); on SQLite, in-process, one
+    executemany (Django's bulk_update builds a CASE per row, several times slower on both)."""
     if not changed:
         return
     meta = JobPlanning._meta
     warnings, codes = meta.get_field("warnings"), meta.get_field("warning_codes")
     quote = connection.ops.quote_name
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {quote(warnings.column)} = found.warnings::jsonb, "
+                f"{quote(codes.column)} = found.codes "
+                "FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS found(id, warnings, codes) "
+                f"WHERE {table}.{pk} = found.id",
+                [
+                    [planning_id for planning_id, _ in changed],
+                    [json.dumps(found) for _, found in changed],
+                    [warning_codes(found) for _, found in changed],
+                ],
+            )
+        return
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"UPDATE {quote(meta.db_table)} SET {quote(warnings.column)} = %s, "
-            f"{quote(codes.column)} = %s WHERE {quote(meta.pk.column)} = %s",
+            f"UPDATE {table} SET {quote(warnings.column)} = %s, "
+            f"{quote(codes.column)} = %s WHERE {pk} = %s",
             [
                 (
                     warnings.get_db_prep_save(found, connection),
                     warning_codes(found),
-                    meta.pk.get_db_prep_value(pk, connection),
+                    meta.pk.get_db_prep_value(planning_id, connection),
                 )
-                for pk, found in changed
+                for planning_id, found in changed
             ],
         )
