@@ -9,10 +9,10 @@ class WorkOrdersConfig(AppConfig):
     def ready(self):
         from apijobs.recovery import register_resumable
         from jobsite.signals import calendar_changed
-        from workorders.bulk import BULK_TASK, BULK_TYPE
+        from workorders.bulk import BULK_CHUNK_TASK, BULK_TASK, BULK_TYPE
         from workorders.scheduling.calendar_changes import refresh_after_calendar_change
 
         # A bulk job re-queued after its worker died goes on after its last committed chunk;
         # an import reads its file from the top, so it is not resumed (it is failed instead).
-        register_resumable(job_type=BULK_TYPE, task=BULK_TASK)
+        register_resumable(job_type=BULK_TYPE, task=BULK_TASK, chunk_task=BULK_CHUNK_TASK)
         calendar_changed.connect(refresh_after_calendar_change, dispatch_uid="planning-warnings")

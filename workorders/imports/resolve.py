@@ -20,7 +20,7 @@ from workorders.imports.staging import (
     codes_table,
 )
 from workorders.models import Project
-from workorders.reference_kinds import KINDS, Group, ambiguous_message
+from workorders.reference_kinds import KINDS, WORK_ORDER_GROUPS, Group, ambiguous_message
 
 # Problems a reference can have, worded as ReferenceResolver words them.
 UNKNOWN_ID, MISMATCH, UNKNOWN_KEY, AMBIGUOUS = 1, 2, 3, 4
@@ -305,19 +305,24 @@ def _fail_unresolved(cursor, plan: ColumnPlan, failures: RowFailures) -> None:
         for g in plan.groups
         if g.required
     ]
-    # (Required groups absent from the file cannot happen: the file's columns are checked.)
+    # A required group the rows do not carry (a file's columns are checked first; bulk
+    # records may leave one out): only a new work order needs it.
+    absent = [g for g in WORK_ORDER_GROUPS if g.required and g.field not in plan.group_columns]
+    if absent:
+        required.append("existing_id IS NULL")
     if not (problems or required):
         return
-    select = ", ".join(
-        f"problem_{g.field}, given_{g.field}_id, given_{g.field}_key" for g in plan.groups
+    select = "".join(
+        f", problem_{g.field}, given_{g.field}_id, given_{g.field}_key" for g in plan.groups
     )
-    unresolved = ", ".join(f"resolved_{g.field} IS NULL" for g in plan.groups)
+    unresolved = "".join(f", resolved_{g.field} IS NULL" for g in plan.groups)
     cursor.execute(
-        f"SELECT ord, {select}, {unresolved}, existing_id IS NULL "
+        f"SELECT ord{select}{unresolved}, existing_id IS NULL "
         f"FROM {RESOLVED} WHERE {' OR '.join(problems + required)}"
     )
     failed = []
     n = len(plan.groups)
+    position = {g.field: i for i, g in enumerate(plan.groups)}
     for row in cursor.fetchall():
         errors = {}
         for i, group in enumerate(plan.groups):
@@ -326,9 +331,16 @@ def _fail_unresolved(cursor, plan: ColumnPlan, failures: RowFailures) -> None:
                 key, message = _group_message(group, problem, raw_id, raw_key)
                 errors[key] = message
         creating = row[-1]
-        for i, group in enumerate(plan.groups):
-            not_resolved, problem = row[1 + 3 * n + i], row[1 + 3 * i]
-            if group.required and not_resolved and (creating or not problem):
+        for group in WORK_ORDER_GROUPS:
+            if not group.required:
+                continue
+            i = position.get(group.field)
+            if i is None:
+                missing = creating
+            else:
+                not_resolved, problem = row[1 + 3 * n + i], row[1 + 3 * i]
+                missing = not_resolved and (creating or not problem)
+            if missing:
                 errors.setdefault(
                     group.input_keys[0], f"Required: give {' or '.join(group.input_keys)}."
                 )
