@@ -6,7 +6,8 @@ A chunk's flat records (references by id or code, no embedded object) go through
 set-based engine of the file import (`imports.set_based.upsert_records`: staged, resolved by
 joins, checked and written in SQL, the Suggested rule and the planning check after it); records
 with an embedded object go through `services.upsert_work_orders`, record by record, in the same
-transaction. Both apply the same validation, resolution and rules, and report the same errors.
+transaction, in request order. Both apply the same validation, resolution and rules, and
+report the same errors.
 
 A request naming one work order twice (the same `id`, or the same `reference_back_office`) is
 refused up front: its chunks run side by side on several workers, so no order between them
@@ -132,8 +133,9 @@ def accept_bulk_upsert(*, records: list, by: User, partial: bool = False) -> Api
 
 def is_flat(record: dict, *, partial: bool) -> bool:
     """May the record go through the set-based engine: no embedded object, references given
-    as strings (anything else gets the record path's own error), and (PATCH-like `partial`
-    jobs) a name, so that a new work order's missing name is not a question."""
+    as strings and ids as canonical uuids (anything else gets the record path's own error,
+    worded from what was sent), and (PATCH-like `partial` jobs) a name, so that a new work
+    order's missing name is not a question."""
     if not _EMBEDDED_KEYS.isdisjoint(record):
         return False
     if partial and "name" not in record:
@@ -149,7 +151,9 @@ def is_flat(record: dict, *, partial: bool) -> bool:
         if not isinstance(value, str):
             return False
         try:
-            uuid.UUID(value)
+            # Written canonically: an error message quotes it as the record path does.
+            if str(uuid.UUID(value)) != value:
+                return False
         except ValueError:
             return False
     return True
@@ -163,42 +167,50 @@ def write_chunk(
     partial: bool = False,
     set_based_path: bool | None = None,
 ) -> api_job_chunks.ChunkResult:
-    """Write one chunk (inside its transaction): records with embedded objects record by
-    record first (what they create, flat records may name), then the flat ones set-based, one
-    statement set per set of keys the records carry. `set_based_path`: False sends every
-    record by the record path (None: set-based where the database allows)."""
+    """Write one chunk (inside its transaction) in request order, as runs of consecutive
+    records that take the same path: flat records carrying the same keys set-based in one
+    statement set, the others record by record. (An ERP's records all carry the same keys: one
+    run.) New work orders are numbered in request order either way. `set_based_path`: False
+    sends every record by the record path (None: set-based where the database allows)."""
     if set_based_path is None:
         set_based_path = database_supported()
-    by_columns: dict[frozenset, list[int]] = defaultdict(list)
-    one_by_one: list[int] = []
+    runs: list[tuple[frozenset | None, list[int]]] = []
     for position, record in enumerate(records):
+        route = None
         if set_based_path and is_flat(record, partial=partial):
-            by_columns[_FLAT_COLUMNS.intersection(record)].append(position)
+            route = _FLAT_COLUMNS.intersection(record)
+        if runs and runs[-1][0] == route:
+            runs[-1][1].append(position)
         else:
-            one_by_one.append(position)
+            runs.append((route, [position]))
     effected, failed = 0, []
-    if one_by_one:
-        for outcome in upsert_chunk([records[p] for p in one_by_one], 0, by=by, partial=partial):
-            position = one_by_one[outcome.index]
-            if outcome.outcome in api_jobs.EFFECTED:
-                effected += 1
-            elif outcome.outcome == api_jobs.FAILED:
-                outcome.index = offset + position
-                outcome.record_id = record_name(records[position], offset + position)
-                failed.append(outcome)
-    for columns, positions in by_columns.items():
-        _, written, failures = set_based.upsert_records(
-            columns=sorted(columns), records=[records[p] for p in positions], by=by
+    for columns, positions in runs:
+        written, outcomes = (
+            _one_by_one(records, positions, by=by, partial=partial)
+            if columns is None
+            else _set_based(records, positions, columns=columns, by=by)
         )
         effected += written
-        for outcome in failures.outcomes():
+        for outcome in outcomes:
             position = positions[outcome.index]
             outcome.index = offset + position
             outcome.line = None
             outcome.record_id = record_name(records[position], offset + position)
             failed.append(outcome)
-    failed.sort(key=lambda o: o.index)
     return api_job_chunks.ChunkResult(processed=len(records), effected=effected, failed=failed)
+
+
+def _one_by_one(records, positions, *, by, partial) -> tuple[int, list]:
+    outcomes = upsert_chunk([records[p] for p in positions], 0, by=by, partial=partial)
+    effected = sum(1 for o in outcomes if o.outcome in api_jobs.EFFECTED)
+    return effected, [o for o in outcomes if o.outcome == api_jobs.FAILED]
+
+
+def _set_based(records, positions, *, columns, by) -> tuple[int, list]:
+    _, effected, failures = set_based.upsert_records(
+        columns=sorted(columns), records=[records[p] for p in positions], by=by
+    )
+    return effected, failures.outcomes()
 
 
 def upsert_chunk(

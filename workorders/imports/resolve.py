@@ -128,7 +128,8 @@ def _group_sql(
 def _group_message(group: Group, problem: int, raw_id, raw_key) -> tuple[str, str]:
     kind = KINDS[group.kind]
     if problem == UNKNOWN_ID:
-        return group.id_key, f"Unknown {kind.label} id {raw_id}."
+        # As written (canonical): SQLite stages a uuid as 32 hex digits.
+        return group.id_key, f"Unknown {kind.label} id {UUID(str(raw_id))}."
     if problem == MISMATCH:
         return group.code_key, f"Does not name the same {kind.label} as {group.id_key}."
     if problem == UNKNOWN_KEY:
