@@ -17,7 +17,7 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from apijobs.chunks import is_chunked, undone_chunks
-from apijobs.models import ApiJob, ApiJobStatus
+from apijobs.models import ApiJob, ApiJobChunk, ApiJobStatus
 from apijobs.services import fail_api_job, finish_api_job, jobs
 
 logger = logging.getLogger(__name__)
@@ -167,15 +167,24 @@ def requeue_lost_task(*, task_result_id) -> StaleJob | None:
 
 def _requeue_chunks(job: ApiJob, results) -> StaleJob | None:
     """A chunked job without a heartbeat: finished if every chunk was written (its finisher
-    died after its commit); else its chunks that no queued task will run are queued again, and
-    the tasks its dead workers were running are marked failed. None: every chunk left is
-    queued (behind other work), nothing is dead."""
+    died after its commit); else its chunks that no queued task will run and no live worker
+    is writing (PostgreSQL: the chunk's row is not locked) are queued again, and the tasks
+    its dead workers were running are marked failed. None: every chunk left is queued (behind
+    other work) or being written, nothing is dead."""
     undone = undone_chunks(api_job_id=job.pk)
     if not undone:
         if job.status == ApiJobStatus.PENDING:
             return None
         finish_api_job(api_job=job)
         return StaleJob(job.pk, "completed", "every chunk was written; completed")
+    if connection.features.has_select_for_update_skip_locked:
+        # A chunk being written holds its row's lock until its commit: a live worker has it.
+        free = set(
+            ApiJobChunk.objects.select_for_update(skip_locked=True)
+            .filter(api_job_id=job.pk, done=False)
+            .values_list("number", flat=True)
+        )
+        undone = [number for number in undone if number in free]
     queued = set()
     if results is not None:
         for args in results.filter(status=TaskResultStatus.READY).values_list(
@@ -189,6 +198,9 @@ def _requeue_chunks(job: ApiJob, results) -> StaleJob | None:
         return None
     if results is not None:
         for result in results.filter(status=TaskResultStatus.RUNNING):
+            args = result.args_kwargs["args"]
+            if len(args) > 1 and args[1] not in missing:
+                continue  # its chunk is being written: that worker lives
             result.set_failed(
                 WorkerStopped(
                     f"The worker ({', '.join(result.worker_ids) or '?'}) stopped while "
