@@ -6,8 +6,9 @@ A chunk's flat records (references by id or code, no embedded object) go through
 set-based engine of the file import (`imports.set_based.upsert_records`: staged, resolved by
 joins, checked and written in SQL, the Suggested rule and the planning check after it); records
 with an embedded object go through `services.upsert_work_orders`, record by record, in the same
-transaction, in request order. Both apply the same validation, resolution and rules, and
-report the same errors.
+transaction. Both apply the same validation, resolution and rules, and report the same errors.
+New work orders are numbered in request order within each group of records carrying the same
+keys (a request whose records all carry the same keys: in request order).
 
 A request naming one work order twice (the same `id`, or the same `reference_back_office`) is
 refused up front: its chunks run side by side on several workers, so no order between them
@@ -167,22 +168,20 @@ def write_chunk(
     partial: bool = False,
     set_based_path: bool | None = None,
 ) -> api_job_chunks.ChunkResult:
-    """Write one chunk (inside its transaction) in request order, as runs of consecutive
-    records that take the same path: flat records carrying the same keys set-based in one
-    statement set, the others record by record. (An ERP's records all carry the same keys: one
-    run.) New work orders are numbered in request order either way. `set_based_path`: False
+    """Write one chunk (inside its transaction), its records grouped by the path they take:
+    flat records carrying the same keys set-based in one statement set (an ERP's records
+    usually all carry the same keys: one group), the others record by record; each group in
+    request order, the groups in the order of their first record. `set_based_path`: False
     sends every record by the record path (None: set-based where the database allows)."""
     if set_based_path is None:
         set_based_path = database_supported()
-    runs: list[tuple[frozenset | None, list[int]]] = []
+    groups: dict[frozenset | None, list[int]] = {}
     for position, record in enumerate(records):
         route = None
         if set_based_path and is_flat(record, partial=partial):
             route = _FLAT_COLUMNS.intersection(record)
-        if runs and runs[-1][0] == route:
-            runs[-1][1].append(position)
-        else:
-            runs.append((route, [position]))
+        groups.setdefault(route, []).append(position)
+    runs = list(groups.items())
     effected, failed = 0, []
     for columns, positions in runs:
         written, outcomes = (
@@ -197,6 +196,7 @@ def write_chunk(
             outcome.line = None
             outcome.record_id = record_name(records[position], offset + position)
             failed.append(outcome)
+    failed.sort(key=lambda o: o.index)
     return api_job_chunks.ChunkResult(processed=len(records), effected=effected, failed=failed)
 
 
