@@ -70,6 +70,7 @@ def write_rows(cursor, dialect: PostgreSQLDialect, plan: ColumnPlan, now) -> int
             **defaults,
         },
     )
+    dialect.analyze(cursor, WRITTEN)  # the plannings' lookups join it
     cursor.execute(f"SELECT count(*) FROM {WRITTEN}")
     (effected,) = cursor.fetchone()
     if plan.has_id2:
