@@ -161,6 +161,9 @@ BULK_MAX_RECORDS = env.int("BULK_MAX_RECORDS", default=100_000)
 # Records per chunk of a bulk job: one task (any worker claims it) and one transaction each;
 # the set-based path pays a fixed cost per chunk, so chunks are large.
 BULK_CHUNK_SIZE = env.int("BULK_CHUNK_SIZE", default=5000)
+# false: every bulk record goes record by record through upsert_work_orders (as before the
+# set-based path; for comparison, or should the set-based path ever need to be set aside).
+BULK_SET_BASED = env.bool("BULK_SET_BASED", default=True)
 # A processing API job whose worker committed no chunk for this long is taken for dead by
 # `manage.py requeue_stale_jobs`: queued again (it resumes after its last committed chunk), at
 # most API_JOB_MAX_RESUMES times, then failed with a message saying where it stopped.

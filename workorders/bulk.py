@@ -172,9 +172,10 @@ def write_chunk(
     flat records carrying the same keys set-based in one statement set (an ERP's records
     usually all carry the same keys: one group), the others record by record; each group in
     request order, the groups in the order of their first record. `set_based_path`: False
-    sends every record by the record path (None: set-based where the database allows)."""
+    sends every record by the record path (None: set-based where the database and the
+    BULK_SET_BASED setting allow)."""
     if set_based_path is None:
-        set_based_path = database_supported()
+        set_based_path = settings.BULK_SET_BASED and database_supported()
     groups: dict[frozenset | None, list[int]] = {}
     for position, record in enumerate(records):
         route = None
