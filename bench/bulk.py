@@ -140,6 +140,7 @@ def run_bulk(records: list[dict], planner, workers: int, set_based: bool = True)
     pids = {p.pid for p in processes}
     backends: dict[int, float] = {}
     rss: dict[int, float] = {}
+    states: dict[str, int] = {}
     try:
         _wait_until_idle(pids)
         if connection.vendor == "postgresql":
@@ -153,6 +154,8 @@ def run_bulk(records: list[dict], planner, workers: int, set_based: bool = True)
             if connection.vendor == "postgresql":
                 for pid in backend_pids(pids) - backends.keys():
                     backends[pid] = cpu_seconds(pid)  # a connection opened meanwhile
+                for state in backend_states(list(backends)):
+                    states[state] = states.get(state, 0) + 1
             for p in processes:
                 rss[p.pid] = peak_rss_mb(p.pid)
             if status in ("completed", "failed"):
@@ -178,7 +181,22 @@ def run_bulk(records: list[dict], planner, workers: int, set_based: bool = True)
         "worker_cpu": worker_cpu,
         "db_cpu": db_cpu,
         "rss": max(rss.values()),
+        "states": states,
     }
+
+
+def backend_states(pids: list[int]) -> list[str]:
+    """What each backend serving a worker does now: running, waiting for a lock, idle…"""
+    if not pids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT CASE WHEN wait_event_type = 'Lock' THEN 'waiting for a lock' "
+            "WHEN state = 'active' THEN 'running' ELSE coalesce(state, '?') END "
+            "FROM pg_stat_activity WHERE pid = ANY(%s)",
+            [pids],
+        )
+        return [state for (state,) in cursor.fetchall()]
 
 
 def _wait_until_idle(pids: set[int]) -> None:
@@ -268,6 +286,11 @@ def main():
                 f"    CPU: workers {r['worker_cpu']:.1f} s, their database backends "
                 f"{r['db_cpu']:.1f} s (database share {r['db_cpu'] / max(busy, 1e-9):.0%}); "
                 f"{busy / r['elapsed']:.2f} of {os.cpu_count()} cores busy with the job"
+            )
+            seen = sum(r["states"].values()) or 1
+            print(
+                "    backends sampled: "
+                + ", ".join(f"{k} {v / seen:.0%}" for k, v in sorted(r["states"].items()))
             )
         else:
             print(f"    CPU: worker {r['worker_cpu']:.1f} s (SQLite runs inside it)")
