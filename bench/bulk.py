@@ -191,9 +191,11 @@ def backend_states(pids: list[int]) -> list[str]:
         return []
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT CASE WHEN wait_event_type = 'Lock' THEN 'waiting for a lock' "
-            "WHEN state = 'active' THEN 'running' ELSE coalesce(state, '?') END "
-            "FROM pg_stat_activity WHERE pid = ANY(%s)",
+            "SELECT CASE WHEN a.wait_event_type = 'Lock' THEN 'waiting for a lock on ' || "
+            "coalesce((SELECT coalesce(l.relation::regclass::text, l.locktype) FROM pg_locks l "
+            "WHERE l.pid = a.pid AND NOT l.granted LIMIT 1), '?') "
+            "WHEN a.state = 'active' THEN 'running' ELSE coalesce(a.state, '?') END "
+            "FROM pg_stat_activity a WHERE a.pid = ANY(%s)",
             [pids],
         )
         return [state for (state,) in cursor.fetchall()]
