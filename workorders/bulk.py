@@ -49,7 +49,7 @@ _CODE_KEYS = tuple(g.code_key for g in WORK_ORDER_GROUPS if g.code_key)
 _FLAT_COLUMNS = frozenset(WORK_ORDER_COLUMNS)
 
 
-def check_envelope(records) -> None:
+def check_envelope(records, *, by: User | None = None) -> None:
     """What is checked at once, before anything is stored: a non-empty array of objects, no
     longer than BULK_MAX_RECORDS, naming each work order once."""
     if not isinstance(records, list):
@@ -75,24 +75,32 @@ def check_envelope(records) -> None:
         where, problem = found
         code = "nul_character" if problem == NUL_MESSAGE else "invalid_text"
         raise ServiceError(problem, field=where, code=code)
-    check_repeated_keys(records)
+    check_repeated_keys(records, by=by)
 
 
-def check_repeated_keys(records: Sequence[dict]) -> None:
+def check_repeated_keys(records: Sequence[dict], *, by: User | None = None) -> None:
     """The same `id` or the same `reference_back_office` on two records is a 400 naming them
-    (with the positions, from 0): send one record per work order, the state it should end in."""
-    seen: dict[tuple[str, str], list[int]] = defaultdict(list)
+    (with the positions, from 0): send one record per work order, the state it should end in.
+
+    A reference is unique per sales organization: for a caller who writes into one, the same
+    reference twice is the same work order. A superuser's records may span organizations (the
+    project decides which): theirs repeat when they also name the same project, or none."""
+    spans_organizations = by is None or by.is_superuser or by.sales_organization_id is None
+    seen: dict[tuple, list[int]] = defaultdict(list)
     for index, record in enumerate(records):
         for key, value in _keys(record):
+            if key == "reference_back_office" and spans_organizations:
+                value = (value, _named_project(record))
             seen[(key, value)].append(index)
     repeated = [(key, value, where) for (key, value), where in seen.items() if len(where) > 1]
     if not repeated:
         return
-    named = "; ".join(
-        f"{key} {value!r} at records {', '.join(map(str, where[:5]))}"
-        + (" …" if len(where) > 5 else "")
-        for key, value, where in repeated[:REPEATS_NAMED]
-    )
+    named = []
+    for key, value, where in repeated[:REPEATS_NAMED]:
+        shown = value[0] if isinstance(value, tuple) else value
+        more_positions = " …" if len(where) > 5 else ""
+        named.append(f"{key} {shown!r} at records {', '.join(map(str, where[:5]))}{more_positions}")
+    named = "; ".join(named)
     more = len(repeated) - REPEATS_NAMED
     raise ServiceError(
         f"{len(repeated)} work order(s) named more than once in one request: {named}"
@@ -100,6 +108,14 @@ def check_repeated_keys(records: Sequence[dict]) -> None:
         + ". Send each work order once, in the state it should end in.",
         code="repeated_keys",
     )
+
+
+def _named_project(record: dict) -> str:
+    for key in ("project_id", "project_reference_back_office"):
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            return f"{key}={value.strip()}"
+    return ""
 
 
 def _keys(record: dict):
@@ -117,7 +133,7 @@ def _keys(record: dict):
 def accept_bulk_upsert(*, records: list, by: User, partial: bool = False) -> ApiJob:
     """Store the request as a pending API job in chunks; one task per chunk is queued once
     the job is committed."""
-    check_envelope(records)
+    check_envelope(records, by=by)
     with transaction.atomic():
         job = api_jobs.create_api_job(
             type=BULK_TYPE,
