@@ -69,3 +69,26 @@ class ApiJobError(models.Model):
 
     def __str__(self):
         return f"{self.record_id or self.index or self.line}: {self.field} {self.message}"
+
+
+class ApiJobChunk(models.Model):
+    """One slice of a bulk job's records, run as its own background task by whichever worker
+    claims it: its records (so a worker reads only its slice), and whether it was written. A
+    chunk is written once: its run locks this row and checks `done` in the transaction that
+    writes the records, counts them on the job and sets `done`."""
+
+    api_job = models.ForeignKey(ApiJob, on_delete=models.CASCADE, related_name="chunks")
+    number = models.IntegerField(help_text="0, 1, …: the order of the chunks in the request.")
+    first = models.IntegerField(help_text="Position in the request of the chunk's first record.")
+    size = models.IntegerField()
+    records = models.JSONField(null=True, editable=False)
+    done = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["api_job", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["api_job", "number"], name="one_chunk_per_number")
+        ]
+
+    def __str__(self):
+        return f"{self.api_job_id} chunk {self.number}"

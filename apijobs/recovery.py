@@ -6,6 +6,7 @@ services name them rather than import them)."""
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -15,8 +16,9 @@ from django.utils.module_loading import import_string
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
-from apijobs.models import ApiJob, ApiJobStatus
-from apijobs.services import fail_api_job, jobs
+from apijobs.chunks import is_chunked, undone_chunks
+from apijobs.models import ApiJob, ApiJobChunk, ApiJobStatus
+from apijobs.services import fail_api_job, finish_api_job, jobs
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +34,14 @@ class DatabaseLost(Exception):
 # Job type -> the dotted path of the task that runs it. A registered type resumes after its
 # last committed chunk when re-queued; the app owning the type registers it (AppConfig.ready).
 _RESUMABLE_TASKS: dict[str, str] = {}
+# Job type -> the task that runs one chunk of a chunked job (apijobs.chunks), if it has one.
+_CHUNK_TASKS: dict[str, str] = {}
 
 
-def register_resumable(*, job_type: str, task: str) -> None:
+def register_resumable(*, job_type: str, task: str, chunk_task: str | None = None) -> None:
     _RESUMABLE_TASKS[job_type] = task
+    if chunk_task is not None:
+        _CHUNK_TASKS[job_type] = chunk_task
 
 
 def enqueue_on_commit(*, task: str, api_job: ApiJob) -> None:
@@ -43,6 +49,19 @@ def enqueue_on_commit(*, task: str, api_job: ApiJob) -> None:
     picking the task up before the commit would not find the job."""
     runner = import_string(task)
     transaction.on_commit(lambda: runner.enqueue(str(api_job.pk)))
+
+
+def enqueue_chunks_on_commit(*, task: str, api_job: ApiJob, numbers: list[int]) -> None:
+    """Queue `task` once per chunk number of the job once the job is committed: any worker
+    claims any of them."""
+    runner = import_string(task)
+    pk = str(api_job.pk)
+
+    def enqueue():
+        for number in numbers:
+            runner.enqueue(pk, number)
+
+    transaction.on_commit(enqueue)
 
 
 @dataclass
@@ -88,6 +107,11 @@ def requeue_stale_api_jobs(*, older_than: timedelta | None = None) -> list[Stale
                 if task_results is None
                 else task_results.filter(args_kwargs__args__0=str(job.pk))
             )
+            if _CHUNK_TASKS.get(job.type) and is_chunked(api_job_id=job.pk):
+                stale = _requeue_chunks(job, results)
+                if stale is not None:
+                    done.append(stale)
+                continue
             queued = [TaskResultStatus.READY, TaskResultStatus.RUNNING]
             if job.status == ApiJobStatus.PENDING and (
                 results is None or results.filter(status__in=queued).exists()
@@ -113,17 +137,22 @@ def requeue_lost_task(*, task_result_id) -> StaleJob | None:
     Only a resumable job's task is handed back; nothing happens when the job ended, or when
     another of its tasks is queued or running (`requeue_stale_api_jobs` got there first)."""
     result = DBTaskResult.objects.filter(pk=task_result_id).first()
-    if result is None or result.task_path not in _RESUMABLE_TASKS.values():
+    tasks = {*_RESUMABLE_TASKS.values(), *_CHUNK_TASKS.values()}
+    if result is None or result.task_path not in tasks:
         return None
-    (api_job_id,) = result.args_kwargs["args"]
+    api_job_id, *chunk = result.args_kwargs["args"]
     with transaction.atomic():
         job = jobs().select_for_update().filter(pk=api_job_id).first()
         if job is None or job.status not in (ApiJobStatus.PROCESSING, ApiJobStatus.PENDING):
             return None
+        if chunk and chunk[0] not in undone_chunks(api_job_id=job.pk):
+            return None  # that chunk was written (its commit went through)
         live = [TaskResultStatus.READY, TaskResultStatus.RUNNING]
         others = DBTaskResult.objects.filter(
             backend_name=result.backend_name, args_kwargs__args__0=str(job.pk), status__in=live
         ).exclude(pk=result.pk)
+        if chunk:
+            others = others.filter(args_kwargs__args__1=chunk[0])
         if others.exists():
             return None
         if result.status == TaskResultStatus.RUNNING:
@@ -133,21 +162,76 @@ def requeue_lost_task(*, task_result_id) -> StaleJob | None:
                     "was queued again from its last committed chunk."
                 )
             )
-        return _requeue_or_fail(job)
+        return _requeue_or_fail(job, chunks=chunk or None)
 
 
-def _requeue_or_fail(job: ApiJob) -> StaleJob:
+def _requeue_chunks(job: ApiJob, results) -> StaleJob | None:
+    """A chunked job without a heartbeat: finished if every chunk was written (its finisher
+    died after its commit); else its chunks that no queued task will run and no live worker
+    is writing (PostgreSQL: the chunk's row is not locked) are queued again, and the tasks
+    its dead workers were running are marked failed. None: every chunk left is queued (behind
+    other work) or being written, nothing is dead."""
+    undone = undone_chunks(api_job_id=job.pk)
+    if not undone:
+        if job.status == ApiJobStatus.PENDING:
+            return None
+        finish_api_job(api_job=job)
+        return StaleJob(job.pk, "completed", "every chunk was written; completed")
+    if connection.features.has_select_for_update_skip_locked:
+        # A chunk being written holds its row's lock until its commit: a live worker has it.
+        free = set(
+            ApiJobChunk.objects.select_for_update(skip_locked=True)
+            .filter(api_job_id=job.pk, done=False)
+            .values_list("number", flat=True)
+        )
+        undone = [number for number in undone if number in free]
+    queued = set()
+    if results is not None:
+        for args in results.filter(status=TaskResultStatus.READY).values_list(
+            "args_kwargs__args", flat=True
+        ):
+            queued.add(args[1] if len(args) > 1 else None)
+    if None in queued:
+        return None  # the job's own task is queued: it runs every chunk left
+    missing = [number for number in undone if number not in queued]
+    if not missing:
+        return None
+    if results is not None:
+        for result in results.filter(status=TaskResultStatus.RUNNING):
+            args = result.args_kwargs["args"]
+            if len(args) > 1 and args[1] not in missing:
+                continue  # its chunk is being written: that worker lives
+            result.set_failed(
+                WorkerStopped(
+                    f"The worker ({', '.join(result.worker_ids) or '?'}) stopped while "
+                    f"running API job {job.pk}; no heartbeat since {job.updated_at}."
+                )
+            )
+    return _requeue_or_fail(job, chunks=missing)
+
+
+def _requeue_or_fail(job: ApiJob, chunks: list[int] | None = None) -> StaleJob:
+    """Queue the job's task again (or, for a chunked job, the tasks of `chunks`), or fail the
+    job when it cannot resume or was resumed too often."""
     task = _RESUMABLE_TASKS.get(job.type)
+    if chunks is not None:
+        task = _CHUNK_TASKS.get(job.type)
     resumes = job.options.get("resumes", 0)
-    where = (
-        f"at record {job.processed_records + 1} of {job.total_records}"
-        if job.total_records
-        else f"after {job.processed_records} records"
+    if chunks is not None:
+        where = f"with {job.processed_records} of {job.total_records} records processed"
+    elif job.total_records:
+        where = f"at record {job.processed_records + 1} of {job.total_records}"
+    else:
+        where = f"after {job.processed_records} records"
+    enqueue = (
+        partial(enqueue_on_commit, task=task, api_job=job)
+        if chunks is None
+        else partial(enqueue_chunks_on_commit, task=task, api_job=job, numbers=chunks)
     )
     if job.status == ApiJobStatus.PENDING:
         if task is not None:
             job.save(update_fields=["updated_at"])
-            enqueue_on_commit(task=task, api_job=job)
+            enqueue()
             logger.warning("API job %s: its task was lost before it started; queued", job.pk)
             return StaleJob(job.pk, "requeued", "its task was lost before it started; queued")
         reason = "The job's task was lost before it started; nothing was written. Send it again."
@@ -166,7 +250,7 @@ def _requeue_or_fail(job: ApiJob) -> StaleJob:
     else:
         job.options = {**job.options, "resumes": resumes + 1}
         job.save(update_fields=["options", "updated_at"])
-        enqueue_on_commit(task=task, api_job=job)
+        enqueue()
         logger.warning("API job %s: worker gone %s; queued again", job.pk, where)
         return StaleJob(job.pk, "requeued", f"queued again, resumes {where}")
     logger.warning("API job %s failed: %s", job.pk, reason)

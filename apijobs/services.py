@@ -318,8 +318,12 @@ def _run_chunk(*, api_job: ApiJob, chunk: Sequence[dict], offset: int, handler) 
                 attempt + 1,
                 CHUNK_ATTEMPTS,
             )
-            # Apart, at random: two jobs that deadlocked must not meet again at once.
-            time.sleep(random.uniform(*RETRY_PAUSE_SECONDS) * attempt)
+            pause_before_attempt(attempt)
+
+
+def pause_before_attempt(attempt: int) -> None:
+    # Apart, at random: two jobs that deadlocked must not meet again at once.
+    time.sleep(random.uniform(*RETRY_PAUSE_SECONDS) * attempt)
 
 
 def is_transient(exc: BaseException | None) -> bool:

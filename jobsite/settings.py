@@ -158,8 +158,12 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 BULK_MAX_RECORDS = env.int("BULK_MAX_RECORDS", default=100_000)
-# Records per transaction when a bulk job or an import runs (progress is saved per chunk).
-BULK_CHUNK_SIZE = env.int("BULK_CHUNK_SIZE", default=500)
+# Records per chunk of a bulk job: one task (any worker claims it) and one transaction each;
+# the set-based path pays a fixed cost per chunk, so chunks are large.
+BULK_CHUNK_SIZE = env.int("BULK_CHUNK_SIZE", default=5000)
+# false: every bulk record goes record by record through upsert_work_orders (as before the
+# set-based path; for comparison, or should the set-based path ever need to be set aside).
+BULK_SET_BASED = env.bool("BULK_SET_BASED", default=True)
 # A processing API job whose worker committed no chunk for this long is taken for dead by
 # `manage.py requeue_stale_jobs`: queued again (it resumes after its last committed chunk), at
 # most API_JOB_MAX_RESUMES times, then failed with a message saying where it stopped.

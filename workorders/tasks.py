@@ -1,15 +1,21 @@
 """Background tasks (django.tasks): thin, they call the services that do the work. The services
-queue them by dotted path (apijobs.recovery.enqueue_on_commit)."""
+queue them by dotted path (apijobs.recovery.enqueue_on_commit, enqueue_chunks_on_commit)."""
 
 from django.tasks import task
 
-from workorders.bulk import run_bulk_upsert
+from workorders.bulk import run_bulk_chunk, run_bulk_upsert
 from workorders.imports import run_started_import
 
 
 @task
 def process_workorder_bulk(api_job_id: str) -> None:
     run_bulk_upsert(api_job_id=api_job_id)
+
+
+@task
+def process_workorder_bulk_chunk(api_job_id: str, number: int) -> None:
+    """One chunk of a bulk job: any worker claims any chunk."""
+    run_bulk_chunk(api_job_id=api_job_id, number=number)
 
 
 @task

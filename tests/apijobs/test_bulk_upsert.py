@@ -121,3 +121,23 @@ def test_records_of_another_tenant_fail_and_are_not_written(
     fields = set(ApiJobError.objects.filter(api_job=job).values_list("field", flat=True))
     assert "project_reference_back_office" in fields
     assert not WorkOrder.objects.exists()
+
+
+def test_a_work_order_named_twice_is_refused_up_front(api, record):
+    """Chunks run side by side on several workers: no order between two records of one work
+    order would hold, so such a request is refused, naming the keys and positions."""
+    same_id = "465cd9f6-60fc-4b63-8386-9fd2780ae406"
+    body = [
+        record(reference_back_office="R-1"),
+        record(id=same_id),
+        record(reference_back_office=" R-1 "),
+        record(id=same_id.upper()),
+        record(),
+    ]
+    response = api.post("/api/v1/workorders/bulk", body, format="json")
+    assert response.status_code == 400
+    (message,) = response.json()["non_field_errors"]
+    assert "2 work order(s) named more than once" in message
+    assert "reference_back_office 'R-1' at records 0, 2" in message
+    assert f"id '{same_id}' at records 1, 3" in message
+    assert not ApiJob.objects.exists()

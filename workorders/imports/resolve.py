@@ -6,6 +6,8 @@ become per-row errors with line and field, worded as the API words them."""
 
 from uuid import UUID
 
+from django.db import connection
+
 from jobsite.tenancy import organization_sql, sees_sql
 from workorders import services
 from workorders.imports.checks import visible_rows
@@ -20,7 +22,7 @@ from workorders.imports.staging import (
     codes_table,
 )
 from workorders.models import Project
-from workorders.reference_kinds import KINDS, Group, ambiguous_message
+from workorders.reference_kinds import KINDS, WORK_ORDER_GROUPS, Group, ambiguous_message
 
 # Problems a reference can have, worded as ReferenceResolver words them.
 UNKNOWN_ID, MISMATCH, UNKNOWN_KEY, AMBIGUOUS = 1, 2, 3, 4
@@ -128,7 +130,8 @@ def _group_sql(
 def _group_message(group: Group, problem: int, raw_id, raw_key) -> tuple[str, str]:
     kind = KINDS[group.kind]
     if problem == UNKNOWN_ID:
-        return group.id_key, f"Unknown {kind.label} id {raw_id}."
+        # As written (canonical): SQLite stages a uuid as 32 hex digits.
+        return group.id_key, f"Unknown {kind.label} id {UUID(str(raw_id))}."
     if problem == MISMATCH:
         return group.code_key, f"Does not name the same {kind.label} as {group.id_key}."
     if problem == UNKNOWN_KEY:
@@ -171,6 +174,9 @@ def resolve_rows(
         params,
     )
     cursor.execute(f"CREATE INDEX {RESOLVED}_ord ON {RESOLVED} (ord)")
+    # Its row count and empty columns (no stored work order for new rows) steer the checks'
+    # joins to index lookups rather than reading every stored work order.
+    dialect.analyze(cursor, RESOLVED)
     if dialect.visible is not None:
         # Only an id can name what the caller may not see: references match their own rows.
         cursor.execute(
@@ -205,6 +211,18 @@ def _match_stored(
     pick = "existing_by_id.{c}"
     ctes, source, existing, held = [], f"{STAGED} staged", "existing_by_id.id", "0"
     match = f"LEFT JOIN {work_orders} existing_by_id ON existing_by_id.id = staged.id"
+    status_column = quote(WORK_ORDER.get_field("job_status").column)
+    if not plan.has_id:
+        # No row gives an id: no lookup (a hash join would read every stored work order).
+        nothing = {
+            "id": "uuid",
+            "sales_organization_id": "uuid",
+            "id2": "bigint",
+            "date_closed": WORK_ORDER.get_field("date_closed").db_type(connection),
+            status_column: "uuid",
+        }
+        stub = ", ".join(f"{dialect.cast('NULL', t)} AS {c}" for c, t in nothing.items())
+        match = f"LEFT JOIN (SELECT {stub}) existing_by_id ON FALSE"
     if plan.has_ref:
         no_context = dialect.uuid(NO_CONTEXT)
         holder_org = _organization_of(dialect, KINDS["work_order"], "holder")
@@ -232,7 +250,6 @@ def _match_stored(
             "ELSE existing_by_ref.{c} END"
         )
         held = "coalesce(holders.holders, 0)"
-    status_column = quote(WORK_ORDER.get_field("job_status").column)
     ctes.append(
         f"""matched AS (
           SELECT staged.*, {existing} AS existing_id,
@@ -305,19 +322,24 @@ def _fail_unresolved(cursor, plan: ColumnPlan, failures: RowFailures) -> None:
         for g in plan.groups
         if g.required
     ]
-    # (Required groups absent from the file cannot happen: the file's columns are checked.)
+    # A required group the rows do not carry (a file's columns are checked first; bulk
+    # records may leave one out): only a new work order needs it.
+    absent = [g for g in WORK_ORDER_GROUPS if g.required and g.field not in plan.group_columns]
+    if absent:
+        required.append("existing_id IS NULL")
     if not (problems or required):
         return
-    select = ", ".join(
-        f"problem_{g.field}, given_{g.field}_id, given_{g.field}_key" for g in plan.groups
+    select = "".join(
+        f", problem_{g.field}, given_{g.field}_id, given_{g.field}_key" for g in plan.groups
     )
-    unresolved = ", ".join(f"resolved_{g.field} IS NULL" for g in plan.groups)
+    unresolved = "".join(f", resolved_{g.field} IS NULL" for g in plan.groups)
     cursor.execute(
-        f"SELECT ord, {select}, {unresolved}, existing_id IS NULL "
+        f"SELECT ord{select}{unresolved}, existing_id IS NULL "
         f"FROM {RESOLVED} WHERE {' OR '.join(problems + required)}"
     )
     failed = []
     n = len(plan.groups)
+    position = {g.field: i for i, g in enumerate(plan.groups)}
     for row in cursor.fetchall():
         errors = {}
         for i, group in enumerate(plan.groups):
@@ -326,9 +348,16 @@ def _fail_unresolved(cursor, plan: ColumnPlan, failures: RowFailures) -> None:
                 key, message = _group_message(group, problem, raw_id, raw_key)
                 errors[key] = message
         creating = row[-1]
-        for i, group in enumerate(plan.groups):
-            not_resolved, problem = row[1 + 3 * n + i], row[1 + 3 * i]
-            if group.required and not_resolved and (creating or not problem):
+        for group in WORK_ORDER_GROUPS:
+            if not group.required:
+                continue
+            i = position.get(group.field)
+            if i is None:
+                missing = creating
+            else:
+                not_resolved, problem = row[1 + 3 * n + i], row[1 + 3 * i]
+                missing = not_resolved and (creating or not problem)
+            if missing:
                 errors.setdefault(
                     group.input_keys[0], f"Required: give {' or '.join(group.input_keys)}."
                 )

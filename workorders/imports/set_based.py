@@ -9,7 +9,7 @@
 Everything runs in one transaction: a failure leaves nothing half-written."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -21,7 +21,7 @@ from jobsite.tenancy import visible_sales_organization_ids
 from workorders.imports import dry_run as dry_runs
 from workorders.imports.checks import check_rules
 from workorders.imports.progress import Progress
-from workorders.imports.readers import ImportFile
+from workorders.imports.readers import ImportFile, Row
 from workorders.imports.resolve import resolve_rows
 from workorders.imports.sql_dialect import for_connection
 from workorders.imports.staging import (
@@ -81,8 +81,27 @@ def _record(job: ApiJob, total: int, effected: int, failures: RowFailures) -> No
 def _import_rows(
     *, file: ImportFile, by: User, progress: Progress
 ) -> tuple[int, int, int, RowFailures]:
+    return write_rows_set_based(columns=file.columns, rows=file.rows, by=by, progress=progress)
+
+
+def upsert_records(
+    *, columns: Sequence[str], records: Sequence[dict], by: User
+) -> tuple[int, int, RowFailures]:
+    """The same write for records already in memory that carry only `columns` and no embedded
+    object (the bulk endpoint's flat records): (read, written, failures by position). Call it
+    inside a transaction."""
+    rows = (Row(line=None, record=record) for record in records)
+    total, effected, _created, failures = write_rows_set_based(
+        columns=columns, rows=rows, by=by, progress=Progress(len(records))
+    )
+    return total, effected, failures
+
+
+def write_rows_set_based(
+    *, columns: Sequence[str], rows: Iterable[Row], by: User, progress: Progress
+) -> tuple[int, int, int, RowFailures]:
     """(rows read, rows written, of which created, the failures)."""
-    plan = ColumnPlan(file.columns)
+    plan = ColumnPlan(columns)
     dialect = for_connection(visible_sales_organization_ids(user=by))
     params = {"empty": ""}
     failures = RowFailures(dialect)
@@ -91,7 +110,7 @@ def _import_rows(
         dialect.drop_temporary(cursor, TEMPORARY_TABLES)
         dialect.prepare(cursor)
         try:
-            total = stage_rows(cursor, dialect, plan, file.rows, failures, progress)
+            total = stage_rows(cursor, dialect, plan, rows, failures, progress)
             effected = created = 0
             if failures.staged:
                 dialect.analyze(cursor, STAGED)

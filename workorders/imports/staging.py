@@ -73,6 +73,10 @@ class ColumnPlan:
         # clean_work_order_fields(record, partial=False, creating=False) for this file's rows
         self.clean = work_order_fields_cleaner(columns, partial=False, creating=False)
         self.has_ref = "reference_back_office" in self.scalar_fields
+        # Rows without a required reference (bulk records may leave one out): they update only.
+        self.lacks_required_group = any(
+            g.required and g.field not in self.group_columns for g in WORK_ORDER_GROUPS
+        )
 
     def staged_columns(self, dialect: PostgreSQLDialect) -> list[tuple[str, str, str | None]]:
         """(name, SQL type, kind of value) of each column of STAGED, in the order of

@@ -42,11 +42,14 @@ def write_rows(cursor, dialect: PostgreSQLDialect, plan: ColumnPlan, now) -> int
     set_writes.note_inputs(
         cursor, work_orders=f"SELECT existing_id FROM {RESOLVED} WHERE existing_id IS NOT NULL"
     )
+    existing = ""
+    if plan.lacks_required_group:
+        existing = f"LEFT JOIN {table} existing ON existing.id = incoming.existing_id"
     # `WHERE TRUE`: SQLite would read ON CONFLICT as the join's ON without it.
     sql = f"""
           INSERT INTO {table} ({", ".join(insert_columns)})
           SELECT {", ".join(select_exprs)}
-          FROM {RESOLVED} incoming
+          FROM {RESOLVED} incoming {existing}
           JOIN {Project._meta.db_table} project
             ON project.id = {plan.value_after_import("project_id")}
           JOIN {STATUS_TABLE} final_status
@@ -69,6 +72,7 @@ def write_rows(cursor, dialect: PostgreSQLDialect, plan: ColumnPlan, now) -> int
             **defaults,
         },
     )
+    dialect.analyze(cursor, WRITTEN)  # the plannings' lookups join it
     cursor.execute(f"SELECT count(*) FROM {WRITTEN}")
     (effected,) = cursor.fetchone()
     if plan.has_id2:
@@ -117,9 +121,14 @@ def _columns(plan: ColumnPlan) -> tuple[list[str], list[str], list[str]]:
             update_columns.append(column)
         elif f.null:
             expr = "NULL"
-        else:
+        elif f.has_default():
             # A column the file does not carry is not updated: a new row takes the default.
             expr = f"%(default_{f.name})s"
+        else:
+            # A required reference the rows do not carry (bulk records may leave one out):
+            # only stored work orders are left (a new one without it failed), and NOT NULL is
+            # checked before ON CONFLICT decides to update, so the stored value goes in.
+            expr = plan.value_after_import(f.attname)
         insert_columns.append(quote(column))
         select_exprs.append(expr)
     return insert_columns, select_exprs, update_columns

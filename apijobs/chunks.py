@@ -1,0 +1,183 @@
+"""A bulk job split into chunks, each run as its own background task by whichever worker claims
+it (django-tasks-db claims tasks with SKIP LOCKED on PostgreSQL): one job, many workers.
+
+A chunk is one transaction that locks its row, checks it is not `done`, writes its records
+through the job type's handler, keeps their errors, adds its counts to the job and sets `done`:
+a chunk is written and counted once, however many runs of it are queued (a worker taken for
+dead, a task handed back twice); a second run waits for the first's lock, then finds it done.
+The run whose chunk brings `processed_records` to `total_records` finishes the job (the message
+from every chunk's errors); `apijobs.recovery` finishes a job whose finisher died after its
+commit, and queues again the chunks of a dead worker."""
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import orjson
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+
+from apijobs.models import ApiJob, ApiJobChunk, ApiJobStatus
+from apijobs.services import (
+    CHUNK_ATTEMPTS,
+    ApiJobFailed,
+    RecordOutcome,
+    fail_api_job,
+    finish_api_job,
+    is_transient,
+    jobs,
+    pause_before_attempt,
+    record_summary,
+)
+from jobsite.database import is_connection_lost
+
+logger = logging.getLogger(__name__)
+
+# Rows of chunks written per INSERT when a job is accepted (each holds its records).
+_CREATE_BATCH = 20
+
+
+@dataclass
+class ChunkResult:
+    """What a chunk's handler did: records read, records written, and the failed ones."""
+
+    processed: int
+    effected: int
+    failed: list[RecordOutcome] = field(default_factory=list)
+
+
+# handler(records, offset) writes one chunk; offset is the position of records[0] in the request.
+ChunkHandler = Callable[[Sequence[dict], int], ChunkResult]
+
+
+def create_chunks(*, api_job: ApiJob, records: Sequence[dict], chunk_size: int) -> list[int]:
+    """Store a job's records as chunks of `chunk_size`; their numbers."""
+    chunks = [
+        ApiJobChunk(
+            api_job=api_job,
+            number=number,
+            first=first,
+            size=len(records[first : first + chunk_size]),
+            records=list(records[first : first + chunk_size]),
+        )
+        for number, first in enumerate(range(0, len(records), chunk_size))
+    ]
+    ApiJobChunk.objects.bulk_create(chunks, batch_size=_CREATE_BATCH)
+    return [chunk.number for chunk in chunks]
+
+
+def undone_chunks(*, api_job_id) -> list[int]:
+    return list(
+        ApiJobChunk.objects.filter(api_job_id=api_job_id, done=False)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+
+
+def is_chunked(*, api_job_id) -> bool:
+    return ApiJobChunk.objects.filter(api_job_id=api_job_id).exists()
+
+
+class _Written(Exception):
+    """The chunk was written by another run, or the job ended: nothing to do."""
+
+
+def start_chunked_job(*, api_job_id) -> ApiJob | None:
+    """pending -> processing (by the first chunk to start); None when the job ended or is
+    unknown. No lock: chunks of one job start side by side."""
+    now = timezone.now()
+    ApiJob.objects.filter(pk=api_job_id, status=ApiJobStatus.PENDING).update(
+        status=ApiJobStatus.PROCESSING, start_time=now, updated_at=now
+    )
+    job = jobs().filter(pk=api_job_id).first()
+    if job is None or job.status != ApiJobStatus.PROCESSING:
+        return None
+    return job
+
+
+def run_chunk(*, api_job_id, number: int, handler: ChunkHandler) -> ApiJob | None:
+    """Write chunk `number` of the job (once), then finish the job if it was the last one.
+
+    A deadlock or serialization failure reruns the chunk (bounded); a lost database connection
+    goes up (the worker hands the task back, see `requeue_lost_task`); any other exception
+    fails the job with a message saying where, and the other chunks then stop."""
+    job = start_chunked_job(api_job_id=api_job_id)
+    if job is None:
+        return None
+    first = None
+    try:
+        for attempt in range(1, CHUNK_ATTEMPTS + 1):
+            try:
+                with transaction.atomic():
+                    first, finished = _write_chunk(job, number, handler)
+                break
+            except OperationalError as exc:
+                if attempt == CHUNK_ATTEMPTS or not is_transient(exc):
+                    raise
+                logger.warning(
+                    "API job %s: chunk %s rolled back (%s); attempt %s of %s",
+                    job.pk,
+                    number,
+                    exc,
+                    attempt + 1,
+                    CHUNK_ATTEMPTS,
+                )
+                pause_before_attempt(attempt)
+    except _Written:
+        return None
+    except ApiJobFailed as exc:
+        fail_api_job(api_job_id=api_job_id, reason=str(exc))
+        return jobs().get(pk=api_job_id)
+    except Exception as exc:
+        if is_connection_lost(exc):
+            logger.warning("API job %s: database connection lost in chunk %s", job.pk, number)
+            raise
+        logger.exception("API job %s failed in chunk %s", api_job_id, number)
+        where = f"record {first + 1}" if first is not None else f"chunk {number + 1}"
+        fail_api_job(
+            api_job_id=api_job_id,
+            reason=(
+                f"The job stopped at {where} on an unexpected error "
+                f"({type(exc).__name__}: {exc}). Other chunks' records were processed "
+                "(processed_records counts them); that chunk was rolled back."
+            ),
+        )
+        return jobs().get(pk=api_job_id)
+    if finished:
+        return finish_api_job(api_job=job)
+    return job
+
+
+def _write_chunk(job: ApiJob, number: int, handler: ChunkHandler) -> tuple[int, bool]:
+    chunk = (
+        ApiJobChunk.objects.select_for_update()
+        .filter(api_job_id=job.pk, number=number)
+        .values_list("pk", "first", "done")
+        .first()
+    )
+    if chunk is None or chunk[2]:
+        raise _Written
+    pk, first, _ = chunk
+    status = ApiJob.objects.filter(pk=job.pk).values_list("status", flat=True).first()
+    if status != ApiJobStatus.PROCESSING:
+        raise _Written  # failed meanwhile (another chunk's error, given up): stop
+    result = handler(_chunk_records(pk), first)
+    ApiJobChunk.objects.filter(pk=pk).update(done=True)
+    # Last: the job's row stays locked by this update only until the commit.
+    record_summary(
+        api_job=job, processed=result.processed, effected=result.effected, failed=result.failed
+    )
+    processed, total = (
+        ApiJob.objects.filter(pk=job.pk).values_list("processed_records", "total_records").get()
+    )
+    return first, processed >= total
+
+
+def _chunk_records(pk) -> list[dict]:
+    """A chunk's records, parsed once (orjson) from the stored text."""
+    table = ApiJobChunk._meta.db_table
+    cast = "::text" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT records{cast} FROM {table} WHERE id = %s", [pk])
+        (text,) = cursor.fetchone()
+    return orjson.loads(text) if text is not None else []
