@@ -19,7 +19,14 @@ from jobsite.admin import TenantAdmin
 from jobsite.tenancy import restrict_to_tenant
 from workorders import plannings, services
 from workorders.admin.actions import WorkOrderActions
-from workorders.admin.board import board_view, import_view, plan_view
+from workorders.admin.board import (
+    board_view,
+    import_view,
+    move_view,
+    plan_view,
+    unplan_view,
+    unplanned_view,
+)
 from workorders.admin.changelist import EqualsAnyOf, WorkOrderChangeList
 from workorders.admin.columns import WorkOrderColumns
 from workorders.admin.display import format_when, project_counters_html
@@ -312,6 +319,15 @@ class WorkOrderAdmin(WorkOrderColumns, WorkOrderActions, PlannerPaging, KnownLab
         return [
             path("board/", view(board_view(self)), name="workorders_workorder_board"),
             path("board/plan/", view(plan_view(self)), name="workorders_workorder_board_plan"),
+            path("board/move/", view(move_view(self)), name="workorders_workorder_board_move"),
+            path(
+                "board/unplan/", view(unplan_view(self)), name="workorders_workorder_board_unplan"
+            ),
+            path(
+                "board/unplanned/",
+                view(unplanned_view(self)),
+                name="workorders_workorder_board_unplanned",
+            ),
             path("import/", view(import_view(self)), name="workorders_workorder_import"),
             *super().get_urls(),
         ]
