@@ -600,7 +600,8 @@
     });
     document.addEventListener("keydown", onKey);
     board.addEventListener("pointerdown", function (event) {
-      if (event.target.closest("a, button, input, select")) {
+      // A card's or block's link drags it too (a click without a move still opens it).
+      if (event.target.closest("button, input, select, a:not(.bd-card a)")) {
         return;
       }
       const edge = event.target.closest(".bd-resize");
