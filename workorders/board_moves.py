@@ -159,7 +159,13 @@ def move_planning(
     message = f"#{wo.id2} {wo.name}: {technician}, {_label(start)}–{timezone.localtime(end):%H:%M}."
     if findings:
         message += " With warnings: " + " ".join(f.message for f in findings)
-    return Outcome(ok=True, message=message, technician_ids=rows, undo=before)
+    return Outcome(
+        ok=True,
+        message=message,
+        warnings=[f.as_dict() for f in findings],
+        technician_ids=rows,
+        undo=before,
+    )
 
 
 def plan_work_order(
@@ -194,6 +200,7 @@ def plan_work_order(
     return Outcome(
         ok=True,
         message=message,
+        warnings=[f.as_dict() for f in findings],
         technician_ids={technician.pk},
         undo={"kind": "unplan", "work_order": str(wo.pk), "status": str(previous)},
     )

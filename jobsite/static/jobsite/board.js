@@ -209,7 +209,7 @@
       );
       ul.appendChild(li);
     });
-    list.replaceChildren(ul);
+    list.querySelector("ul").replaceWith(ul);
   }
   function toggleWarnings() {
     const list = $("#board-warning-list");
