@@ -131,19 +131,23 @@ def move_planning(
         "start": _local(planning.date_start),
         "end": _local(planning.date_end),
     }
-    (findings,) = findings_for(
-        [
-            Appointment(
-                user_id=technician.pk,
-                work_order=wo,
-                date_start=start,
-                date_end=end,
-                pk=planning.pk,
-                moving=True,
-            )
-        ]
-    )
-    if findings and not plan_anyway:
+    # Told to plan anyway, the planner has seen the warnings: the write checks it again and
+    # stores what it finds.
+    findings = []
+    if not plan_anyway:
+        (findings,) = findings_for(
+            [
+                Appointment(
+                    user_id=technician.pk,
+                    work_order=wo,
+                    date_start=start,
+                    date_end=end,
+                    pk=planning.pk,
+                    moving=True,
+                )
+            ]
+        )
+    if findings:
         return _question(findings=findings, what=f"Move #{wo.id2} {wo.name} to {technician}")
     rows = {planning.user_id, technician.pk}
     try:
@@ -157,12 +161,14 @@ def move_planning(
     except ServiceError as exc:
         return _refused(f"Not moved — {exc.message}")
     message = f"#{wo.id2} {wo.name}: {technician}, {_label(start)}–{timezone.localtime(end):%H:%M}."
-    if findings:
-        message += " With warnings: " + " ".join(f.message for f in findings)
+    if not by_rule:
+        findings = [w["message"] for w in planning.warnings]  # as the write stored them
+        if findings:
+            message += " With warnings: " + " ".join(findings)
     return Outcome(
         ok=True,
         message=message,
-        warnings=[f.as_dict() for f in findings],
+        warnings=planning.warnings if not by_rule else [],
         technician_ids=rows,
         undo=before,
     )

@@ -64,6 +64,7 @@ class Period:
     hour_from: int = DEFAULT_FROM
     hour_to: int = DEFAULT_TO
     fixed: bool = False  # the hours were given (a redrawn row keeps its page's axis)
+    zone: object = field(default_factory=timezone.get_current_timezone)
 
     @classmethod
     def of(cls, *, view: str, day: date) -> "Period":
@@ -94,7 +95,7 @@ class Period:
 
     def percent(self, day: date, moment: datetime) -> float:
         """Where a local moment sits on `day`'s axis, 0..100 (clipped)."""
-        local = moment.astimezone(timezone.get_current_timezone())
+        local = moment.astimezone(self.zone)
         offset = (local.date() - day).days * 1440 + local.hour * 60 + local.minute
         offset -= self.hour_from * 60
         return max(0.0, min(100.0, offset * 100 / self.window_minutes))
@@ -137,13 +138,6 @@ class Block:
     @property
     def warning_text(self) -> str:
         return " ".join(w["message"] for w in self.warnings)
-
-    @property
-    def hover(self) -> str:
-        where = f" · {self.city}" if self.city else ""
-        text = f"#{self.number} {self.name}{where}\n{self.start:%a %d %b %H:%M}–{self.end:%H:%M}"
-        text += f" · {self.status_name}"
-        return text + "".join(f"\n⚠ {w['message']}" for w in self.warnings)
 
 
 @dataclass
@@ -221,8 +215,8 @@ class Board:
         return sum(r.available for r in self.rows)
 
 
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+def _local_midnight(day: date, zone=None) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone or timezone.get_current_timezone())
 
 
 def technicians_of(*, user: User, sales_organization_id=None, skill_id=None, ids=None):
@@ -270,7 +264,8 @@ def board(
 ) -> Board:
     """The rows of the technicians `user` sees (all, or `technician_ids`: the rows a move
     changed) over `period`."""
-    start, end = _local_midnight(period.first), _local_midnight(period.after)
+    zone = period.zone
+    start, end = _local_midnight(period.first, zone), _local_midnight(period.after, zone)
     technicians = list(
         technicians_of(
             user=user,
@@ -299,8 +294,8 @@ def board(
                 status_number=status_number,
                 status_name=status_name,
                 state=state,
-                start=timezone.localtime(date_start),
-                end=timezone.localtime(date_end),
+                start=date_start.astimezone(zone),
+                end=date_end.astimezone(zone),
                 made_by_rule=rule,
                 skill_id=skill,
                 warnings=warnings,
@@ -342,8 +337,8 @@ def _row(technician, period, skills, blocks, calendar, absences) -> Row:
     cells = []
     for day in period.days:
         cell = DayCell(day)
-        day_start = _local_midnight(day)
-        day_end = _local_midnight(day + timedelta(days=1))
+        day_start = _local_midnight(day, period.zone)
+        day_end = _local_midnight(day + timedelta(days=1), period.zone)
         axis_start = day_start + timedelta(hours=period.hour_from)
         axis_end = day_start + timedelta(hours=period.hour_to)
         working = merged((i.start, i.end) for i in calendar.working(day_start, day_end))
@@ -364,7 +359,7 @@ def _row(technician, period, skills, blocks, calendar, absences) -> Row:
             a, b = max(a, axis_start), min(b, axis_end)
             if a < b:
                 label = AbsenceKind(kind).label
-                a, b = timezone.localtime(a), timezone.localtime(b)
+                a, b = a.astimezone(period.zone), b.astimezone(period.zone)
                 reason = f"Away ({label.lower()}) {a:%H:%M}–{b:%H:%M}"
                 cell.shades.append(_shade(period, day, a, b, "away", reason))
                 cell.away = True

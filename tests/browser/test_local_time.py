@@ -69,6 +69,7 @@ def test_a_belgian_planner_reads_and_plans_in_brussels_time(
         f'.bd-row[data-technician="{technician.pk}"] .bd-day[data-day="2031-01-14"] .bd-block'
     )
     assert block.get_attribute("data-start") == "2031-01-14T08:00"
+    block.hover()
     assert "08:00–09:00" in block.get_attribute("title")
 
     # Dropped on the board at 10:00, Brussels time.

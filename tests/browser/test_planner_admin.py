@@ -182,6 +182,8 @@ def test_drag_a_work_order_onto_a_technicians_day(page, live_server, office, tec
     assert timezone.localtime(planning.date_start).strftime("%H:%M") == "08:00"
     block = page.locator(f'.bd-block[data-number="{gas.id2}"]')
     # technician2 has no Gas skill: the block says so.
+    assert "lacks the skill" in block.get_attribute("data-warnings")
+    block.hover()
     assert "lacks the skill" in block.get_attribute("title")
     shot(page, "08-board-drag-skill-warning", full_page=False)
 

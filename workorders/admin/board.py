@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -25,10 +24,9 @@ from django.utils.text import get_valid_filename
 from jobsite.errors import ServiceError
 from jobsite.models import SalesOrganization, Skill
 from jobsite.tenancy import restrict_to_tenant
-from workorders import board_moves, board_unplanned, imports, planning_board
+from workorders import board_html, board_moves, board_unplanned, imports, planning_board
 from workorders.models import WorkOrder
 
-ROW_TEMPLATE = "admin/workorders/workorder/board_row.html"
 PANE_TEMPLATE = "admin/workorders/workorder/board_unplanned.html"
 
 
@@ -99,6 +97,12 @@ def board_view(model_admin):
             "title": "Planning board",
             "opts": model_admin.model._meta,
             "board": board,
+            "rows_html": board_html.rows_html(
+                board.rows,
+                today=today,
+                can_plan=model_admin.has_change_permission(request),
+                view=period.view,
+            ),
             "period": period,
             "period_label": label,
             "today": today,
@@ -187,11 +191,10 @@ def _rows_html(request, *, period, technician_ids, can_plan) -> dict:
     board = planning_board.board(
         user=request.user, period=period, technician_ids=list(technician_ids)
     )
+    today = timezone.localdate()
     return {
-        str(row.technician.pk): render_to_string(
-            ROW_TEMPLATE,
-            {"row": row, "period": period, "can_plan": can_plan, "today": timezone.localdate()},
-            request=request,
+        str(row.technician.pk): board_html.row_html(
+            row, today=today, can_plan=can_plan, view=period.view
         )
         for row in board.rows
     }

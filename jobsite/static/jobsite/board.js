@@ -7,6 +7,7 @@
 "use strict";
 (function () {
   const SLOT = 15; // minutes: the grid a drop snaps to
+  const RESIZE_EDGE = 7; // px: a block's right edge drags its end
   let board, scroll, rowsBox, statusBox, undoButton;
   let lastUndo = null;
 
@@ -521,6 +522,18 @@
       });
   }
 
+  function hover(block) {
+    const start = minutesOf(block.dataset.start);
+    const end = start + Number(block.dataset.minutes);
+    let text = block.querySelector(".bd-block-label").textContent + "\n";
+    text += dayLabel(block.dataset.start.split("T")[0]) + " " + clock(start) + "–" + clock(end % 1440);
+    text += " · " + block.dataset.status;
+    if (block.dataset.warnings) {
+      text += "\n⚠ " + block.dataset.warnings;
+    }
+    return text;
+  }
+
   // --- keyboard -----------------------------------------------------------------------------
   function typing(target) {
     return target.closest("input, select, textarea, [contenteditable]");
@@ -604,9 +617,9 @@
       if (event.target.closest("button, input, select, a:not(.bd-card a)")) {
         return;
       }
-      const edge = event.target.closest(".bd-resize");
-      if (edge) {
-        startDrag(event, "resize", edge.closest(".bd-block"));
+      const resizable = event.target.closest(".bd-block.bd-rs");
+      if (resizable && event.clientX > resizable.getBoundingClientRect().right - RESIZE_EDGE) {
+        startDrag(event, "resize", resizable);
         return;
       }
       const block = event.target.closest(".bd-block:not(.bd-fixed)");
@@ -617,6 +630,13 @@
       const card = event.target.closest(".bd-card");
       if (card) {
         startDrag(event, "plan", card);
+      }
+    });
+    // A block's hover text, put together when first needed (the page carries thousands).
+    board.addEventListener("mouseover", function (event) {
+      const block = event.target.closest(".bd-block");
+      if (block && !block.title) {
+        block.title = hover(block);
       }
     });
     board.addEventListener("dblclick", function (event) {
