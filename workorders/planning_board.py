@@ -201,6 +201,7 @@ class Row:
 class Board:
     period: Period
     rows: list[Row]
+    skills: list = field(default_factory=list)  # (id, name) the technicians have
 
     @property
     def warned(self) -> list[Block]:
@@ -219,12 +220,10 @@ def _local_midnight(day: date, zone=None) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone or timezone.get_current_timezone())
 
 
-def technicians_of(*, user: User, sales_organization_id=None, skill_id=None, ids=None):
+def technicians_of(*, user: User, sales_organization_id=None, ids=None):
     found = restrict_to_tenant(User.objects.filter(is_technician=True, is_active=True), user=user)
     if sales_organization_id:
         found = found.filter(sales_organization_id=sales_organization_id)
-    if skill_id:
-        found = found.filter(skills=skill_id)
     if ids is not None:
         found = found.filter(pk__in=ids)
     return found.select_related("sales_organization").order_by(
@@ -267,19 +266,19 @@ def board(
     zone = period.zone
     start, end = _local_midnight(period.first, zone), _local_midnight(period.after, zone)
     technicians = list(
-        technicians_of(
-            user=user,
-            sales_organization_id=sales_organization_id,
-            skill_id=skill_id,
-            ids=technician_ids,
-        )
+        technicians_of(user=user, sales_organization_id=sales_organization_id, ids=technician_ids)
     )
-    ids = [t.pk for t in technicians]
-    skills = defaultdict(set)
-    for user_id, skill in User.skills.through.objects.filter(user_id__in=ids).values_list(
-        "user_id", "skill_id"
-    ):
+    # Their skills, named: the rows' skills and the skill filter's choices in one query; the
+    # filter then keeps the technicians who have the skill.
+    skills, named = defaultdict(set), {}
+    for user_id, skill, name in User.skills.through.objects.filter(
+        user_id__in=[t.pk for t in technicians]
+    ).values_list("user_id", "skill_id", "skill__name"):
         skills[user_id].add(str(skill))
+        named[skill] = name
+    if skill_id:
+        technicians = [t for t in technicians if str(skill_id) in skills[t.pk]]
+    ids = [t.pk for t in technicians]
     blocks = defaultdict(list)
     for values in _plannings(user=user, technician_ids=ids, start=start, end=end):
         pk, user_id, date_start, date_end, rule, warnings, wo_pk, number, name, city = values[:10]
@@ -313,7 +312,11 @@ def board(
         _row(t, period, skills[t.pk], blocks[t.pk], by_technician[t.pk], away[t.pk])
         for t in technicians
     ]
-    return Board(period=period, rows=rows)
+    return Board(
+        period=period,
+        rows=rows,
+        skills=sorted(named.items(), key=lambda item: item[1].lower()),
+    )
 
 
 def _fit_hours(period: Period, technician_calendars, block_lists) -> None:

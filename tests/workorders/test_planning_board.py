@@ -338,3 +338,14 @@ def test_a_planner_without_change_permission_cannot_move(client, project, techni
         client, "move/", planning=planning.pk, technician=technician.pk, start=f"{MONDAY}T10:00"
     )
     assert response.status_code == 403
+
+
+def test_the_skill_filter_keeps_the_technicians_who_have_it_and_lists_their_skills(
+    planner, technician, technician2, skill
+):
+    period = Period.of(view=WEEK, day=MONDAY)
+    everyone = board(user=planner, period=period)
+    assert {r.technician for r in everyone.rows} == {technician, technician2}
+    assert everyone.skills == [(skill.pk, skill.name)]
+    found = board(user=planner, period=Period.of(view=WEEK, day=MONDAY), skill_id=skill.pk)
+    assert [r.technician for r in found.rows] == [technician]

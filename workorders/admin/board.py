@@ -22,7 +22,7 @@ from django.utils.http import urlencode
 from django.utils.text import get_valid_filename
 
 from jobsite.errors import ServiceError
-from jobsite.models import SalesOrganization, Skill
+from jobsite.models import SalesOrganization
 from jobsite.tenancy import restrict_to_tenant
 from workorders import board_html, board_moves, board_unplanned, imports, planning_board
 from workorders.models import WorkOrder
@@ -82,9 +82,6 @@ def board_view(model_admin):
             user=request.user, period=period, sales_organization_id=org_id, skill_id=skill_id
         )
         orgs = list(_visible_organizations(request)) if request.user.is_superuser else []
-        skills = restrict_to_tenant(Skill.objects.order_by("name"), user=request.user)
-        if org_id:
-            skills = skills.filter(sales_organization_id=org_id)
         today = timezone.localdate()
         if period.view == planning_board.DAY:
             label = f"{period.first:%A %-d %B %Y}"
@@ -118,7 +115,7 @@ def board_view(model_admin):
             "week_link": _board_query(request, view="week", date=date_param),
             "orgs": orgs,
             "org_id": org_id,
-            "skills": list(skills.values_list("pk", "name")),
+            "skills": board.skills,
             "skill_id": skill_id,
             "can_plan": model_admin.has_change_permission(request),
             "urls": {
