@@ -4,6 +4,7 @@ sorted, a page at a time, so that every work order is reachable however many the
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
@@ -117,35 +118,67 @@ def _matching(*, user: User, search: Search):
     return found
 
 
+CARD_COLUMNS = (
+    "pk",
+    "id2",
+    "name",
+    "city",
+    "estimated_time",
+    "due_date",
+    "skill_id",
+    "skill__name",
+    "project__name",
+    "job_status__name",
+    "job_status__number",
+    "job_priority__name",
+    "job_priority__sequence",
+)
+
+
 def unplanned(*, user: User, search: Search) -> Page:
-    """One page of the work waiting for a planner (one query)."""
+    """One page of the work waiting for a planner (one query; two by priority on PostgreSQL)."""
     city = Coalesce(NullIf(F("db_address_city"), Value("")), "project__db_address__city", Value(""))
     first = (search.page - 1) * PAGE_SIZE
-    rows = list(
-        _matching(user=user, search=search)
-        .annotate(city=city)
-        .order_by(*SORTS[search.sort])
-        .values(
-            "pk",
-            "id2",
-            "name",
-            "city",
-            "estimated_time",
-            "due_date",
-            "skill_id",
-            "skill__name",
-            "project__name",
-            "job_status__name",
-            "job_status__number",
-            "job_priority__name",
-            "job_priority__sequence",
-        )[first : first + PAGE_SIZE + 1]
-    )
+    found = _matching(user=user, search=search).annotate(city=city)
+    if search.sort == "priority" and connection.features.supports_slicing_ordering_in_compound:
+        rows = _by_priority(user=user, found=found, first=first)
+    else:
+        rows = list(
+            found.order_by(*SORTS[search.sort]).values(*CARD_COLUMNS)[first : first + PAGE_SIZE + 1]
+        )
     now = timezone.now()
     for row in rows:
         row["overdue"] = row["due_date"] is not None and row["due_date"] < now
         row["minutes"] = row["estimated_time"] or 60
     return Page(items=rows[:PAGE_SIZE], has_more=len(rows) > PAGE_SIZE, search=search)
+
+
+def _by_priority(*, user: User, found, first: int) -> list[dict]:
+    """The page by priority, most urgent first: each priority's first rows by due date (an
+    index on organization, priority and due date), put together. Sorting every waiting work
+    order by its priority's rank took 1 s at 1,000,000 work orders."""
+    priorities = list(
+        restrict_to_tenant(JobPriority.objects.all(), user=user, shared_when_empty=True)
+        .order_by("-sequence", "name")
+        .values_list("pk", flat=True)
+    )
+    wanted = first + PAGE_SIZE + 1
+    parts = [
+        found.filter(job_priority_id=pk)
+        .annotate(rank=Value(n))
+        .order_by(*SORTS["due"])
+        .values(*CARD_COLUMNS, "rank")[:wanted]
+        for n, pk in enumerate(priorities)
+    ]
+    parts.append(
+        found.filter(job_priority__isnull=True)
+        .annotate(rank=Value(len(priorities)))
+        .order_by(*SORTS["due"])
+        .values(*CARD_COLUMNS, "rank")[:wanted]
+    )
+    union = parts[0].union(*parts[1:], all=True)
+    rows = list(union.order_by("rank", F("due_date").asc(nulls_last=True), "-id2"))
+    return rows[first:wanted]
 
 
 def filter_choices(*, user: User) -> dict:

@@ -349,3 +349,32 @@ def test_the_skill_filter_keeps_the_technicians_who_have_it_and_lists_their_skil
     assert everyone.skills == [(skill.pk, skill.name)]
     found = board(user=planner, period=Period.of(view=WEEK, day=MONDAY), skill_id=skill.pk)
     assert [r.technician for r in found.rows] == [technician]
+
+
+def test_paging_by_priority_reaches_every_work_order_in_order(planner, project):
+    high = JobPriority.objects.create(code="HI", name="High", sequence=9)
+    low = JobPriority.objects.create(code="LO", name="Low", sequence=1)
+    now = timezone.now()
+    made = [
+        make_work_order(
+            project=project,
+            name=f"Job {i}",
+            priority=[high, low, None][i % 3],
+            due_date=now + timedelta(days=i % 7) if i % 5 else None,
+        )
+        for i in range(PAGE_SIZE + 15)
+    ]
+    pages = [unplanned(user=planner, search=Search(sort="priority", page=n)) for n in (1, 2)]
+    assert pages[0].has_more and not pages[1].has_more
+    got = [i["pk"] for p in pages for i in p.items]
+    rank = {high.pk: 0, low.pk: 1, None: 2}
+    expected = sorted(
+        made,
+        key=lambda w: (
+            rank[w.job_priority_id],
+            w.due_date is None,
+            w.due_date or now,
+            -w.id2,
+        ),
+    )
+    assert got == [w.pk for w in expected]

@@ -16,10 +16,18 @@ INDEXES = {
 DUE_INDEX = "wo_org_due_idx"
 
 
+# ... and by priority, then due date (board_unplanned._by_priority).
+PRIORITY_INDEX = "wo_org_priority_due_idx"
+
+
 def create(apps, schema_editor):
     schema_editor.execute(
         f"CREATE INDEX IF NOT EXISTS {DUE_INDEX} ON workorders_workorder "
         "(sales_organization_id, due_date)"
+    )
+    schema_editor.execute(
+        f"CREATE INDEX IF NOT EXISTS {PRIORITY_INDEX} ON workorders_workorder "
+        "(sales_organization_id, job_priority_id, due_date)"
     )
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -34,6 +42,7 @@ def create(apps, schema_editor):
 
 def drop(apps, schema_editor):
     schema_editor.execute(f"DROP INDEX IF EXISTS {DUE_INDEX}")
+    schema_editor.execute(f"DROP INDEX IF EXISTS {PRIORITY_INDEX}")
     if schema_editor.connection.vendor != "postgresql":
         return
     for name in INDEXES:
