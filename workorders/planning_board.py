@@ -1,169 +1,402 @@
-"""What the planning board reads: a week of technicians' plannings with their warnings, the
-work still waiting for a planner, and the first free start of a technician's day."""
+"""What the planning board reads: technicians as rows and a day or a week as a time axis in the
+organization's local time, each row with its plannings placed by start and length, its
+calendar (non-working time, absences, holidays) shaded, and its booked versus available time.
 
-import dataclasses
-from dataclasses import dataclass
+A fixed number of queries whatever the number of technicians and plannings: technicians,
+their skills, the plannings, working hours, holidays, absences (jobsite.calendars and the
+availability arithmetic of workorders.scheduling, called, not copied). The work waiting for a
+planner is read by workorders/board_unplanned.py."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import F, Max
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
-from jobsite.models import User
+from jobs.models import LifeCycleState, StatusNumber
+from jobsite.calendars import calendars
+from jobsite.models import Absence, AbsenceKind, User
 from jobsite.tenancy import restrict_to_tenant
-from workorders.models import (
-    JobPlanning,
-    WorkOrder,
+from workorders.models import JobPlanning
+from workorders.scheduling.availability import merged, minus, minutes
+
+DAY, WEEK = "day", "week"
+VIEWS = (DAY, WEEK)
+# The hours a period shows by default; widened to the technicians' working hours and to any
+# planning in the period, so nothing planned falls off the axis.
+DEFAULT_FROM, DEFAULT_TO = 7, 19
+SLOT_MINUTES = 15
+# Work that happened stays where it happened: its blocks are not dragged.
+FIXED_STATES = {LifeCycleState.COMPLETED, LifeCycleState.CANCELLED}
+
+PLANNING_COLUMNS = (
+    "id",
+    "user_id",
+    "date_start",
+    "date_end",
+    "made_by_rule",
+    "warnings",
+    "work_order_id",
+    "work_order__id2",
+    "work_order__name",
+    "city",
+    "work_order__skill_id",
+    "work_order__job_status__number",
+    "work_order__job_status__name",
+    "work_order__job_status__life_cycle_state",
 )
-from workorders.selectors import AWAITING_PLANNING_STATUSES
-
-# A week of a busy office is a few hundred appointments; this keeps a page readable (and
-# bounded) even on benchmark data where every technician has thousands.
-MAX_BOARD_PLANNINGS = 1500
-MAX_UNPLANNED = 60
-WORKDAY_START = time(8, 0)
 
 
-@dataclass
-class BoardBlock:
-    planning: JobPlanning
-    warnings: list[str] = dataclasses.field(default_factory=list)
-
-
-@dataclass
-class BoardRow:
-    technician: User
-    skills: set
-    cells: list[list[BoardBlock]]
-    is_technician: bool = True
-    days: list = dataclasses.field(default_factory=list)
-
-    @property
-    def day_cells(self):
-        return list(zip(self.days, self.cells, strict=True))
-
-
-@dataclass
-class Board:
-    week_start: date
-    days: list[date]
-    rows: list[BoardRow]
-    unplanned: list[WorkOrder]
-    unplanned_more: bool
-    truncated: bool
-    warnings_count: int
+def _hours(minutes: int) -> str:
+    return f"{minutes / 60:.1f}".removesuffix(".0")
 
 
 def week_start_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def board_week(
+@dataclass
+class Period:
+    view: str
+    days: list[date]
+    hour_from: int = DEFAULT_FROM
+    hour_to: int = DEFAULT_TO
+    fixed: bool = False  # the hours were given (a redrawn row keeps its page's axis)
+    zone: object = field(default_factory=timezone.get_current_timezone)
+
+    @classmethod
+    def of(cls, *, view: str, day: date) -> "Period":
+        if view == DAY:
+            return cls(view, [day])
+        first = week_start_of(day)
+        return cls(WEEK, [first + timedelta(days=i) for i in range(7)])
+
+    @property
+    def first(self) -> date:
+        return self.days[0]
+
+    @property
+    def after(self) -> date:
+        return self.days[-1] + timedelta(days=1)
+
+    @property
+    def step(self) -> timedelta:
+        return timedelta(days=len(self.days))
+
+    @property
+    def window_minutes(self) -> int:
+        return (self.hour_to - self.hour_from) * 60
+
+    @property
+    def hours(self) -> list[int]:
+        return list(range(self.hour_from, self.hour_to))
+
+    def percent(self, day: date, moment: datetime) -> float:
+        """Where a local moment sits on `day`'s axis, 0..100 (clipped)."""
+        local = moment.astimezone(self.zone)
+        offset = (local.date() - day).days * 1440 + local.hour * 60 + local.minute
+        offset -= self.hour_from * 60
+        return max(0.0, min(100.0, offset * 100 / self.window_minutes))
+
+
+@dataclass
+class Block:
+    pk: object
+    work_order_pk: object
+    number: int
+    name: str
+    city: str
+    status_number: int
+    status_name: str
+    state: str
+    start: datetime
+    end: datetime
+    made_by_rule: bool
+    skill_id: object
+    warnings: list[dict]
+    left: float = 0.0
+    width: float = 0.0
+    lane: int = 0
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+    @property
+    def movable(self) -> bool:
+        return self.state not in FIXED_STATES
+
+    @property
+    def resizable(self) -> bool:
+        # A suggestion's planning lasts the work order's estimated time (the Suggested rule).
+        return self.movable and not (
+            self.made_by_rule and self.status_number == StatusNumber.SUGGESTED
+        )
+
+    @property
+    def warning_text(self) -> str:
+        return " ".join(w["message"] for w in self.warnings)
+
+
+@dataclass
+class Shade:
+    left: float
+    width: float
+    kind: str  # "off", "away", "holiday"
+    reason: str
+
+
+@dataclass
+class DayCell:
+    day: date
+    blocks: list[Block] = field(default_factory=list)
+    shades: list[Shade] = field(default_factory=list)
+    booked: int = 0
+    available: int = 0
+    away: bool = False
+
+    @property
+    def load_title(self) -> str:
+        return f"Booked {_hours(self.booked)} h of {_hours(self.available)} h available"
+
+    @property
+    def over(self) -> bool:
+        return self.booked > self.available
+
+    @property
+    def load(self) -> int:
+        """Booked as a percent of available (capped for the bar's width)."""
+        if not self.available:
+            return 100 if self.booked else 0
+        return min(100, round(self.booked * 100 / self.available))
+
+
+@dataclass
+class Row:
+    technician: User
+    skills: set
+    cells: list[DayCell]
+    is_technician: bool = True
+
+    @property
+    def load_label(self) -> str:
+        return f"{_hours(self.booked)}/{_hours(self.available)} h"
+
+    @property
+    def lanes(self) -> int:
+        return max([1] + [b.lane + 1 for c in self.cells for b in c.blocks])
+
+    @property
+    def booked(self) -> int:
+        return sum(c.booked for c in self.cells)
+
+    @property
+    def available(self) -> int:
+        return sum(c.available for c in self.cells)
+
+
+@dataclass
+class Board:
+    period: Period
+    rows: list[Row]
+    skills: list = field(default_factory=list)  # (id, name) the technicians have
+
+    @property
+    def warned(self) -> list[Block]:
+        return [b for r in self.rows for c in r.cells for b in c.blocks if b.warnings]
+
+    @property
+    def booked(self) -> int:
+        return sum(r.booked for r in self.rows)
+
+    @property
+    def available(self) -> int:
+        return sum(r.available for r in self.rows)
+
+
+def _local_midnight(day: date, zone=None) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone or timezone.get_current_timezone())
+
+
+def technicians_of(*, user: User, sales_organization_id=None, ids=None):
+    found = restrict_to_tenant(User.objects.filter(is_technician=True, is_active=True), user=user)
+    if sales_organization_id:
+        found = found.filter(sales_organization_id=sales_organization_id)
+    if ids is not None:
+        found = found.filter(pk__in=ids)
+    return found.select_related("sales_organization").order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+def _plannings(*, user, technician_ids, start, end):
+    """The plannings of these technicians touching [start, end), as tuples."""
+    city = Coalesce(
+        NullIf(F("work_order__db_address_city"), Value("")),
+        "work_order__db_address__city",
+        "work_order__project__db_address__city",
+        Value(""),
+    )
+    return (
+        restrict_to_tenant(
+            JobPlanning.objects.filter(
+                user_id__in=technician_ids, date_start__lt=end, date_end__gt=start
+            ),
+            user=user,
+            field="work_order__sales_organization",
+        )
+        .annotate(city=city)
+        .order_by("user_id", "date_start", "pk")
+        .values_list(*PLANNING_COLUMNS)
+    )
+
+
+def board(
     *,
     user: User,
-    week_start: date,
+    period: Period,
     sales_organization_id=None,
     skill_id=None,
-    days: int = 7,
+    technician_ids=None,
 ) -> Board:
-    """Technicians × days of one week with their plannings, the unplanned work beside it, and
-    each planning's warnings as the planning check stored them (workorders/scheduling), so the
-    board agrees with the API and the lists whatever path made the planning."""
-    tz = timezone.get_current_timezone()
-    start = datetime.combine(week_start, time.min, tzinfo=tz)
-    end = start + timedelta(days=days)
-    day_list = [week_start + timedelta(days=i) for i in range(days)]
-
-    technicians = restrict_to_tenant(
-        User.objects.filter(is_technician=True, is_active=True), user=user
-    ).prefetch_related("skills")
-    if sales_organization_id:
-        technicians = technicians.filter(sales_organization_id=sales_organization_id)
+    """The rows of the technicians `user` sees (all, or `technician_ids`: the rows a move
+    changed) over `period`."""
+    zone = period.zone
+    start, end = _local_midnight(period.first, zone), _local_midnight(period.after, zone)
+    technicians = list(
+        technicians_of(user=user, sales_organization_id=sales_organization_id, ids=technician_ids)
+    )
+    # Their skills, named: the rows' skills and the skill filter's choices in one query; the
+    # filter then keeps the technicians who have the skill.
+    skills, named = defaultdict(set), {}
+    for user_id, skill, name in User.skills.through.objects.filter(
+        user_id__in=[t.pk for t in technicians]
+    ).values_list("user_id", "skill_id", "skill__name"):
+        skills[user_id].add(str(skill))
+        named[skill] = name
     if skill_id:
-        technicians = technicians.filter(skills=skill_id)
-    technicians = list(technicians.order_by("first_name", "last_name", "username"))
-
-    plannings = restrict_to_tenant(
-        # The lower bound lets the date_start index serve the week (an appointment longer
-        # than a day that began before it is the rare exception it leaves out).
-        JobPlanning.objects.filter(
-            date_start__gte=start - timedelta(days=1), date_start__lt=end, date_end__gt=start
-        ),
-        user=user,
-        field="work_order__sales_organization",
-    ).select_related("work_order__job_status", "work_order__skill", "user")
-    if sales_organization_id:
-        plannings = plannings.filter(work_order__sales_organization_id=sales_organization_id)
-    if skill_id:
-        plannings = plannings.filter(user__skills=skill_id)
-    plannings = list(plannings.order_by("date_start", "pk")[: MAX_BOARD_PLANNINGS + 1])
-    truncated = len(plannings) > MAX_BOARD_PLANNINGS
-    plannings = plannings[:MAX_BOARD_PLANNINGS]
-
-    # Someone planned through the API who is not (or no longer) a technician still has a row:
-    # nothing planned may be invisible on the board.
-    rows_by_user = {t.pk: t for t in technicians}
-    extra = {p.user_id: p.user for p in plannings if p.user_id not in rows_by_user}
-    if extra:
-        for u in User.objects.filter(pk__in=extra).prefetch_related("skills"):
-            rows_by_user[u.pk] = u
-    rows = {
-        pk: BoardRow(
-            technician=u,
-            skills={s.pk for s in u.skills.all()},
-            cells=[[] for _ in day_list],
-            is_technician=u.is_technician,
-            days=day_list,
+        technicians = [t for t in technicians if str(skill_id) in skills[t.pk]]
+    ids = [t.pk for t in technicians]
+    blocks = defaultdict(list)
+    for values in _plannings(user=user, technician_ids=ids, start=start, end=end):
+        pk, user_id, date_start, date_end, rule, warnings, wo_pk, number, name, city = values[:10]
+        skill, status_number, status_name, state = values[10:]
+        blocks[user_id].append(
+            Block(
+                pk=pk,
+                work_order_pk=wo_pk,
+                number=number,
+                name=name,
+                city=city,
+                status_number=status_number,
+                status_name=status_name,
+                state=state,
+                start=date_start.astimezone(zone),
+                end=date_end.astimezone(zone),
+                made_by_rule=rule,
+                skill_id=skill,
+                warnings=warnings,
+            )
         )
-        for pk, u in rows_by_user.items()
-    }
-
-    warnings_count = 0
-    for planning in plannings:
-        row = rows[planning.user_id]
-        # The planning check's stored warnings: the board says what the API and lists say.
-        block = BoardBlock(planning=planning, warnings=[w["message"] for w in planning.warnings])
-        warnings_count += bool(block.warnings)
-        local_day = timezone.localtime(planning.date_start, tz).date()
-        index = max((local_day - week_start).days, 0)
-        row.cells[min(index, days - 1)].append(block)
-
-    unplanned_qs = restrict_to_tenant(
-        WorkOrder.objects.filter(job_status__number__in=AWAITING_PLANNING_STATUSES), user=user
-    ).select_related("job_status", "job_priority", "skill", "project")
-    if sales_organization_id:
-        unplanned_qs = unplanned_qs.filter(sales_organization_id=sales_organization_id)
-    if skill_id:
-        unplanned_qs = unplanned_qs.filter(skill_id=skill_id)
-    unplanned = list(
-        unplanned_qs.order_by(F("due_date").asc(nulls_last=True), "-id2")[: MAX_UNPLANNED + 1]
-    )
-    ordered_rows = sorted(
-        rows.values(),
-        key=lambda r: (not r.is_technician, str(r.technician).lower()),
-    )
+    by_technician = calendars(technicians, start=start, end=end)
+    away = defaultdict(list)
+    for user_id, a, b, kind in Absence.objects.filter(
+        technician__in=ids, start__lt=end, end__gt=start
+    ).values_list("technician_id", "start", "end", "kind"):
+        away[user_id].append((a, b, kind))
+    if not period.fixed:
+        _fit_hours(period, by_technician.values(), blocks.values())
+    rows = [
+        _row(t, period, skills[t.pk], blocks[t.pk], by_technician[t.pk], away[t.pk])
+        for t in technicians
+    ]
     return Board(
-        week_start=week_start,
-        days=day_list,
-        rows=ordered_rows,
-        unplanned=unplanned[:MAX_UNPLANNED],
-        unplanned_more=len(unplanned) > MAX_UNPLANNED,
-        truncated=truncated,
-        warnings_count=warnings_count,
+        period=period,
+        rows=rows,
+        skills=sorted(named.items(), key=lambda item: item[1].lower()),
     )
 
 
-def first_free_start(*, user_id, day: date, default: time = WORKDAY_START) -> datetime:
-    """Where a work order dropped on a technician's day goes: after that day's last
-    appointment, or at the start of the working day."""
-    tz = timezone.get_current_timezone()
-    day_start = datetime.combine(day, time.min, tzinfo=tz)
-    last_end = JobPlanning.objects.filter(
-        user_id=user_id, date_start__gte=day_start, date_start__lt=day_start + timedelta(days=1)
-    ).aggregate(last=Max("date_end"))["last"]
-    start = datetime.combine(day, default, tzinfo=tz)
-    if last_end is not None and last_end > start:
-        return timezone.localtime(last_end, tz)
-    return start
+def _fit_hours(period: Period, technician_calendars, block_lists) -> None:
+    """Widen the axis to the working hours and the plannings of the period."""
+    low, high = period.hour_from, period.hour_to
+    for calendar in technician_calendars:
+        for day in period.days:
+            for begin, finish in calendar.day_intervals(day):
+                low = min(low, begin.hour)
+                high = max(high, finish.hour + (1 if finish.minute else 0))
+    for blocks in block_lists:
+        for b in blocks:
+            if b.start.date() >= period.first:
+                low = min(low, b.start.hour)
+            if b.end.date() < period.after and b.end.date() == b.start.date():
+                high = max(high, b.end.hour + (1 if b.end.minute else 0))
+    period.hour_from, period.hour_to = max(0, low), min(24, max(high, low + 1))
 
 
-# --- end of the planner admin block ----------------------------------------------------------
+def _row(technician, period, skills, blocks, calendar, absences) -> Row:
+    cells = []
+    for day in period.days:
+        cell = DayCell(day)
+        day_start = _local_midnight(day, period.zone)
+        day_end = _local_midnight(day + timedelta(days=1), period.zone)
+        axis_start = day_start + timedelta(hours=period.hour_from)
+        axis_end = day_start + timedelta(hours=period.hour_to)
+        working = merged((i.start, i.end) for i in calendar.working(day_start, day_end))
+        gone = [(max(a, day_start), min(b, day_end), k) for a, b, k in absences]
+        gone = [(a, b, k) for a, b, k in gone if a < b]
+        present = minus(working, [(a, b) for a, b, _ in gone])
+        booked = minus(present, [(b.start, b.end) for b in blocks])
+        cell.available = minutes(present)
+        cell.booked = cell.available - minutes(booked)
+        holiday = calendar.holidays.get(day)
+        if holiday:
+            cell.shades.append(Shade(0, 100, "holiday", f"{holiday} (public holiday)"))
+            cell.away = True
+        else:
+            for a, b in minus([(axis_start, axis_end)], working):
+                cell.shades.append(_shade(period, day, a, b, "off", "Not working"))
+        for a, b, kind in gone:
+            a, b = max(a, axis_start), min(b, axis_end)
+            if a < b:
+                label = AbsenceKind(kind).label
+                a, b = a.astimezone(period.zone), b.astimezone(period.zone)
+                reason = f"Away ({label.lower()}) {a:%H:%M}–{b:%H:%M}"
+                cell.shades.append(_shade(period, day, a, b, "away", reason))
+                cell.away = True
+        for block in blocks:
+            if (
+                block.start < day_end
+                and block.end > day_start
+                and (block.start >= day_start or day == period.first)
+            ):
+                block.left = period.percent(day, max(block.start, day_start))
+                right = period.percent(day, min(block.end, day_end))
+                block.width = max(right - block.left, 0.8)
+                cell.blocks.append(block)
+        _lanes(cell.blocks)
+        cells.append(cell)
+    return Row(
+        technician=technician, skills=skills, cells=cells, is_technician=technician.is_technician
+    )
+
+
+def _shade(period, day, a, b, kind, reason) -> Shade:
+    left = period.percent(day, a)
+    return Shade(left, period.percent(day, b) - left, kind, reason)
+
+
+def _lanes(blocks: list[Block]) -> None:
+    """Overlapping blocks side by side: each in the first lane free at its start, so a row
+    grows only when two appointments of a technician overlap."""
+    ends: list[datetime] = []
+    for block in sorted(blocks, key=lambda b: (b.start, b.end)):
+        for lane, lane_end in enumerate(ends):
+            if lane_end <= block.start:
+                block.lane, ends[lane] = lane, block.end
+                break
+        else:
+            block.lane = len(ends)
+            ends.append(block.end)

@@ -63,20 +63,31 @@ def test_a_belgian_planner_reads_and_plans_in_brussels_time(
     assert page.input_value("#id_suggested_date_start_1") == "08:00:00"
     assert page.input_value("#id_plannings-0-date_start_1") == "08:00:00"
 
-    page.goto(f"{live_server.url}/admin/workorders/workorder/board/?week=2031-01-13")
-    assert page.inner_text("#board-zone") == "Times in Europe/Brussels"
-    cell = page.locator(f'td.board-cell[data-technician="{technician.pk}"][data-day="2031-01-14"]')
-    assert "08:00–09:00" in cell.inner_text()
+    page.goto(f"{live_server.url}/admin/workorders/workorder/board/?date=2031-01-13")
+    assert page.inner_text("#board-zone") == "Europe/Brussels"
+    block = page.locator(
+        f'.bd-row[data-technician="{technician.pk}"] .bd-day[data-day="2031-01-14"] .bd-block'
+    )
+    assert block.get_attribute("data-start") == "2031-01-14T08:00"
+    block.hover()
+    assert "08:00–09:00" in block.get_attribute("title")
 
-    # Planned from the board's form at 10:00, Brussels time.
-    page.fill("#plan-work-order", str(to_plan.id2))
-    page.select_option("#plan-technician", str(technician.pk))
-    page.fill("#plan-start", "2031-01-14T10:00")
-    with page.expect_navigation():
-        page.click("#plan-submit")
-    assert f"Planned #{to_plan.id2}" in page.inner_text("ul.messagelist")
-    assert "Tue 14 Jan 10:00" in page.inner_text("ul.messagelist")
-    assert "10:00–11:00" in cell.inner_text()
+    # Dropped on the board at 10:00, Brussels time.
+    page.wait_for_selector(f'.bd-card[data-number="{to_plan.id2}"]')
+    card = page.locator(f'.bd-card[data-number="{to_plan.id2}"]').bounding_box()
+    cell = page.locator(
+        f'.bd-row[data-technician="{technician.pk}"] .bd-day[data-day="2031-01-14"]'
+    ).bounding_box()
+    low, high = (int(page.get_attribute(".bd", f"data-hour-{e}")) * 60 for e in ("from", "to"))
+    x = cell["x"] + cell["width"] * (10 * 60 - low) / (high - low)
+    page.mouse.move(card["x"] + 60, card["y"] + card["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(card["x"] + 80, card["y"] + card["height"] / 2, steps=3)
+    page.mouse.move(x, cell["y"] + cell["height"] / 2, steps=10)
+    page.mouse.up()
+    page.wait_for_selector("#board-status.bd-ok")
+    assert f"Planned #{to_plan.id2}" in page.inner_text("#board-status")
+    assert "Tue 14 Jan 10:00" in page.inner_text("#board-status")
     assert JobPlanning.objects.get(work_order=to_plan).date_start == datetime(
         2031, 1, 14, 9, 0, tzinfo=UTC
     )

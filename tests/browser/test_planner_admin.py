@@ -111,83 +111,81 @@ def test_planner_finds_suggests_and_sees_it_on_the_board(
     planning = JobPlanning.objects.get(work_order=boiler)
     assert planning.user == technician
 
-    # The board, in the week of the appointment: in Tess's row, Tuesday's cell.
+    # The board, in the week of the appointment: in Tess's row, on Tuesday at 09:00.
     page.click("ul.messagelist >> text=See them on the planning board")
-    page.wait_for_selector("#board-grid")
-    cell = page.locator(
-        f'td.board-cell[data-technician="{technician.pk}"][data-day="{start.date().isoformat()}"]'
+    page.wait_for_selector("#board-grid .bd-row")
+    block = page.locator(
+        f'.bd-row[data-technician="{technician.pk}"] .bd-day[data-day="{start.date()}"] '
+        f'.bd-block[data-number="{boiler.id2}"]'
     )
-    assert f"#{boiler.id2}" in cell.inner_text()
-    assert "09:00–11:00" in cell.inner_text()
-    assert page.locator(".board-block-warning").count() == 0
-    shot(page, "06-board")
+    assert block.get_attribute("data-start") == start.strftime("%Y-%m-%dT%H:%M")
+    assert block.get_attribute("data-minutes") == "120"
+    assert page.locator(".bd-block.bd-warned").count() == 0
+    shot(page, "06-board", full_page=False)
 
-    # A second work order on the same hours: planned with the board's form, then warned.
+    # A second work order on the same hours, dragged from the pane: the planning check speaks
+    # before anything is saved, and the planner plans anyway.
     leak = office["Leak inspection"]
-    page.fill("#plan-work-order", str(leak.id2))
-    page.select_option("#plan-technician", str(technician.pk))
-    page.fill("#plan-start", start.replace(hour=10).strftime("%Y-%m-%dT%H:%M"))
-    # The planning check speaks before anything is saved: the planner plans anyway.
-    asked = []
-
-    def plan_anyway(dialog):
-        asked.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", plan_anyway)
-    with page.expect_navigation():
-        page.click("#plan-submit")
-    assert asked and f"#{boiler.id2}" in asked[0] and "already planned" in asked[0]
-    page.wait_for_selector("ul.messagelist")
-    assert f"Planned #{leak.id2}" in page.inner_text("ul.messagelist")
-    assert "With warnings" in page.inner_text("ul.messagelist")
-    assert page.locator(".board-block-warning").count() == 2
-    assert "already planned then" in cell.inner_text()
-    assert page.locator(".board-warning-summary").is_visible()
-    shot(page, "07-board-overlap-warning")
+    drag_card_to(page, leak, technician, start.date(), "10:00")
+    page.wait_for_selector("#board-plan-anyway")
+    asked = page.inner_text("#board-status")
+    assert f"#{boiler.id2}" in asked and "already planned" in asked
+    page.click("#board-plan-anyway")
+    page.wait_for_selector("#board-status.bd-warn >> text=With warnings")
+    assert f"Planned #{leak.id2}" in page.inner_text("#board-status")
+    assert page.locator(".bd-block.bd-warned").count() == 2
+    assert page.locator("#board-warnings").is_visible()
+    page.click("#board-warnings")
+    assert "already planned then" in page.inner_text("#board-warning-list")
+    shot(page, "07-board-overlap-warning", full_page=False)
     # The admin's dark theme: the board and the list use its colors.
     page.emulate_media(color_scheme="dark")
-    shot(page, "07b-board-dark")
+    shot(page, "07b-board-dark", full_page=False)
     page.goto(f"{live_server.url}/admin/workorders/workorder/")
     shot(page, "07c-list-dark")
+
+
+def drag_card_to(page, wo, technician, day, hh_mm):
+    """Drag the pane's card of `wo` onto the technician's row at a local time."""
+    card = page.locator(f'.bd-card[data-number="{wo.id2}"]')
+    card.scroll_into_view_if_needed()
+    box = card.bounding_box()
+    cell = page.locator(f'.bd-row[data-technician="{technician.pk}"] .bd-day[data-day="{day}"]')
+    rect = cell.bounding_box()
+    board = page.locator(".bd")
+    low = int(board.get_attribute("data-hour-from")) * 60
+    high = int(board.get_attribute("data-hour-to")) * 60
+    hour, minute = map(int, hh_mm.split(":"))
+    x = rect["x"] + rect["width"] * (hour * 60 + minute - low) / (high - low)
+    page.mouse.move(box["x"] + 60, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 80, box["y"] + box["height"] / 2, steps=3)
+    page.mouse.move(x, rect["y"] + rect["height"] / 2, steps=10)
+    page.mouse.up()
 
 
 def test_drag_a_work_order_onto_a_technicians_day(page, live_server, office, technician2, shot):
     login(page, live_server)
     monday = next_monday()
-    page.goto(f"{live_server.url}/admin/workorders/workorder/board/?week={monday.isoformat()}")
+    page.goto(f"{live_server.url}/admin/workorders/workorder/board/?date={monday.isoformat()}")
+    page.wait_for_selector(".bd-card")
     gas = office["Gas safety check"]
-    # A click on a work order to plan fills the form's number (no dragging needed).
-    leak = office["Leak inspection"]
-    page.locator(f'.board-unplanned-item[data-work-order="{leak.id2}"] .board-item-name').click()
-    assert page.input_value("#plan-work-order") == str(leak.id2)
-    item = page.locator(f'.board-unplanned-item[data-work-order="{gas.id2}"]')
     day = monday + timedelta(days=2)
-    target = page.locator(
-        f'td.board-cell[data-technician="{technician2.pk}"][data-day="{day.isoformat()}"]'
-    )
     # technician2 lacks the Gas skill: the board asks before it plans, and is told to go on.
-    asked = []
-
-    def plan_anyway(dialog):
-        asked.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", plan_anyway)
-    with page.expect_navigation():
-        item.drag_to(target)
-    assert asked and "lacks the skill Gas appliances" in asked[0]
-    page.wait_for_selector("ul.messagelist")
-    assert f"Planned #{gas.id2}" in page.inner_text("ul.messagelist")
+    drag_card_to(page, gas, technician2, day, "08:00")
+    page.wait_for_selector("#board-plan-anyway")
+    assert "lacks the skill Gas appliances" in page.inner_text("#board-status")
+    page.click("#board-plan-anyway")
+    page.wait_for_selector("#board-status >> text=Planned")
     planning = JobPlanning.objects.get(work_order=gas)
     assert planning.user == technician2
     assert timezone.localtime(planning.date_start).strftime("%H:%M") == "08:00"
-    cell = page.locator(
-        f'td.board-cell[data-technician="{technician2.pk}"][data-day="{day.isoformat()}"]'
-    )
-    # technician2 has no Gas skill: the board says so.
-    assert "lacks the skill" in cell.inner_text()
-    shot(page, "08-board-drag-skill-warning")
+    block = page.locator(f'.bd-block[data-number="{gas.id2}"]')
+    # technician2 has no Gas skill: the block says so.
+    assert "lacks the skill" in block.get_attribute("data-warnings")
+    block.hover()
+    assert "lacks the skill" in block.get_attribute("title")
+    shot(page, "08-board-drag-skill-warning", full_page=False)
 
 
 def test_change_form_and_refused_action(page, live_server, office, shot):

@@ -715,6 +715,9 @@ ADMIN_SITE_PAGES = {
 ADMIN_CUSTOM = {
     "workorders_workorder_board": "board",
     "workorders_workorder_board_plan": "board_plan",
+    "workorders_workorder_board_move": "board_move",
+    "workorders_workorder_board_unplan": "board_unplan",
+    "workorders_workorder_board_unplanned": "board_unplanned",
     "workorders_workorder_import": "import_upload",
     "workorders_workorder_find_a_slot": "find_a_slot",
     "workorders_workorder_autoplan": "autoplan_page",
@@ -861,9 +864,13 @@ def test_admin_custom_page_refuses_a(w, name):
 def admin_board(w: World):
     url = reverse("admin:workorders_workorder_board")
     week = START.date().isoformat()
-    own = w.admin("a").get(url, {"week": week})
+    own = w.admin("a").get(url, {"date": week})
     assert MARK in own.content.decode(), "control: A's board shows A's planning"
-    for params in ({"week": week}, {"week": week, "org": str(w.a["org"].pk)}):
+    for params in (
+        {"date": week},
+        {"date": week, "org": str(w.a["org"].pk)},
+        {"date": week, "view": "day", "org": str(w.a["org"].pk)},
+    ):
         response = w.admin("b").get(url, params)
         assert response.status_code == 200
         assert not leaked(w, response.content.decode(), json.dumps(params)), params
@@ -878,13 +885,59 @@ def admin_board_plan(w: World):
             {
                 "work_order": wo_ref,
                 "technician": str(w.a["technician"].pk),
-                "date_start": (START + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+                "start": (START + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+                "plan_anyway": "1",
             },
             HTTP_ACCEPT="application/json",
         )
         assert response.status_code in (400, 404), response.status_code
         assert not leaked(w, response.content.decode(), wo_ref)
     assert_unchanged(w, before, "board plan")
+
+
+def admin_board_move(w: World):
+    url = reverse("admin:workorders_workorder_board_move")
+    before = snapshot(w)
+    response = w.admin("b").post(
+        url,
+        {
+            "planning": str(w.a["planning"].pk),
+            "technician": str(w.a["technician"].pk),
+            "start": (START + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+            "plan_anyway": "1",
+        },
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 400, response.status_code
+    assert not leaked(w, response.content.decode(), str(w.a["planning"].pk))
+    assert_unchanged(w, before, "board move")
+
+
+def admin_board_unplan(w: World):
+    url = reverse("admin:workorders_workorder_board_unplan")
+    before = snapshot(w)
+    for status in JobStatus.objects.filter(number__in=(0, 1, 2)):
+        response = w.admin("b").post(
+            url,
+            {"work_order": str(w.a["work_order"].pk), "status": str(status.pk)},
+            HTTP_ACCEPT="application/json",
+        )
+        assert response.status_code == 400, response.status_code
+        assert not leaked(w, response.content.decode(), str(w.a["work_order"].pk))
+    assert_unchanged(w, before, "board unplan")
+
+
+def admin_board_unplanned(w: World):
+    url = reverse("admin:workorders_workorder_board_unplanned")
+    for params in (
+        {"filters": "1"},
+        {"q": MARK},
+        {"q": str(w.a["work_order"].id2)},
+        {"org": str(w.a["org"].pk), "filters": "1"},
+    ):
+        response = w.admin("b").get(url, params)
+        assert response.status_code == 200
+        assert not leaked(w, response.content.decode(), json.dumps(params)), params
 
 
 def admin_import_upload(w: World):

@@ -413,7 +413,7 @@ def test_change_form_queries_stay_few(planner_client, project, make_wo, technici
 BOARD = "/admin/workorders/workorder/board/"
 
 
-def test_board_shows_plannings_in_their_cell_and_the_unplanned_column(
+def test_board_shows_plannings_in_their_day_and_the_unplanned_pane(
     planner_client, project, make_wo, technician
 ):
     monday = planning_board.week_start_of(timezone.localdate())
@@ -428,13 +428,14 @@ def test_board_shows_plannings_in_their_cell_and_the_unplanned_column(
         suggested_date_start=start,
     )
     todo = make_wo(project, name="Still to plan")
-    response = planner_client.get(BOARD, {"week": monday.isoformat()})
+    response = planner_client.get(BOARD, {"date": monday.isoformat()})
     assert response.status_code == 200
     board = response.context["board"]
     row = next(r for r in board.rows if r.technician == technician)
-    assert [b.planning.work_order_id for b in row.cells[2]] == [planned.pk]
-    assert todo in board.unplanned
+    assert [b.work_order_pk for b in row.cells[2].blocks] == [planned.pk]
     assert f"#{planned.id2} Planned one" in response.text
+    pane = planner_client.get(BOARD + "unplanned/", {"filters": "1"})
+    assert f'data-number="{todo.id2}"' in pane.text
 
 
 def test_plan_from_the_board_then_an_overlap_warns(
@@ -443,68 +444,40 @@ def test_plan_from_the_board_then_an_overlap_warns(
     a = make_wo(project, name="First", estimated_time=120)
     b = make_wo(project, name="Second")
     monday = planning_board.week_start_of(timezone.localdate()) + timedelta(days=7)
-    response = planner_client.post(
-        reverse("admin:workorders_workorder_board_plan"),
-        {
-            "work_order": str(a.id2),
-            "technician": str(technician.pk),
-            "date_start": f"{monday.isoformat()}T09:00",
-        },
-        follow=True,
-    )
-    assert f"Planned #{a.id2}" in " ".join(_messages(response))
-    assert JobPlanning.objects.filter(work_order=a, user=technician).exists()
-    assert response.context["board"].warnings_count == 0
-
-    # A second work order on the same hours (through the JSON endpoint the drop uses).
+    plan = reverse("admin:workorders_workorder_board_plan")
     answer = planner_client.post(
-        reverse("admin:workorders_workorder_board_plan"),
-        {"work_order": str(b.id2), "technician": str(technician.pk), "date_start": ""},
+        plan,
+        {"work_order": str(a.id2), "technician": str(technician.pk), "start": f"{monday}T09:00"},
         HTTP_ACCEPT="application/json",
     )
-    assert answer.status_code == 400  # neither a start nor a day
+    assert answer.status_code == 200 and f"Planned #{a.id2}" in answer.json()["message"]
+    assert JobPlanning.objects.filter(work_order=a, user=technician).exists()
+
+    answer = planner_client.post(
+        plan,
+        {"work_order": str(b.id2), "technician": str(technician.pk), "start": ""},
+        HTTP_ACCEPT="application/json",
+    )
+    assert answer.status_code == 400 and "start" in answer.json()["errors"]
     overlapping = {
         "work_order": str(b.id2),
         "technician": str(technician.pk),
-        "date_start": f"{monday.isoformat()}T10:00",
+        "start": f"{monday.isoformat()}T10:00",
     }
-    answer = planner_client.post(
-        reverse("admin:workorders_workorder_board_plan"),
-        overlapping,
-        HTTP_ACCEPT="application/json",
-    )
+    answer = planner_client.post(plan, overlapping, HTTP_ACCEPT="application/json")
     # Seen before it is saved: a question, and nothing planned yet.
     assert answer.status_code == 409 and answer.json()["confirm"], answer.content
     assert [w["code"] for w in answer.json()["warnings"]] == ["overlap"]
     assert f"#{a.id2}" in answer.json()["message"]
     assert not JobPlanning.objects.filter(work_order=b).exists()
     answer = planner_client.post(
-        reverse("admin:workorders_workorder_board_plan"),
-        {**overlapping, "plan_anyway": "1"},
-        HTTP_ACCEPT="application/json",
+        plan, {**overlapping, "plan_anyway": "1"}, HTTP_ACCEPT="application/json"
     )
     assert answer.status_code == 200 and answer.json()["ok"]
     assert "With warnings" in answer.json()["message"]
-    board = planner_client.get(BOARD, {"week": monday.isoformat()})
-    assert board.context["board"].warnings_count == 2
+    board = planner_client.get(BOARD, {"date": monday.isoformat()})
+    assert len(board.context["board"].warned) == 2
     assert "is already planned then: #" in board.text
-
-
-def test_drop_on_a_day_takes_the_first_free_slot(planner_client, project, make_wo, technician):
-    a = make_wo(project, name="Morning", estimated_time=90)
-    b = make_wo(project, name="Next")
-    # A working day (next Monday): a weekend would first ask to plan anyway.
-    day = planning_board.week_start_of(timezone.localdate()) + timedelta(days=7)
-    for wo in (a, b):
-        answer = planner_client.post(
-            reverse("admin:workorders_workorder_board_plan"),
-            {"work_order": str(wo.id2), "technician": str(technician.pk), "day": day.isoformat()},
-            HTTP_ACCEPT="application/json",
-        )
-        assert answer.json()["ok"], answer.json()
-    starts = {p.work_order_id: timezone.localtime(p.date_start) for p in JobPlanning.objects.all()}
-    assert starts[a.pk].strftime("%H:%M") == "08:00"
-    assert starts[b.pk].strftime("%H:%M") == "09:30"
 
 
 def test_board_warns_when_the_technician_lacks_the_skill_even_via_the_api(
@@ -520,11 +493,11 @@ def test_board_warns_when_the_technician_lacks_the_skill_even_via_the_api(
               "date_start": start.isoformat()},
         by=planner,
     )  # fmt: skip
-    board = planning_board.board_week(
-        user=planner, week_start=planning_board.week_start_of(timezone.localdate(start))
+    board = planning_board.board(
+        user=planner,
+        period=planning_board.Period.of(view="week", day=timezone.localdate(start)),
     )
-    blocks = [b for r in board.rows for cell in r.cells for b in cell]
-    assert any("lacks the skill Gas" in w for b in blocks for w in b.warnings)
+    assert any("lacks the skill Gas" in b.warning_text for b in board.warned)
 
 
 def test_board_refuses_work_orders_of_another_organization(
@@ -533,14 +506,11 @@ def test_board_refuses_work_orders_of_another_organization(
     theirs = make_wo(other_project)
     answer = planner_client.post(
         reverse("admin:workorders_workorder_board_plan"),
-        {
-            "work_order": str(theirs.id2),
-            "technician": str(technician.pk),
-            "date_start": "2030-01-07T09:00",
-        },
+        {"work_order": str(theirs.id2), "technician": str(technician.pk),
+         "start": "2030-01-07T09:00", "plan_anyway": "1"},
         HTTP_ACCEPT="application/json",
-    )
-    assert answer.status_code == 404
+    )  # fmt: skip
+    assert answer.status_code == 400 and "no such work order" in answer.json()["message"]
     assert not JobPlanning.objects.exists()
 
 
@@ -893,8 +863,8 @@ def test_the_boards_warning_note_opens_the_warned_plannings(
     quiet = make_wo(project, name="Monday morning")
     at = timezone.make_aware(datetime.combine(monday, time(9, 0)))
     services.suggest_technician(work_orders=[quiet], user=technician, date_start=at)
-    board = planner_client.get(BOARD, {"week": monday.isoformat()})
-    link = board.text.split('class="board-warning-summary" role="status"><a href="')[1]
+    board = planner_client.get(BOARD, {"date": monday.isoformat()})
+    link = board.text.split('id="board-warnings-link" href="')[1]
     link = link.split('"')[0].replace("&amp;", "&")
     listed = planner_client.get(link)
     assert listed.status_code == 200

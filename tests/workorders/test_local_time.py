@@ -90,12 +90,15 @@ def test_the_board_shows_days_and_blocks_in_local_time(planner_client, appointme
         ("2031-01-13", "2031-01-14", "08:00–09:00"),
         ("2031-07-14", "2031-07-15", "09:00–10:00"),
     ):
-        response = planner_client.get(BOARD, {"week": week})
-        assert "Times in Europe/Brussels" in response.text
-        cells = [row.day_cells for row in response.context["board"].rows if row.is_technician]
-        (planned,) = [(d, c) for row in cells for d, c in row if c]
-        assert planned[0].isoformat() == day
-        assert block in response.text
+        response = planner_client.get(BOARD, {"date": week})
+        assert 'id="board-zone" title="The board shows times in this zone">Europe/Brussels' in (
+            response.text
+        )
+        cells = [row.cells for row in response.context["board"].rows if row.is_technician]
+        (planned,) = [c for row in cells for c in row if c.blocks]
+        assert planned.day.isoformat() == day
+        start = block.split("–")[0]
+        assert f'data-start="{day}T{start}"' in response.text
 
 
 def test_a_late_evening_in_utc_is_the_next_day_on_the_board(
@@ -108,9 +111,9 @@ def test_a_late_evening_in_utc_is_the_next_day_on_the_board(
         suggested_user=technician,
         suggested_date_start=datetime(2031, 1, 13, 23, 30, tzinfo=UTC),
     )
-    board = planner_client.get(BOARD, {"week": "2031-01-13"}).context["board"]
+    board = planner_client.get(BOARD, {"date": "2031-01-13"}).context["board"]
     (row,) = [r for r in board.rows if r.technician == technician]
-    assert [len(cell) for cell in row.cells] == [0, 1, 0, 0, 0, 0, 0]
+    assert [len(cell.blocks) for cell in row.cells] == [0, 1, 0, 0, 0, 0, 0]
 
 
 def test_the_plannings_list_shows_local_time(planner_client, appointments):
@@ -222,28 +225,21 @@ def test_a_time_that_does_not_exist_locally_is_refused_not_guessed(
 
 
 def test_the_board_plans_at_local_times(planner_client, brussels, project, make_wo, technician):
-    board = planner_client.get(BOARD, {"week": "2031-07-14"})
-    assert 'id="plan-start" value="2031-07-14T08:00"' in board.text
     plan = reverse("admin:workorders_workorder_board_plan")
-    typed, dropped = make_wo(project, name="Typed"), make_wo(project, name="Dropped")
-    answer = planner_client.post(
-        plan,
-        {"work_order": typed.id2, "technician": technician.pk, "date_start": "2031-01-14T08:00"},
-        HTTP_ACCEPT="application/json",
+    winter, summer = make_wo(project, name="Winter"), make_wo(project, name="Summer")
+    for wo, start in ((winter, "2031-01-14T08:00"), (summer, "2031-07-15T08:00")):
+        answer = planner_client.post(
+            plan,
+            {"work_order": wo.id2, "technician": technician.pk, "start": start},
+            HTTP_ACCEPT="application/json",
+        )
+        assert answer.json()["ok"], answer.json()
+    assert answer.json()["message"] == (
+        f"Planned #{summer.id2} Summer for Tess Tech on Tue 15 Jul 08:00."
     )
-    assert answer.json() == {
-        "ok": True,
-        "message": f"Planned #{typed.id2} Typed for Tess Tech on Tue 14 Jan 08:00.",
-    }
-    # Dropped on a summer day: the working day starts at 08:00 CEST, 06:00Z.
-    answer = planner_client.post(
-        plan,
-        {"work_order": dropped.id2, "technician": technician.pk, "day": "2031-07-15"},
-        HTTP_ACCEPT="application/json",
-    )
-    assert answer.json()["ok"], answer.json()
+    # 08:00 in Brussels: 07:00Z in winter, 06:00Z in summer.
     starts = dict(JobPlanning.objects.values_list("work_order__name", "date_start"))
-    assert starts == {"Typed": WINTER, "Dropped": datetime(2031, 7, 15, 6, 0, tzinfo=UTC)}
+    assert starts == {"Winter": WINTER, "Summer": datetime(2031, 7, 15, 6, 0, tzinfo=UTC)}
 
 
 # --- the API stays in UTC ---------------------------------------------------------------------

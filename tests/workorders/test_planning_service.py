@@ -251,7 +251,8 @@ def test_board_refuses_it(admin_client, planned, foreign_tech):
         {
             "work_order": str(planned.id2),
             "technician": str(foreign_tech.pk),
-            "date_start": "2030-03-05T09:00",
+            "start": "2030-03-05T09:00",
+            "plan_anyway": "1",
         },
         HTTP_ACCEPT="application/json",
     )

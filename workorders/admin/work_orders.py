@@ -17,7 +17,13 @@ from jobsite.admin import TenantAdmin
 from workorders import plannings, search, services
 from workorders.admin.actions import WorkOrderActions
 from workorders.admin.autoplan import autoplan_view
-from workorders.admin.board import board_view, plan_view
+from workorders.admin.board import (
+    board_view,
+    move_view,
+    plan_view,
+    unplan_view,
+    unplanned_view,
+)
 from workorders.admin.changelist import WorkOrderChangeList
 from workorders.admin.columns import WorkOrderColumns
 from workorders.admin.display import format_when, planning_warnings_html, project_counters_html
@@ -324,6 +330,15 @@ class WorkOrderAdmin(
         return [
             path("board/", view(board_view(self)), name="workorders_workorder_board"),
             path("board/plan/", view(plan_view(self)), name="workorders_workorder_board_plan"),
+            path("board/move/", view(move_view(self)), name="workorders_workorder_board_move"),
+            path(
+                "board/unplan/", view(unplan_view(self)), name="workorders_workorder_board_unplan"
+            ),
+            path(
+                "board/unplanned/",
+                view(unplanned_view(self)),
+                name="workorders_workorder_board_unplanned",
+            ),
             path("import/", view(import_view(self)), name="workorders_workorder_import"),
             path(
                 "import/template/<str:kind>.<str:fmt>",
