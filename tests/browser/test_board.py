@@ -372,3 +372,21 @@ def test_day_week_and_the_keyboard(page, live_server, office, planner):
     card.focus()
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/workorder/{waiting[3].pk}/change/")
+
+
+def test_the_assistant_is_one_click_away(page, live_server, office, planner):
+    """A card's "Find a slot" opens the work order's proposals; "Plan the unplanned…" opens the
+    auto-plan for the days shown."""
+    _, waiting = office
+    _sign_in(page, live_server, planner)
+    _open(page, live_server, view="week", day=MONDAY)
+    link = page.locator("#board-autoplan")
+    assert "from=2031-01-13" in link.get_attribute("href")
+    assert "to=2031-01-19" in link.get_attribute("href")
+    card = page.locator(f'.bd-card[data-number="{waiting[3].id2}"]')
+    card.locator(".bd-find").click()
+    page.wait_for_url(f"**/workorder/{waiting[3].pk}/find-a-slot/")
+    page.go_back()
+    page.wait_for_selector("#board-autoplan")
+    page.click("#board-autoplan")
+    page.wait_for_url("**/workorder/autoplan/**")
