@@ -63,10 +63,11 @@ def code_of_sql(value) -> str | None:
 
 class Technicians:
     """Who may be planned, read once for a batch (one query for the users it names, then one
-    per user it had not seen)."""
+    per user it had not seen). `known`: rows already read ({pk, username, is_technician,
+    is_active, sales_organization_id}), e.g. with the batch's references."""
 
-    def __init__(self, user_ids: Iterable = ()):
-        self._users: dict = {}
+    def __init__(self, user_ids: Iterable = (), *, known: Iterable[dict] = ()):
+        self._users: dict = {row["pk"]: row for row in known}
         self._load(user_ids)
 
     def _load(self, user_ids: Iterable) -> None:

@@ -27,6 +27,7 @@ from workorders.records import (
 )
 from workorders.reference_kinds import KINDS, WORK_ORDER_GROUPS, ambiguous_message, assign
 from workorders.references import ReferenceResolver
+from workorders.scheduling.warnings import PLANNING_COLUMNS
 from workorders.system_fields import apply_system_fields
 
 _SUGGESTED_USER = next(g for g in WORK_ORDER_GROUPS if g.field == "suggested_user")
@@ -39,6 +40,18 @@ ALREADY_USED = "Already used by another work order."
 # Seed-004 input name of each model field, to name the field a message is about.
 _INPUT_NAME = {spec.field: name for name, spec in WORK_ORDER_SCALARS.items()}
 _GROUP_BY_FIELD = {g.field: g for g in WORK_ORDER_GROUPS}
+
+# What the Suggested rule (its status, technician, start and length) and the planning check
+# (scheduling.warnings.PLANNING_COLUMNS) read of a work order. An update that changes none of
+# them leaves the rule nothing to do and every warning as it was: its plannings are not read.
+PLANNING_INPUTS = frozenset(
+    {"job_status", "suggested_user", "suggested_date_start", "estimated_time"}
+    | {
+        column.split("__")[1].removesuffix("_id")
+        for column in PLANNING_COLUMNS
+        if column.startswith("work_order__")
+    }
+)
 
 
 @dataclass
@@ -150,6 +163,7 @@ def _upsert_cleaned(
     visible = visible_sales_organization_ids(user=by)
     now = timezone.now()
     written: list[WorkOrder] = []
+    planning_moved: set = set()  # pks of the written work orders the rule and check must see
     existing_by_id, holders = _existing(cleaned.values(), by=by)
     stored = [*existing_by_id.values(), *(wo for held in holders.values() for wo in held)]
     resolver = ReferenceResolver(
@@ -174,7 +188,7 @@ def _upsert_cleaned(
                 results[index] = RecordResult(index, None, "failed", problem)
                 continue
         targets[index] = wo
-    technicians = Technicians(resolver.loaded_ids("user"))
+    technicians = _Technicians(resolver.loaded_ids("user"), known=resolver.technician_rows())
     to_create = sum(1 for i, wo in targets.items() if wo is None and cleaned[i].get("id2") is None)
     numbers = iter(next_numbers(name=WorkOrder.number_sequence, count=to_create))
     # (sales organization, reference) -> the work order holding it: unique per organization.
@@ -256,6 +270,8 @@ def _upsert_cleaned(
             created_by_ref[wo.reference_back_office].append(wo)
         if outcome != "unchanged":
             written.append(wo)
+            if outcome == "created" or PLANNING_INPUTS & update_fields:
+                planning_moved.add(wo.pk)
             if creating and values.get("id2") is not None:
                 explicit_numbers.append(values["id2"])
         results[index] = RecordResult(index, wo, outcome)
@@ -271,14 +287,27 @@ def _upsert_cleaned(
                 result.work_order._state.adding, result.work_order._state.db = False, alias
     if explicit_numbers:
         observe_number(name=WorkOrder.number_sequence, value=max(explicit_numbers))
-    if written:
-        once = list({wo.pk: wo for wo in written}.values())
+    once = list({wo.pk: wo for wo in written if wo.pk in planning_moved}.values())
+    if once:
         sync_suggested_plannings(work_orders=once, statuses=resolver.statuses())
     codes = resolver.known_codes()
     for result in results:
         if result is not None and result.work_order is not None:
             result.codes = codes
     return results
+
+
+class _Technicians:
+    """plannings.Technicians, made when a record first asks: the users the references read
+    come `known`; the others (embedded objects) are read then, in one query for the batch."""
+
+    def __init__(self, user_ids, *, known):
+        self._user_ids, self._known, self._rule = user_ids, known, None
+
+    def problem(self, **kwargs):
+        if self._rule is None:
+            self._rule = Technicians(self._user_ids, known=self._known)
+        return self._rule.problem(**kwargs)
 
 
 def _write_rows(*, new_rows: list[WorkOrder], changed_rows: dict) -> None:
