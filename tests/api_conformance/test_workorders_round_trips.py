@@ -1,6 +1,6 @@
-"""What a single work order PUT costs: a change the Suggested rule and the planning check do not
-read leaves the plannings unread; one they read refreshes them as before; the answer is built
-from what was written, never read back."""
+"""What a work order PUT and a list page cost: a change the Suggested rule and the planning
+check do not read leaves the plannings unread; one they read refreshes them as before; the
+answer is built from what was written, never read back; a page reads its ids and rows at once."""
 
 import uuid
 
@@ -65,3 +65,22 @@ def test_a_status_change_runs_the_rule(api, seed, statuses):
     back = {**body, "job_status_code": "ToBePlanned", "job_status_id": None}
     assert put(api, pk, back).status_code == 200
     assert not JobPlanning.objects.filter(work_order_id=pk).exists()
+
+
+def test_a_list_page_reads_its_ids_and_rows_together(api, seed):
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    for n, pk in enumerate(ids):
+        assert put(api, pk, seed(id=pk, name=f"Page {n}")).status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/workorders?page_size=2&ordering=name")
+    # The page's ids and rows (one statement on PostgreSQL), and the capped count.
+    reads = _statements(queries, 'FROM "workorders_workorder"')
+    assert len(reads) == (2 if connection.vendor == "postgresql" else 3)
+    assert response.status_code == 200, response.json()
+    page = response.json()
+    assert [row["id"] for row in page["results"]] == ids[:2]
+    assert page["results"] == [api.get(url(pk)).json() for pk in ids[:2]]
+    assert page["next"] and page["count"] == 3
+    assert api.get("/api/v1/workorders?page_size=2&ordering=name&page=2").json()["results"] == [
+        api.get(url(ids[2])).json()
+    ]
