@@ -16,10 +16,7 @@ from jobsite.models import User
 from jobsite.numbers import next_numbers, observe_number
 from jobsite.tenancy import sees, tenant_condition, visible_sales_organization_ids
 from workorders.models import WorkOrder
-from workorders.plannings import (
-    Technicians,
-    sync_suggested_plannings,
-)
+from workorders.plannings import PLANNING_INPUTS, Technicians, sync_suggested_plannings
 from workorders.records import (
     MOBILE_ADDRESS_REQUIRED,
     WORK_ORDER_SCALARS,
@@ -27,7 +24,6 @@ from workorders.records import (
 )
 from workorders.reference_kinds import KINDS, WORK_ORDER_GROUPS, ambiguous_message, assign
 from workorders.references import ReferenceResolver
-from workorders.scheduling.warnings import PLANNING_COLUMNS
 from workorders.system_fields import apply_system_fields
 
 _SUGGESTED_USER = next(g for g in WORK_ORDER_GROUPS if g.field == "suggested_user")
@@ -40,18 +36,6 @@ ALREADY_USED = "Already used by another work order."
 # Seed-004 input name of each model field, to name the field a message is about.
 _INPUT_NAME = {spec.field: name for name, spec in WORK_ORDER_SCALARS.items()}
 _GROUP_BY_FIELD = {g.field: g for g in WORK_ORDER_GROUPS}
-
-# What the Suggested rule (its status, technician, start and length) and the planning check
-# (scheduling.warnings.PLANNING_COLUMNS) read of a work order. An update that changes none of
-# them leaves the rule nothing to do and every warning as it was: its plannings are not read.
-PLANNING_INPUTS = frozenset(
-    {"job_status", "suggested_user", "suggested_date_start", "estimated_time"}
-    | {
-        column.split("__")[1].removesuffix("_id")
-        for column in PLANNING_COLUMNS
-        if column.startswith("work_order__")
-    }
-)
 
 
 @dataclass
@@ -188,7 +172,8 @@ def _upsert_cleaned(
                 results[index] = RecordResult(index, None, "failed", problem)
                 continue
         targets[index] = wo
-    technicians = _Technicians(resolver.loaded_ids("user"), known=resolver.technician_rows())
+    # The users referred to come with the references; embedded ones are read here.
+    technicians = Technicians(resolver.loaded_ids("user"), known=resolver.technician_rows())
     to_create = sum(1 for i, wo in targets.items() if wo is None and cleaned[i].get("id2") is None)
     numbers = iter(next_numbers(name=WorkOrder.number_sequence, count=to_create))
     # (sales organization, reference) -> the work order holding it: unique per organization.
@@ -295,19 +280,6 @@ def _upsert_cleaned(
         if result is not None and result.work_order is not None:
             result.codes = codes
     return results
-
-
-class _Technicians:
-    """plannings.Technicians, made when a record first asks: the users the references read
-    come `known`; the others (embedded objects) are read then, in one query for the batch."""
-
-    def __init__(self, user_ids, *, known):
-        self._user_ids, self._known, self._rule = user_ids, known, None
-
-    def problem(self, **kwargs):
-        if self._rule is None:
-            self._rule = Technicians(self._user_ids, known=self._known)
-        return self._rule.problem(**kwargs)
 
 
 def _write_rows(*, new_rows: list[WorkOrder], changed_rows: dict) -> None:
