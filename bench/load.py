@@ -268,8 +268,11 @@ class _MixClient:
                 f"search={rng.choice(['boiler', 'pump', 'lift', 'Gent', 'ERP'])}",
             ]
         )
-        # A search may find less than a page: its first page then; the others have pages to spare.
-        page = 1 if query.startswith("search") else rng.randint(1, 5)
+        # A search, or the completed work of freshly loaded demo data (only what lies behind the
+        # day it was loaded), may fill less than a page: its first page then; the others have
+        # pages to spare.
+        narrow = query.startswith(("search", "job_status_code=Completed"))
+        page = 1 if narrow else rng.randint(1, 5)
         return "GET", f"/api/v1/workorders?page={page}&{query}", None
 
     def _detail(self):
