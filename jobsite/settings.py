@@ -214,7 +214,7 @@ REST_FRAMEWORK = {
     ],
     # application/json first: what a client gets when its Accept allows both (or is absent).
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "jobsite.api.renderers.JSONRenderer",
         "jobsite.api.renderers.TextJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],

@@ -18,7 +18,7 @@ from workorders.records import Scalar, clean_scalar
 from workorders.reference_kinds import Group, assign
 from workorders.references import ReferenceResolver
 from workorders.scheduling.checks import Appointment, Finding, findings_for
-from workorders.scheduling.warnings import refresh_warnings, windows_of
+from workorders.scheduling.warnings import PLANNING_COLUMNS, refresh_warnings, windows_of
 
 DEFAULT_PLANNING_MINUTES = 60
 
@@ -63,10 +63,11 @@ def code_of_sql(value) -> str | None:
 
 class Technicians:
     """Who may be planned, read once for a batch (one query for the users it names, then one
-    per user it had not seen)."""
+    per user it had not seen). `known`: rows already read ({pk, username, is_technician,
+    is_active, sales_organization_id}), e.g. with the batch's references."""
 
-    def __init__(self, user_ids: Iterable = ()):
-        self._users: dict = {}
+    def __init__(self, user_ids: Iterable = (), *, known: Iterable[dict] = ()):
+        self._users: dict = {row["pk"]: row for row in known}
         self._load(user_ids)
 
     def _load(self, user_ids: Iterable) -> None:
@@ -119,6 +120,19 @@ def statuses_by_id() -> dict:
 
 def planning_end(*, date_start: datetime, estimated_time: int | None) -> datetime:
     return date_start + timedelta(minutes=estimated_time or DEFAULT_PLANNING_MINUTES)
+
+
+# What the Suggested rule (status, technician, start, length) and the planning check
+# (scheduling.warnings.PLANNING_COLUMNS) read of a work order. A write that changes none of
+# them leaves the rule nothing to do and every warning as it was: the upsert skips the rule.
+PLANNING_INPUTS = frozenset(
+    {"job_status", "suggested_user", "suggested_date_start", "estimated_time"}
+    | {
+        column.split("__")[1].removesuffix("_id")
+        for column in PLANNING_COLUMNS
+        if column.startswith("work_order__")
+    }
+)
 
 
 def sync_suggested_plannings(

@@ -47,6 +47,11 @@ def _valid_uuids(ids) -> list[uuid.UUID]:
     return valid
 
 
+def _true(text) -> bool:
+    """A boolean cast to text: 'true' on PostgreSQL, '1' on SQLite."""
+    return str(text).lower() in ("true", "1")
+
+
 class LoadedReferences:
     """The rows one user's batch of records refers to (what that user may see), by id and by
     code. `created` lists what embedded upserts created, so a caller that rolls back one record
@@ -69,6 +74,7 @@ class LoadedReferences:
         self.writes = 0  # rows embedded upserts saved, so a caller knows a record wrote
         self._embedded_kinds: set[str] = set()
         self._company_codes: dict = {}
+        self._technician_rows: dict = {}
         wanted_ids: dict[str, set] = defaultdict(set)
         wanted_keys: dict[str, set] = defaultdict(set)
         for kind_name, ids in (extra_ids or {}).items():
@@ -156,6 +162,14 @@ class LoadedReferences:
                 f"(SELECT CAST(c.code AS TEXT) FROM {qn(company.db_table)} c "
                 f"WHERE c.{qn(company.pk.column)} = t.company_id)",
             ]
+        if kind.name == "user":  # who may be planned (plannings.Technicians)
+            none = "CAST(NULL AS TEXT)"
+            return [
+                "CAST(t.is_technician AS TEXT)",
+                "CAST(t.is_active AS TEXT)",
+                f"CAST(t.{qn(User._meta.get_field('username').column)} AS TEXT)",
+                none,
+            ]
         return ["CAST(NULL AS TEXT)"] * 4
 
     def _from_union(self, kind: Kind, pk, key, org, extras):
@@ -168,11 +182,19 @@ class LoadedReferences:
                 reference_back_office=key,
                 sales_organization_id=org,
                 company_id=as_uuid(extras[0]),
-                is_mobile_installation=str(extras[1]).lower() in ("true", "1"),
+                is_mobile_installation=_true(extras[1]),
                 db_address_id=as_uuid(extras[2]),
             )
             self._company_codes[obj.company_id] = extras[3]
         else:
+            if kind.name == "user":
+                self._technician_rows[pk] = {
+                    "pk": pk,
+                    "username": extras[2],
+                    "is_technician": _true(extras[0]),
+                    "is_active": _true(extras[1]),
+                    "sales_organization_id": org,
+                }
             return Ref(pk, key, org)
         obj._state.adding = False
         obj._state.db = "default"
@@ -268,6 +290,10 @@ class LoadedReferences:
                     elif "company" in obj._state.fields_cache:
                         out[(Company, "code", obj.company_id)] = obj.company.code
         return out
+
+    def technician_rows(self) -> list[dict]:
+        """What plannings.Technicians reads of the users referred to only, read with them."""
+        return list(self._technician_rows.values())
 
     def get(self, kind_name: str, pk) -> Any | None:
         return self._by_pk[kind_name].get(pk)

@@ -11,7 +11,8 @@ from decimal import Decimal
 from functools import cache
 from uuid import UUID
 
-from django.db import connection
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, models
 from django.db.models import QuerySet
 
 from jobs.models import JobPriority, JobStatus, JobType
@@ -271,9 +272,15 @@ def work_order_rows(*, ids: Iterable, user: User | None = None) -> list[dict]:
     return [by_id[str(pk)] for pk in ids if str(pk) in by_id]
 
 
+def _is_uuid(field) -> bool:
+    target = field.target_field if field.is_relation else field
+    return isinstance(target, models.UUIDField)
+
+
 @cache
-def _work_order_sql() -> str:
-    """The rows and their codes (as scalar subqueries, cheap to plan) in one statement."""
+def _work_order_select() -> str:
+    """The columns and their codes (as scalar subqueries, cheap to plan) of row `t`; ids as
+    text (PostgreSQL writes them as str(uuid) does, without a UUID object per value)."""
     qn = connection.ops.quote_name
     meta = WorkOrder._meta
     select = []
@@ -285,10 +292,40 @@ def _work_order_sql() -> str:
                 f"{qn(ref.db_table)} r WHERE r.{qn(ref.pk.column)} = "
                 f"t.{qn(meta.get_field(spec.fk).column)})"
             )
+        elif _is_uuid(meta.get_field(spec.removesuffix("_id"))):
+            select.append(f"CAST(t.{qn(meta.get_field(spec).column)} AS TEXT)")
         else:
             select.append(f"t.{qn(meta.get_field(spec).column)}")
-    table, pk = qn(meta.db_table), qn(meta.pk.column)
-    return f"SELECT {', '.join(select)} FROM {table} t WHERE t.{pk} = ANY(%s)"
+    return ", ".join(select)
+
+
+@cache
+def _work_order_sql() -> str:
+    """The rows by id in one statement."""
+    qn = connection.ops.quote_name
+    table, pk = qn(WorkOrder._meta.db_table), qn(WorkOrder._meta.pk.column)
+    return f"SELECT {_work_order_select()} FROM {table} t WHERE t.{pk} = ANY(%s)"
+
+
+def work_order_page(ids: QuerySet) -> list[dict]:
+    """The work orders of a sliced queryset of ids (a list page: filtered, ordered, offset and
+    limited), in its order and the seed-004 shape. On PostgreSQL the page's ids and rows come in
+    ONE statement (the ids' query as a subquery)."""
+    if connection.vendor != "postgresql":
+        return work_order_rows(ids=list(ids))
+    try:
+        sql, params = ids.query.get_compiler(using=ids.db).as_sql()
+    except EmptyResultSet:  # a filter no row can pass (Django answers it without a query)
+        return []
+    qn = connection.ops.quote_name
+    table, pk = qn(WorkOrder._meta.db_table), qn(WorkOrder._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_work_order_select()} FROM unnest(ARRAY({sql})) WITH ORDINALITY "
+            f"AS page(id, n) JOIN {table} t ON t.{pk} = page.id ORDER BY page.n",
+            params,
+        )
+        return _shaped(cursor.fetchall())
 
 
 def _work_order_rows_in_one_query(ids: list, user: User | None) -> list[dict]:
@@ -301,11 +338,15 @@ def _work_order_rows_in_one_query(ids: list, user: User | None) -> list[dict]:
         params.append(list(visible))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        found = cursor.fetchall()
+        return _shaped(cursor.fetchall())
+
+
+def _shaped(found: list[tuple]) -> list[dict]:
     names = list(WORK_ORDER_FIELDS)
+    plain = (str, int, bool, type(None))
     return [
         {
-            name: value if value is None or type(value) in (str, int, bool) else _plain(value)
+            name: value if type(value) in plain else _plain(value)
             for name, value in zip(names, row, strict=True)
         }
         for row in found

@@ -16,10 +16,7 @@ from jobsite.models import User
 from jobsite.numbers import next_numbers, observe_number
 from jobsite.tenancy import sees, tenant_condition, visible_sales_organization_ids
 from workorders.models import WorkOrder
-from workorders.plannings import (
-    Technicians,
-    sync_suggested_plannings,
-)
+from workorders.plannings import PLANNING_INPUTS, Technicians, sync_suggested_plannings
 from workorders.records import (
     MOBILE_ADDRESS_REQUIRED,
     WORK_ORDER_SCALARS,
@@ -150,6 +147,7 @@ def _upsert_cleaned(
     visible = visible_sales_organization_ids(user=by)
     now = timezone.now()
     written: list[WorkOrder] = []
+    planning_moved: set = set()  # pks of the written work orders the rule and check must see
     existing_by_id, holders = _existing(cleaned.values(), by=by)
     stored = [*existing_by_id.values(), *(wo for held in holders.values() for wo in held)]
     resolver = ReferenceResolver(
@@ -174,7 +172,8 @@ def _upsert_cleaned(
                 results[index] = RecordResult(index, None, "failed", problem)
                 continue
         targets[index] = wo
-    technicians = Technicians(resolver.loaded_ids("user"))
+    # The users referred to come with the references; embedded ones are read here.
+    technicians = Technicians(resolver.loaded_ids("user"), known=resolver.technician_rows())
     to_create = sum(1 for i, wo in targets.items() if wo is None and cleaned[i].get("id2") is None)
     numbers = iter(next_numbers(name=WorkOrder.number_sequence, count=to_create))
     # (sales organization, reference) -> the work order holding it: unique per organization.
@@ -256,6 +255,8 @@ def _upsert_cleaned(
             created_by_ref[wo.reference_back_office].append(wo)
         if outcome != "unchanged":
             written.append(wo)
+            if outcome == "created" or PLANNING_INPUTS & update_fields:
+                planning_moved.add(wo.pk)
             if creating and values.get("id2") is not None:
                 explicit_numbers.append(values["id2"])
         results[index] = RecordResult(index, wo, outcome)
@@ -271,8 +272,8 @@ def _upsert_cleaned(
                 result.work_order._state.adding, result.work_order._state.db = False, alias
     if explicit_numbers:
         observe_number(name=WorkOrder.number_sequence, value=max(explicit_numbers))
-    if written:
-        once = list({wo.pk: wo for wo in written}.values())
+    once = list({wo.pk: wo for wo in written if wo.pk in planning_moved}.values())
+    if once:
         sync_suggested_plannings(work_orders=once, statuses=resolver.statuses())
     codes = resolver.known_codes()
     for result in results:

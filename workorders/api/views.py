@@ -50,6 +50,21 @@ def _field_errors(errors: dict[str, str]) -> Response:
     return Response({k: [v] for k, v in errors.items()}, status=status.HTTP_400_BAD_REQUEST)
 
 
+class _WorkOrderPage:
+    """A queryset of work order ids as the paginator uses it: a slice of it is the slice's
+    work orders in the seed-004 shape (seed004_rows.work_order_page), read in one statement;
+    `order_by()` is the ids' queryset's, for the count."""
+
+    def __init__(self, ids):
+        self.ids = ids
+
+    def __getitem__(self, bounds: slice) -> list[dict]:
+        return seed004_rows.work_order_page(self.ids[bounds])
+
+    def order_by(self, *fields):
+        return self.ids.order_by(*fields)
+
+
 class ShapedListMixin:
     """List = filter the model queryset, page it as `values_list` tuples, shape the page."""
 
@@ -113,10 +128,10 @@ class WorkOrderViewSet(ShapedListMixin, viewsets.GenericViewSet):
         return selectors.visible_work_orders(user=self.request.user)
 
     def list(self, request, *args, **kwargs):
-        # The page's ids, then the rows as a detail reads them (one statement on PostgreSQL).
+        # The page's ids and their rows as a detail reads them: one statement on PostgreSQL.
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset.values_list("pk", flat=True))
-        return self.get_paginated_response(seed004_rows.work_order_rows(ids=page))
+        page = self.paginate_queryset(_WorkOrderPage(queryset.values_list("pk", flat=True)))
+        return self.get_paginated_response(page)
 
     def retrieve(self, request, pk=None):
         found = seed004_rows.work_order_rows(ids=[_pk(pk)], user=request.user)
