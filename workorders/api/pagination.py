@@ -22,7 +22,7 @@ class CappedCountPagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         size = self.get_page_size(request)
-        raw = request.query_params.get(self.page_query_param) or "1"
+        raw = request.query_params.get(self.page_query_param, "1")
         try:
             number = int(raw)
             offset = (number - 1) * size
