@@ -75,7 +75,17 @@ def refuse_unreadable_values(filterset) -> None:
 
 
 class FilterBackend(DjangoFilterBackend):
-    """django-filter, refusing values its filters cannot read (refuse_unreadable_values)."""
+    """django-filter, refusing values its filters cannot read (refuse_unreadable_values). An
+    empty value (`?status=`, as an HTML form sends a field left blank) is no filter, for every
+    filter alike (django-filter skips it for most, but a choice filter refused it)."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        data = kwargs["data"].copy()
+        for name in [name for name, values in data.lists() if not any(values)]:
+            del data[name]
+        kwargs["data"] = data
+        return kwargs
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)

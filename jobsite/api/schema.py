@@ -20,7 +20,7 @@ family's. A view whose errors have another shape names it in `openapi_error_seri
 import re
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.plumbing import ResolvedComponent, build_media_type_object, force_instance
+from drf_spectacular.plumbing import ResolvedComponent, build_media_type_object
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.fields import ISO_8601
@@ -125,32 +125,16 @@ def strftime_pattern(format_: str) -> str:
     return "^" + "".join(_STRFTIME[p] if p in _STRFTIME else re.escape(p) for p in parts if p) + "$"
 
 
-def _needs_json(serializer) -> bool:
-    """Whether a body holds objects, lists or nulls, which a form or multipart post cannot
-    carry (a form's `null` is the text "null")."""
-    serializer = force_instance(serializer)
-    if isinstance(serializer, serializers.ListSerializer):
-        return True
-    if not isinstance(serializer, serializers.Serializer):
-        return False
-    nesting = (
-        serializers.Serializer,
-        serializers.ListSerializer,
-        serializers.ListField,
-        serializers.DictField,
-        serializers.JSONField,
-    )
-    return any(
-        isinstance(field, nesting) or (field.allow_null and not field.read_only)
-        for field in serializer.fields.values()
-    )
-
-
 class AutoSchema(SpectacularAutoSchema):
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
+        filters = {p["name"] for p in self._get_filter_parameters()}
+        for parameter in operation.get("parameters", []):
+            # django-filter reads `?status=` as no filter, as an HTML form sends it.
+            if parameter["in"] == "query" and parameter["name"] in filters:
+                parameter["allowEmptyValue"] = True
         responses = operation["responses"]
         for code in self.error_statuses(operation):
             responses.setdefault(code, {"description": DESCRIPTIONS[code]})
@@ -223,11 +207,11 @@ class AutoSchema(SpectacularAutoSchema):
         return component.ref
 
     def map_parsers(self):
-        """JSON only where a form post cannot carry the body (objects, lists, nulls)."""
-        media_types = super().map_parsers()
-        if _needs_json(self.get_request_serializer()):
-            return [m for m in media_types if m in JSON_MEDIA_TYPES]
-        return media_types
+        """JSON only (`application/json`, `text/json`), as the seeds say. The server still reads
+        form posts (the browsable API sends them) but they are no part of the contract: a form
+        cannot carry objects or lists, nor tell an empty value, a null and a missing field apart
+        (its `null` is the text "null")."""
+        return [m for m in super().map_parsers() if m in JSON_MEDIA_TYPES]
 
     def _map_basic_serializer(self, serializer, direction):
         """A serializer's rules across its fields that JSON Schema can say, from its
