@@ -82,6 +82,7 @@ def test_api_job_times_errors_and_links(document):
         ("/api/v1/workorders/?page_size=-5", 400, "page_size"),
         ("/api/v1/skills/?page_size=abc", 400, "page_size"),
         ("/api/v1/workorders/?page=", 404, "detail"),
+        ("/api/v1/projects/?count=AAA", 400, "count"),
         ("/api/v1/api-jobs/?status=", 200, None),
         ("/api/v1/job-priorities/?is_global=true", 200, None),
         ("/api/v1/nothing/here", 404, "detail"),
