@@ -221,11 +221,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "jobsite.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "jobsite.api.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
         "jobsite.api.filters.SearchFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "jobsite.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "jobsite.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["jobsite.api.throttling.ApiRateThrottle"],
     # Behind N reverse proxies the client address is the Nth from the right of X-Forwarded-For;
@@ -244,6 +244,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "jobsite.api.schema.add_links",
+    ],
     # The model's states, and the labels the seed-001/002 envelope writes them as.
     "ENUM_NAME_OVERRIDES": {
         "LifeCycleStateEnum": "jobs.models.LifeCycleState",

@@ -4,6 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from jobsite.admin_time_zone import time_zone_view
 
+# JSON for an API path no route matches (with DEBUG off; DEBUG shows Django's debug page).
+handler404 = "jobsite.api.views.not_found"
+
 # Each app owns its endpoints under /api/v1/; the root only mounts them.
 api_v1 = [
     path("", include("jobsite.api.urls")),

@@ -1,7 +1,7 @@
 import uuid
 
 from django.http import Http404
-from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
 from rest_framework import filters, viewsets
 from rest_framework.decorators import action
 
@@ -9,6 +9,7 @@ from apijobs import selectors
 from apijobs.api.filters import ApiJobFilter
 from apijobs.api.serializers import ApiJobErrorSerializer, ApiJobSerializer
 from apijobs.models import ApiJob
+from jobsite.api.filters import FilterBackend
 
 
 class ApiJobViewSet(viewsets.ReadOnlyModelViewSet):
@@ -16,7 +17,7 @@ class ApiJobViewSet(viewsets.ReadOnlyModelViewSet):
     detail until `end_time` is set; `errors` lists the failed records one field at a time."""
 
     serializer_class = ApiJobSerializer
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [FilterBackend, filters.OrderingFilter]
     filterset_class = ApiJobFilter
     ordering_fields = ["created_at", "updated_at", "status", "type"]
     lookup_value_regex = "[^/]+"
@@ -35,6 +36,11 @@ class ApiJobViewSet(viewsets.ReadOnlyModelViewSet):
         self.check_object_permissions(self.request, job)
         return job
 
+    @extend_schema(
+        summary="The failed records of an API job, one field at a time, paginated",
+        responses=ApiJobErrorSerializer(many=True),
+        filters=False,
+    )
     @action(detail=True, methods=["get"], serializer_class=ApiJobErrorSerializer)
     def errors(self, request, pk=None):
         page = self.paginate_queryset(selectors.api_job_errors(api_job=self.get_object()))

@@ -2,7 +2,7 @@
 
 import time
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -224,7 +224,13 @@ class FulfillmentJobPutView(APIView):
         operation_id="fulfillment_job_put",
         tags=["Fulfillment jobs"],
         request=FulfillmentJobPutInput,
-        responses={200: FulfillmentJobPutOutput},
+        responses={
+            200: FulfillmentJobPutOutput,
+            404: OpenApiResponse(
+                description="`jobIdentifier` or `id` names another sales "
+                "organization's job, or `id` (without `jobIdentifier`) no job at all."
+            ),
+        },
         examples=[OpenApiExample("Seed 000 sample", value=SEED_SAMPLE, request_only=True)],
     )
     def put(self, request):

@@ -6,7 +6,12 @@ That API family answers in an envelope: `{"status": {"code", "message", "descrip
 import time
 from collections.abc import Mapping
 
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed, NotFound
@@ -85,6 +90,8 @@ class EnvelopeError(serializers.Serializer):
 
 class ExactlyOneOf(serializers.Serializer):
     """An identifier object: exactly one of its fields."""
+
+    openapi_schema_extra = {"minProperties": 1, "maxProperties": 1}
 
     def validate(self, attrs):
         given = [name for name in self.fields if attrs.get(name) not in (None, "")]
@@ -252,6 +259,8 @@ class LifeCycleResponse(serializers.Serializer):
 
 class _LifeCycleView(APIView):
     authentication_classes = [BearerTokenAuthentication, SessionAuthentication]
+    # Every error of this family is the envelope (jobsite.api.schema documents each status).
+    openapi_error_serializer = EnvelopeError
     input_class: type[StartProgressInput] = StartProgressInput
 
     def get_exception_handler(self):
@@ -307,7 +316,13 @@ class _LifeCycleView(APIView):
         return found
 
 
-_ERRORS = {400: EnvelopeError, 401: EnvelopeError, 404: EnvelopeError}
+# The other statuses follow from what the operation is (jobsite.api.schema); this one from the
+# body: `job_identifier` names a job.
+_ERRORS = {
+    404: OpenApiResponse(
+        EnvelopeError, description="No job with that identifier in your sales organization."
+    )
+}
 
 
 class StartProgressView(_LifeCycleView):

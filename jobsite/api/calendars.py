@@ -6,7 +6,6 @@ from datetime import UTC
 
 import django_filters
 from django import forms
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -222,7 +221,7 @@ class AbsenceViewSet(CrudViewSet):
 # --- public holidays ----------------------------------------------------------------------------
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 9999})
 class YearFilter(django_filters.Filter):
     field_class = forms.IntegerField
 

@@ -1,11 +1,20 @@
 """List filters every resource shares: dates read like the bodies read them."""
 
+import re
+
 import django_filters
 from django import forms
+from django.db import models
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import get_model_field
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 
 from jobsite.dates import parse_datetime
+
+# What both of django-filter's boolean widgets read; anything else they take for "no filter".
+BOOLEANS = ("true", "false", "True", "False")
+_INTEGER = re.compile(r"^[+-]?\d+$")
 
 
 class IsoDateTimeField(forms.CharField):
@@ -44,3 +53,42 @@ def declare_filters(filterset: type, **filters) -> type:
         filterset.declared_filters[name] = each
         filterset.base_filters[name] = each
     return filterset
+
+
+def refuse_unreadable_values(filterset) -> None:
+    """django-filter treats a boolean it cannot read (`is_global=yes`) as no filter and takes
+    `id2=1.5` for a number: the list would answer rows the client did not ask for. Such a value
+    is a 400 naming the parameter instead."""
+    errors = {}
+    for name, each in filterset.filters.items():
+        value = filterset.data.get(name)
+        if value in (None, ""):
+            continue
+        if isinstance(each, django_filters.BooleanFilter) and value not in BOOLEANS:
+            errors[name] = ["Give true or false."]
+        elif isinstance(each, django_filters.NumberFilter) and not _INTEGER.match(value):
+            target = get_model_field(filterset.queryset.model, each.field_name)
+            if isinstance(target, models.IntegerField):
+                errors[name] = ["Give a whole number."]
+    if errors:
+        raise ValidationError(errors)
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter, refusing values its filters cannot read (refuse_unreadable_values). An
+    empty value (`?status=`, as an HTML form sends a field left blank) is no filter, for every
+    filter alike (django-filter skips it for most, but a choice filter refused it)."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        data = kwargs["data"].copy()
+        for name in [name for name, values in data.lists() if not any(values)]:
+            del data[name]
+        kwargs["data"] = data
+        return kwargs
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            refuse_unreadable_values(filterset)
+        return filterset

@@ -1,16 +1,10 @@
-"""Responses every app's OpenAPI documents alike."""
+"""Responses every app's OpenAPI documents alike. Their bodies are the family's error shape,
+which jobsite.api.schema fills in (`FieldErrors` for a 400, `Error` otherwise)."""
 
 from drf_spectacular.utils import OpenApiResponse
 
 FIELD_ERRORS = OpenApiResponse(
-    response={
-        "type": "object",
-        "additionalProperties": {
-            "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
-        },
-        "example": {"job_type_code": ["Unknown job type code 'NOPE'."]},
-    },
     description="Bad input: each key names the field (a path such as "
-    "`project.equipment_model.code` for embedded objects), each value lists the problems.",
+    "`project.equipment_model.code` for embedded objects), each value lists the problems."
 )
 NOT_FOUND = OpenApiResponse(description="No such record in your sales organization.")

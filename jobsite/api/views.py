@@ -1,4 +1,6 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.http import JsonResponse
+from django.views import defaults
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -31,7 +33,8 @@ class LoginView(APIView):
                     "token_type": serializers.CharField(),
                     "expires_at": serializers.DateTimeField(),
                 },
-            )
+            ),
+            401: OpenApiResponse(description="Unknown username or wrong password."),
         },
         auth=[],
     )
@@ -58,3 +61,11 @@ class LogoutView(APIView):
         if isinstance(request.auth, ApiToken):
             revoke_api_token(token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def not_found(request, exception=None):
+    """An API path no route matches (an id the router cannot read, `/api/v1/nothing`) answers
+    JSON like every other API 404; the rest of the site keeps Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)

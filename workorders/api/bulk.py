@@ -5,10 +5,9 @@ import json
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,11 +23,23 @@ class WorkOrderBulkView(APIView):
     parser_classes = []  # the body is read raw: one json.loads, no second copy
 
     @extend_schema(
-        request={"application/json": {"type": "array", "items": {"type": "object"}}},
+        request={
+            media_type: {"type": "array", "minItems": 1, "items": {"type": "object"}}
+            for media_type in ("application/json", "text/json")
+        },
+        parameters=[
+            OpenApiParameter(
+                "partial",
+                bool,
+                description="true: each record changes only the fields it sends (as PATCH).",
+            )
+        ],
         responses={
-            202: ApiJobSerializer,
-            400: OpenApiResponse(OpenApiTypes.OBJECT, description="Not a non-empty array"),
-            413: OpenApiResponse(OpenApiTypes.OBJECT, description="Body too large"),
+            202: OpenApiResponse(
+                ApiJobSerializer,
+                description="Accepted: the API job that processes the records; poll `Location`.",
+            ),
+            400: OpenApiResponse(description="Not a non-empty JSON array of objects."),
         },
     )
     def post(self, request):
@@ -47,17 +58,21 @@ class WorkOrderBulkView(APIView):
             records = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"The body is not valid JSON: {exc}") from exc
-        job = bulk.accept_bulk_upsert(
-            records=records,
-            by=request.user,
-            partial=request.query_params.get("partial", "").lower() in ("1", "true"),
-        )
+        job = bulk.accept_bulk_upsert(records=records, by=request.user, partial=_partial(request))
         location = reverse("api-job-detail", kwargs={"pk": job.pk})
         return Response(
             ApiJobSerializer(job).data,
             status=status.HTTP_202_ACCEPTED,
             headers={"Location": location},
         )
+
+
+def _partial(request) -> bool:
+    """`?partial=true`; a value that is no boolean is a 400, not a full write."""
+    raw = request.query_params.get("partial", "false").lower()
+    if raw not in ("true", "false", "1", "0"):
+        raise ValidationError({"partial": ["Give true or false."]})
+    return raw in ("true", "1")
 
 
 def _too_large(limit: int) -> Response:

@@ -2,9 +2,9 @@
 digits and offsets); codes match case-insensitively."""
 
 import django_filters
-from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.filters import OrderingFilter
 
+from jobsite.api.filters import FilterBackend as StrictFilterBackend
 from jobsite.api.filters import IsoDateTimeFilter, SearchFilter
 from workorders.models import JobPlanning, Project, WorkOrder
 from workorders.scheduling.checks import WARNING_CODES
@@ -79,7 +79,7 @@ class PlanningFilter(django_filters.FilterSet):
         return queryset.filter(warning_codes__contains=f",{value},")
 
 
-class FilterBackend(DjangoFilterBackend):
+class FilterBackend(StrictFilterBackend):
     """django-filter, skipped when the request names none of the filters (building the
     filter form costs as much as reading a page)."""
 

@@ -2,7 +2,7 @@
 a page of them, so the count stops at a cap unless the client asks for the exact one."""
 
 from django.core.paginator import InvalidPage
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -21,8 +21,10 @@ class CappedCountPagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
+        if request.query_params.get("count", "exact") != "exact":
+            raise ValidationError({"count": ["Give exact, or leave count out."]})
         size = self.get_page_size(request)
-        raw = request.query_params.get(self.page_query_param) or "1"
+        raw = request.query_params.get(self.page_query_param, "1")
         try:
             number = int(raw)
             offset = (number - 1) * size
