@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from jobsite import ratelimit
+from jobsite.models import RateCount
 from jobsite.services import issue_api_token
 from tests.factories import make_job
 
@@ -163,9 +166,11 @@ def test_the_life_cycle_family_answers_429_in_its_envelope(clock, settings, plan
 
 def test_counts_are_shared_through_the_database_cache(clock, settings, api):
     database_cache = {"BACKEND": "django.core.cache.backends.db.DatabaseCache"}
-    with override_settings(CACHES={"default": {**database_cache, "LOCATION": "test_cache"}}):
+    # One override for both: the `settings` fixture's own would restore, after the test, the
+    # settings as they were inside this block (the database cache leaking into later tests).
+    caches = {"default": {**database_cache, "LOCATION": "test_cache"}}
+    with override_settings(CACHES=caches, API_RATE_LIMIT="2/min"):
         call_command("createcachetable", verbosity=0)
-        settings.API_RATE_LIMIT = "2/min"
         codes = [api.get("/api/v1/job-statuses").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
 
@@ -199,3 +204,19 @@ def test_migrate_makes_the_cache_table(tmp_path):
     with sqlite3.connect(database) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     assert "jobsite_cache" in tables
+
+
+def test_with_the_database_cache_a_hit_is_one_statement_and_ended_windows_go(clock, db):
+    database_cache = {"BACKEND": "django.core.cache.backends.db.DatabaseCache"}
+    with override_settings(CACHES={"default": {**database_cache, "LOCATION": "test_cache"}}):
+        assert ratelimit.hit("api", "erp", "3/min").used == 1
+        with CaptureQueriesContext(connection) as queries:
+            second = ratelimit.hit("api", "erp", "3/min")
+        assert second.used == 2 and second.remaining == 1
+        # Inside the test's transaction the count also takes a savepoint; alone, one statement.
+        counted = [q for q in queries if "SAVEPOINT" not in q["sql"].upper()]
+        assert len(counted) == 1, counted
+        assert ratelimit.peek("api", "erp", "3/min").used == 2
+        clock.advance(61)
+        assert ratelimit.hit("api", "erp", "3/min").used == 1  # a new window
+        assert RateCount.objects.count() == 1  # the ended one went
