@@ -207,6 +207,9 @@ class Calendar:
         if not self.holidays:
             return None
         day = start.astimezone(self.zone).date()
+        # Most appointments start and end on one local day: that day alone is asked about.
+        if start < end and end.astimezone(self.zone).date() == day:
+            return self.holidays.get(day)
         while datetime.combine(day, time.min, tzinfo=self.zone) < end:
             if day in self.holidays:
                 return self.holidays[day]
