@@ -100,7 +100,8 @@ def _local(moment: datetime, calendar: Calendar | None) -> str:
 
 class _Timeline:
     """Each technician's appointments by start, to find what overlaps one without scanning
-    them all: only those starting within the technician's longest appointment before it."""
+    them all (`_overlapping`): only those starting within the technician's longest appointment
+    before it."""
 
     def __init__(self, items):
         self.by_user: dict = defaultdict(list)
@@ -112,12 +113,6 @@ class _Timeline:
             entries.sort(key=lambda e: (e.date_start, str(e.pk)))
             self.starts[user_id] = [e.date_start for e in entries]
             self.longest[user_id] = max(e.date_end - e.date_start for e in entries)
-
-    def overlapping(self, a) -> list:
-        entries = self.by_user.get(a.user_id)
-        if not entries:
-            return []
-        return _overlapping(a, entries, self.starts[a.user_id], self.longest[a.user_id])
 
 
 def touching(windows: Iterable[tuple], *, margin: timedelta = timedelta()) -> Q:
