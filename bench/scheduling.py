@@ -31,8 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import prepare_database
 
 warnings.filterwarnings("ignore", "No directory at")  # no collectstatic for in-process pages
-DATABASE = "jobsite_bench_sched"
-SQLITE_FILE = Path(tempfile.gettempdir()) / "jobsite-bench-sched.sqlite3"
+# BENCH_NAME (e.g. a helper's name) gives a run a database of its own beside the others'.
+SUFFIX = f"_{os.environ['BENCH_NAME']}" if os.environ.get("BENCH_NAME") else ""
+DATABASE = f"jobsite_bench_sched{SUFFIX}"
+SQLITE_FILE = Path(tempfile.gettempdir()) / f"jobsite-bench-sched{SUFFIX}.sqlite3"
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("--runs", type=int, default=200, help="(b) takes a fifth of these")

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.db.models import CharField, DateTimeField, F, IntegerField, Q, Value
 from django.db.models.functions import Cast, Concat
@@ -50,8 +51,7 @@ NAMED_IN_MESSAGE = 5
 MAX_PLANNING_IDS = 50
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):  # a tuple, not a frozen dataclass: an import makes thousands
     code: str
     message: str
     planning_ids: tuple[str, ...] = ()
@@ -100,7 +100,8 @@ def _local(moment: datetime, calendar: Calendar | None) -> str:
 
 class _Timeline:
     """Each technician's appointments by start, to find what overlaps one without scanning
-    them all: only those starting within the technician's longest appointment before it."""
+    them all (`_overlapping`): only those starting within the technician's longest appointment
+    before it."""
 
     def __init__(self, items):
         self.by_user: dict = defaultdict(list)
@@ -112,22 +113,6 @@ class _Timeline:
             entries.sort(key=lambda e: (e.date_start, str(e.pk)))
             self.starts[user_id] = [e.date_start for e in entries]
             self.longest[user_id] = max(e.date_end - e.date_start for e in entries)
-
-    def overlapping(self, a) -> list:
-        entries = self.by_user.get(a.user_id, [])
-        if not entries:
-            return []
-        starts = self.starts[a.user_id]
-        first = bisect_left(starts, a.date_start - self.longest[a.user_id])
-        last = bisect_left(starts, a.date_end)
-        return [
-            e
-            for e in entries[first:last]
-            if e is not a
-            and (a.pk is None or e.pk != a.pk)
-            and e.date_end > a.date_start
-            and e.date_start < a.date_end
-        ]
 
 
 def touching(windows: Iterable[tuple], *, margin: timedelta = timedelta()) -> Q:
@@ -166,10 +151,9 @@ STRETCH_GAP = timedelta(days=1)
 MAX_STRETCHES = 200
 
 
-@dataclass(frozen=True)
-class Booked:
-    """A stored planning as the overlap check reads it (tuples, not model instances: an import
-    reads thousands)."""
+class Booked(NamedTuple):
+    """A stored planning as the overlap check reads it (tuples, not model instances nor frozen
+    dataclasses: an import reads thousands)."""
 
     pk: object
     user_id: object
@@ -354,70 +338,118 @@ def findings_for(
     skill_names = (
         {pk: s.name for pk, s in Skill.objects.in_bulk(lacking).items()} if lacking else {}
     )
-    result = []
-    for a in appointments:
-        calendar = by_user.get(a.user_id)
-        user = users.get(a.user_id)
+    # Technician by technician: what is theirs (calendar, name, skills, absences, timeline)
+    # is looked up once for all their plannings, not once a planning.
+    by_technician: dict = defaultdict(list)
+    for n, a in enumerate(appointments):
+        by_technician[a.user_id].append(n)
+    result: list = [None] * len(appointments)
+    labels: dict = {}
+    for user_id, indexes in by_technician.items():
+        calendar = by_user.get(user_id)
+        user = users.get(user_id)
         name = str(user) if user else "The technician"
-        found: list[Finding] = []
-        overlapping = timeline.overlapping(a)
-        if overlapping:
-            numbers = ", ".join(f"#{_number(o)}" for o in overlapping[:NAMED_IN_MESSAGE])
-            if len(overlapping) > NAMED_IN_MESSAGE:
-                numbers += " and more"
-            found.append(
-                Finding(
-                    OVERLAP,
-                    f"{name} is already planned then: {numbers}.",
-                    tuple(str(o.pk) for o in overlapping[:MAX_PLANNING_IDS] if o.pk is not None),
-                )
+        has = skills[user_id]
+        theirs = absences[user_id]
+        entries = timeline.by_user.get(user_id, [])
+        starts = timeline.starts.get(user_id)
+        longest = timeline.longest.get(user_id)
+        for n in indexes:
+            a = appointments[n]
+            result[n] = _findings_of(
+                a,
+                calendar=calendar,
+                name=name,
+                has=has,
+                theirs=theirs,
+                overlapping=_overlapping(a, entries, starts, longest) if entries else [],
+                skill_names=skill_names,
+                now=now,
+                labels=labels,
             )
-        if calendar is not None:
-            holiday = calendar.holiday_on(a.date_start, a.date_end)
-            if holiday:
-                found.append(Finding(HOLIDAY, f"{holiday} is a public holiday."))
-            elif not calendar.covers(a.date_start, a.date_end):
-                found.append(
-                    Finding(
-                        OUTSIDE_WORKING_HOURS,
-                        f"{_local(a.date_start, calendar)} is outside {name}'s working hours.",
-                    )
-                )
-        away = [
-            x
-            for x in absences[a.user_id]
-            if x.date_start < a.date_end and x.date_end > a.date_start
-        ]
-        if away:
-            x = away[0]
-            found.append(
-                Finding(
-                    ABSENCE,
-                    f"{name} is away ({AbsenceKind(x.kind).label.lower()}) from "
-                    f"{_local(x.date_start, calendar)} to {_local(x.date_end, calendar)}.",
-                )
-            )
-        wo = a.work_order
-        if wo.skill_id and wo.skill_id not in skills[a.user_id]:
-            skill = skill_names.get(wo.skill_id, "of the work order")
-            found.append(Finding(MISSING_SKILL, f"{name} lacks the skill {skill}."))
-        # Work under way or done happened where it was planned: history, not a mistake.
-        if a.date_start < now and _life_cycle_state(wo) in PENDING_STATES:
-            found.append(Finding(IN_THE_PAST, "Starts in the past."))
-        if wo.earliest_date_plannable and a.date_start < wo.earliest_date_plannable:
-            found.append(
-                Finding(
-                    BEFORE_EARLIEST_DATE,
-                    "Before the work order's earliest date "
-                    f"{_local(wo.earliest_date_plannable, calendar)}.",
-                )
-            )
-        if wo.due_date and a.date_end > wo.due_date:
-            found.append(
-                Finding(
-                    AFTER_DUE_DATE,
-                    f"Ends after the work order's due date {_local(wo.due_date, calendar)}.",
-                )
-            )
-        result.append(found)
     return result
+
+
+def _overlapping(a, entries: list, starts: list, longest: timedelta) -> list:
+    """What of a technician's timeline (sorted by start) overlaps `a`: those starting within
+    their longest appointment before it."""
+    first = bisect_left(starts, a.date_start - longest)
+    last = bisect_left(starts, a.date_end)
+    begin, finish, pk = a.date_start, a.date_end, a.pk
+    return [
+        e
+        for e in entries[first:last]
+        if e is not a
+        and (pk is None or e.pk != pk)
+        and e.date_end > begin
+        and e.date_start < finish
+    ]
+
+
+def _kind_label(kind: str, labels: dict) -> str:
+    """An absence kind's label, translated once a check (a lazy label is translated anew each
+    time it is read: 60 µs, a thousand times)."""
+    found = labels.get(kind)
+    if found is None:
+        found = labels[kind] = AbsenceKind(kind).label.lower()
+    return found
+
+
+def _findings_of(a, *, calendar, name, has, theirs, overlapping, skill_names, now, labels) -> list:
+    """The warnings of one appointment, given what its technician has."""
+    found: list[Finding] = []
+    if overlapping:
+        numbers = ", ".join(f"#{_number(o)}" for o in overlapping[:NAMED_IN_MESSAGE])
+        if len(overlapping) > NAMED_IN_MESSAGE:
+            numbers += " and more"
+        found.append(
+            Finding(
+                OVERLAP,
+                f"{name} is already planned then: {numbers}.",
+                tuple(str(o.pk) for o in overlapping[:MAX_PLANNING_IDS] if o.pk is not None),
+            )
+        )
+    if calendar is not None:
+        holiday = calendar.holiday_on(a.date_start, a.date_end)
+        if holiday:
+            found.append(Finding(HOLIDAY, f"{holiday} is a public holiday."))
+        elif not calendar.covers(a.date_start, a.date_end):
+            found.append(
+                Finding(
+                    OUTSIDE_WORKING_HOURS,
+                    f"{_local(a.date_start, calendar)} is outside {name}'s working hours.",
+                )
+            )
+    away = [x for x in theirs if x.date_start < a.date_end and x.date_end > a.date_start]
+    if away:
+        x = away[0]
+        found.append(
+            Finding(
+                ABSENCE,
+                f"{name} is away ({_kind_label(x.kind, labels)}) from "
+                f"{_local(x.date_start, calendar)} to {_local(x.date_end, calendar)}.",
+            )
+        )
+    wo = a.work_order
+    if wo.skill_id and wo.skill_id not in has:
+        skill = skill_names.get(wo.skill_id, "of the work order")
+        found.append(Finding(MISSING_SKILL, f"{name} lacks the skill {skill}."))
+    # Work under way or done happened where it was planned: history, not a mistake.
+    if a.date_start < now and _life_cycle_state(wo) in PENDING_STATES:
+        found.append(Finding(IN_THE_PAST, "Starts in the past."))
+    if wo.earliest_date_plannable and a.date_start < wo.earliest_date_plannable:
+        found.append(
+            Finding(
+                BEFORE_EARLIEST_DATE,
+                "Before the work order's earliest date "
+                f"{_local(wo.earliest_date_plannable, calendar)}.",
+            )
+        )
+    if wo.due_date and a.date_end > wo.due_date:
+        found.append(
+            Finding(
+                AFTER_DUE_DATE,
+                f"Ends after the work order's due date {_local(wo.due_date, calendar)}.",
+            )
+        )
+    return found

@@ -17,7 +17,7 @@ from django.db import connection
 
 from jobs.models import JobStatus
 from workorders.models import JobPlanning, WorkOrder
-from workorders.scheduling.warnings import refresh_warnings
+from workorders.scheduling.warnings import refresh_warnings, without_cycle_collection
 
 BEFORE = "planning_check_before"
 # What the check reads of a work order (the life-cycle state comes from its status).
@@ -67,6 +67,11 @@ def refresh_changed(cursor, *, work_orders: str) -> int:
     Returns how many plannings' warnings changed."""
     if not enabled():
         return 0
+    with without_cycle_collection():
+        return _refresh_changed(cursor, work_orders=work_orders)
+
+
+def _refresh_changed(cursor, *, work_orders: str) -> int:
     cursor.execute(f"SELECT EXISTS ({work_orders})")
     (written,) = cursor.fetchone()
     if not written:
@@ -129,12 +134,20 @@ def _converters(names):
         found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
         steps.append((column, found))
 
+    # Each distinct raw value converted once (10,000 plannings share 50 technicians and a few
+    # hundred start times).
+    seen = [{} for _ in steps]
+
     def convert(row):
         values = []
-        for value, (column, found) in zip(row, steps, strict=True):
-            for step in found:
-                value = step(value, column, connection)
-            values.append(value)
+        for value, (column, found), known in zip(row, steps, seen, strict=True):
+            converted = known.get(value, known)
+            if converted is known:
+                converted = value
+                for step in found:
+                    converted = step(converted, column, connection)
+                known[value] = converted
+            values.append(converted)
         return tuple(values)
 
     return convert
