@@ -34,9 +34,6 @@ def suggest_technician(
 
     Work that is under way, done or cancelled is not re-planned: the whole call is refused
     (nothing written) with a ServiceError naming the work orders and their state."""
-    suggested = JobStatus.objects.get(number=StatusNumber.SUGGESTED)
-    now = timezone.now()
-    changed = []
     with transaction.atomic():
         locked = lock_work_orders(w.pk for w in work_orders)
         refused = [wo for wo in locked if wo.job_status.life_cycle_state in _NOT_SUGGESTIBLE]
@@ -62,23 +59,41 @@ def suggest_technician(
                 raise ServiceError(
                     f"#{wo.id2}: {problem[1]}", field="suggested_user", code=problem[0]
                 )
-        for wo in locked:
-            previous_state = wo.job_status.life_cycle_state
-            wo.job_status = suggested
-            wo.suggested_user = user
-            wo.suggested_date_start = date_start
-            apply_system_fields(work_order=wo, previous_state=previous_state, now=now)
-            changed.append(wo)
-        WorkOrder.objects.bulk_update(
-            changed,
-            [
-                "job_status",
-                "suggested_user",
-                "suggested_date_start",
-                "date_update",
-                "modified_dateutc",
-                "date_closed",
-            ],
+        changed = list(locked)
+        mark_suggested(
+            work_orders=changed, placements={wo.pk: (user, date_start) for wo in changed}
         )
-        sync_suggested_plannings(work_orders=changed)
     return changed
+
+
+def mark_suggested(*, work_orders: list[WorkOrder], placements: dict) -> None:
+    """Suggested with each work order's technician and start (`placements`: work order pk ->
+    (a User or its pk, start)), system fields kept, then the Suggested rule writes the plannings:
+    the one write of a suggestion, for the admin's action, the board and an accepted auto-plan.
+    Call it in a transaction, the work orders locked."""
+    if not work_orders:
+        return
+    suggested = JobStatus.objects.get(number=StatusNumber.SUGGESTED)
+    now = timezone.now()
+    for wo in work_orders:
+        technician, start = placements[wo.pk]
+        previous_state = wo.job_status.life_cycle_state
+        wo.job_status = suggested
+        if isinstance(technician, User):
+            wo.suggested_user = technician
+        else:
+            wo.suggested_user_id = technician
+        wo.suggested_date_start = start
+        apply_system_fields(work_order=wo, previous_state=previous_state, now=now)
+    WorkOrder.objects.bulk_update(
+        work_orders,
+        [
+            "job_status",
+            "suggested_user",
+            "suggested_date_start",
+            "date_update",
+            "modified_dateutc",
+            "date_closed",
+        ],
+    )
+    sync_suggested_plannings(work_orders=work_orders)

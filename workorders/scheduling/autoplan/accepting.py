@@ -6,17 +6,16 @@ be planned, or any finding of the planning check where it would go (an overlap w
 made since, an absence, a holiday, working hours, skill, the work order's dates)."""
 
 from django.db import transaction
-from django.utils import timezone
 
 from apijobs.models import ApiJob, ApiJobStatus
-from jobs.models import JobStatus, StatusNumber
+from jobs.models import StatusNumber
 from jobsite.dates import parse_datetime
 from jobsite.errors import ServiceError
 from jobsite.models import User
 from workorders.locks import lock_work_orders
 from workorders.models import JobPlanning, WorkOrder
-from workorders.plannings import Technicians, preview_suggestions, sync_suggested_plannings
-from workorders.system_fields import apply_system_fields
+from workorders.plannings import Technicians, preview_suggestions
+from workorders.suggestions import mark_suggested
 
 # A work order in one of these can still be planned by accepting a plan.
 PLANNABLE = {StatusNumber.TO_BE_PLANNED, StatusNumber.WAITING, StatusNumber.POOLING}
@@ -112,26 +111,8 @@ def _uuid(value: str):
 
 def _suggest(work_orders: list[WorkOrder], proposed: dict) -> None:
     """Suggested with the plan's technician and start; the Suggested rule writes the plannings."""
-    if not work_orders:
-        return
-    suggested = JobStatus.objects.get(number=StatusNumber.SUGGESTED)
-    now = timezone.now()
+    placements = {}
     for wo in work_orders:
         p = proposed[str(wo.pk)]
-        previous_state = wo.job_status.life_cycle_state
-        wo.job_status = suggested
-        wo.suggested_user_id = _uuid(p["technician_id"])
-        wo.suggested_date_start = parse_datetime(p["start"])
-        apply_system_fields(work_order=wo, previous_state=previous_state, now=now)
-    WorkOrder.objects.bulk_update(
-        work_orders,
-        [
-            "job_status",
-            "suggested_user",
-            "suggested_date_start",
-            "date_update",
-            "modified_dateutc",
-            "date_closed",
-        ],
-    )
-    sync_suggested_plannings(work_orders=work_orders)
+        placements[wo.pk] = (_uuid(p["technician_id"]), parse_datetime(p["start"]))
+    mark_suggested(work_orders=work_orders, placements=placements)
