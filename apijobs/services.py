@@ -30,10 +30,11 @@ SEPARATOR = "---------------------------"
 MESSAGE_MAX_RECORDS = 200
 DEFAULT_CHUNK_SIZE = 500
 # A chunk that hits a deadlock or a serialization failure (writers of other jobs on the same
-# rows) was rolled back whole: it is run again, at most this many times in all.
-CHUNK_ATTEMPTS = 5
+# rows) was rolled back whole: it is run again, at most this many times in all (three jobs
+# over the same work orders at once met up to five deadlocks in a row on one chunk).
+CHUNK_ATTEMPTS = 10
 # Seconds between two attempts of a chunk the database rolled back (times the attempt number).
-RETRY_PAUSE_SECONDS = (0.05, 0.2)
+RETRY_PAUSE_SECONDS = (0.05, 0.4)
 # SQLSTATE of deadlock_detected and serialization_failure.
 _TRANSIENT = {"40P01", "40001"}
 

@@ -229,6 +229,10 @@ def _save_warnings(changed: list[tuple]) -> None:
     executemany (Django's bulk_update builds a CASE per row, several times slower on both)."""
     if not changed:
         return
+    # In the order of their ids: two writers saving overlapping plannings lock them in one
+    # order. (Writers can still deadlock across steps, their own plannings against their
+    # neighbours': the database rolls one back and its chunk runs again, apijobs.services.)
+    changed = sorted(changed, key=lambda item: str(item[0]))
     meta = JobPlanning._meta
     warnings, codes = meta.get_field("warnings"), meta.get_field("warning_codes")
     quote = connection.ops.quote_name
