@@ -14,20 +14,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import orjson
-from django.db import OperationalError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from apijobs.models import ApiJob, ApiJobChunk, ApiJobStatus
 from apijobs.services import (
-    CHUNK_ATTEMPTS,
     ApiJobFailed,
     RecordOutcome,
     fail_api_job,
     finish_api_job,
-    is_transient,
     jobs,
-    pause_before_attempt,
     record_summary,
+    write_retried,
 )
 from jobsite.database import is_connection_lost
 
@@ -106,23 +104,9 @@ def run_chunk(*, api_job_id, number: int, handler: ChunkHandler) -> ApiJob | Non
         return None
     first = None
     try:
-        for attempt in range(1, CHUNK_ATTEMPTS + 1):
-            try:
-                with transaction.atomic():
-                    first, finished = _write_chunk(job, number, handler)
-                break
-            except OperationalError as exc:
-                if attempt == CHUNK_ATTEMPTS or not is_transient(exc):
-                    raise
-                logger.warning(
-                    "API job %s: chunk %s rolled back (%s); attempt %s of %s",
-                    job.pk,
-                    number,
-                    exc,
-                    attempt + 1,
-                    CHUNK_ATTEMPTS,
-                )
-                pause_before_attempt(attempt)
+        first, finished = write_retried(
+            lambda: _write_chunk(job, number, handler), api_job_id=job.pk, where=f"chunk {number}"
+        )
     except _Written:
         return None
     except ApiJobFailed as exc:

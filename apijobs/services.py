@@ -294,32 +294,42 @@ def run_records(
 
 
 def _run_chunk(*, api_job: ApiJob, chunk: Sequence[dict], offset: int, handler) -> None:
+    def write():
+        stored = (
+            ApiJob.objects.select_for_update()
+            .filter(pk=api_job.pk)
+            .values_list("processed_records", "status")
+            .first()
+        )
+        if stored != (offset, ApiJobStatus.PROCESSING):
+            raise _Superseded
+        outcomes = handler(chunk, offset)
+        record_outcomes(api_job=api_job, outcomes=outcomes)
+
+    write_retried(write, api_job_id=api_job.pk, where=f"chunk at record {offset + 1}")
+
+
+def write_retried(write, *, api_job_id, where: str):
+    """`write()` in a transaction; run again (at most CHUNK_ATTEMPTS times in all, apart) when
+    the database rolled it back on a deadlock or a serialization failure. Any other error goes
+    up. Both the job runner and the chunk runner (apijobs.chunks) write their chunks so."""
     for attempt in range(1, CHUNK_ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                stored = (
-                    ApiJob.objects.select_for_update()
-                    .filter(pk=api_job.pk)
-                    .values_list("processed_records", "status")
-                    .first()
-                )
-                if stored != (offset, ApiJobStatus.PROCESSING):
-                    raise _Superseded
-                outcomes = handler(chunk, offset)
-                record_outcomes(api_job=api_job, outcomes=outcomes)
-            return
+                return write()
         except OperationalError as exc:
             if attempt == CHUNK_ATTEMPTS or not is_transient(exc):
                 raise
             logger.warning(
-                "API job %s: chunk at record %s rolled back (%s); attempt %s of %s",
-                api_job.pk,
-                offset + 1,
+                "API job %s: %s rolled back (%s); attempt %s of %s",
+                api_job_id,
+                where,
                 exc,
                 attempt + 1,
                 CHUNK_ATTEMPTS,
             )
             pause_before_attempt(attempt)
+    return None
 
 
 def pause_before_attempt(attempt: int) -> None:
