@@ -9,7 +9,6 @@ The run whose chunk brings `processed_records` to `total_records` finishes the j
 from every chunk's errors); `apijobs.recovery` finishes a job whose finisher died after its
 commit, and queues again the chunks of a dead worker."""
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -19,17 +18,13 @@ from django.utils import timezone
 
 from apijobs.models import ApiJob, ApiJobChunk, ApiJobStatus
 from apijobs.services import (
-    ApiJobFailed,
     RecordOutcome,
-    fail_api_job,
+    fail_on_error,
     finish_api_job,
     jobs,
     record_summary,
     write_retried,
 )
-from jobsite.database import is_connection_lost
-
-logger = logging.getLogger(__name__)
 
 # Rows of chunks written per INSERT when a job is accepted (each holds its records).
 _CREATE_BATCH = 20
@@ -102,37 +97,26 @@ def run_chunk(*, api_job_id, number: int, handler: ChunkHandler) -> ApiJob | Non
     job = start_chunked_job(api_job_id=api_job_id)
     if job is None:
         return None
-    first = None
     try:
-        first, finished = write_retried(
+        finished = write_retried(
             lambda: _write_chunk(job, number, handler), api_job_id=job.pk, where=f"chunk {number}"
         )
     except _Written:
         return None
-    except ApiJobFailed as exc:
-        fail_api_job(api_job_id=api_job_id, reason=str(exc))
-        return jobs().get(pk=api_job_id)
     except Exception as exc:
-        if is_connection_lost(exc):
-            logger.warning("API job %s: database connection lost in chunk %s", job.pk, number)
-            raise
-        logger.exception("API job %s failed in chunk %s", api_job_id, number)
-        where = f"record {first + 1}" if first is not None else f"chunk {number + 1}"
-        fail_api_job(
+        return fail_on_error(
             api_job_id=api_job_id,
-            reason=(
-                f"The job stopped at {where} on an unexpected error "
-                f"({type(exc).__name__}: {exc}). Other chunks' records were processed "
-                "(processed_records counts them); that chunk was rolled back."
-            ),
+            exc=exc,
+            where=f"chunk {number + 1}",
+            done="Other chunks' records were processed (processed_records counts them)",
         )
-        return jobs().get(pk=api_job_id)
     if finished:
         return finish_api_job(api_job=job)
     return job
 
 
-def _write_chunk(job: ApiJob, number: int, handler: ChunkHandler) -> tuple[int, bool]:
+def _write_chunk(job: ApiJob, number: int, handler: ChunkHandler) -> bool:
+    """Whether the job is done with this chunk."""
     chunk = (
         ApiJobChunk.objects.select_for_update()
         .filter(api_job_id=job.pk, number=number)
@@ -154,7 +138,7 @@ def _write_chunk(job: ApiJob, number: int, handler: ChunkHandler) -> tuple[int, 
     processed, total = (
         ApiJob.objects.filter(pk=job.pk).values_list("processed_records", "total_records").get()
     )
-    return first, processed >= total
+    return processed >= total
 
 
 def _chunk_records(pk) -> list[dict]:

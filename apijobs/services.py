@@ -270,27 +270,35 @@ def run_records(
     except _Superseded:
         logger.warning("API job %s: another run went on at record %s; stopping", job.pk, offset)
         return None
-    except ApiJobFailed as exc:
-        fail_api_job(api_job_id=api_job_id, reason=str(exc))
-        return jobs().get(pk=api_job_id)
     except Exception as exc:
-        if is_connection_lost(exc):
-            # Nothing can be written now and the chunk was rolled back: the job stays
-            # processing with its committed progress, to resume when the database is back
-            # (the worker hands it back, apijobs.recovery.requeue_lost_task).
-            logger.warning("API job %s: database connection lost at record %s", job.pk, offset)
-            raise
-        logger.exception("API job %s failed at record %s", api_job_id, offset)
-        fail_api_job(
+        return fail_on_error(
             api_job_id=api_job_id,
-            reason=(
-                f"The job stopped at record {offset + 1} on an unexpected error "
-                f"({type(exc).__name__}: {exc}). Records before it were processed; "
-                "that chunk was rolled back."
-            ),
+            exc=exc,
+            where=f"record {offset + 1}",
+            done="Records before it were processed",
         )
-        return jobs().get(pk=api_job_id)
     return finish_api_job(api_job=job)
+
+
+def fail_on_error(*, api_job_id, exc: Exception, where: str, done: str) -> ApiJob:
+    """How a run of a job ends on an error its chunk did not handle: a lost database connection
+    goes up (the chunk was rolled back; the job stays processing with its committed progress
+    and resumes once the database is back: the worker hands it back, see
+    apijobs.recovery.requeue_lost_task); a refusal fails the job with its reason; anything
+    else fails it saying where, and what was done before."""
+    if is_connection_lost(exc):
+        logger.warning("API job %s: database connection lost at %s", api_job_id, where)
+        raise exc
+    if isinstance(exc, ApiJobFailed):
+        reason = str(exc)
+    else:
+        logger.error("API job %s failed at %s", api_job_id, where, exc_info=exc)
+        reason = (
+            f"The job stopped at {where} on an unexpected error ({type(exc).__name__}: {exc}). "
+            f"{done}; that chunk was rolled back."
+        )
+    fail_api_job(api_job_id=api_job_id, reason=reason)
+    return jobs().get(pk=api_job_id)
 
 
 def _run_chunk(*, api_job: ApiJob, chunk: Sequence[dict], offset: int, handler) -> None:
