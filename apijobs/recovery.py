@@ -134,35 +134,61 @@ def requeue_lost_task(*, task_result_id) -> StaleJob | None:
     as a stale job would be, but at once: its worker calls this once the database answers
     again, knowing that it runs the task no more, so there is no heartbeat to wait for.
 
-    Only a resumable job's task is handed back; nothing happens when the job ended, or when
-    another of its tasks is queued or running (`requeue_stale_api_jobs` got there first)."""
+    Only a resumable job's task is handed back; nothing is queued when the job ended, when the
+    chunk was written, or when another of its tasks is queued or running
+    (`requeue_stale_api_jobs` got there first). Either way a result still shown running is
+    ended: successful when its work was committed (only recording that was lost), else failed."""
     result = DBTaskResult.objects.filter(pk=task_result_id).first()
+    if result is None:
+        return None
     tasks = {*_RESUMABLE_TASKS.values(), *_CHUNK_TASKS.values()}
-    if result is None or result.task_path not in tasks:
+    if result.task_path not in tasks:
+        # An import reads its file from the top: `requeue_stale_api_jobs` fails its job, in time.
+        _end_lost(result, committed=False)
         return None
     api_job_id, *chunk = result.args_kwargs["args"]
     with transaction.atomic():
         job = jobs().select_for_update().filter(pk=api_job_id).first()
         if job is None or job.status not in (ApiJobStatus.PROCESSING, ApiJobStatus.PENDING):
+            _end_lost(result, committed=True)
             return None
         if chunk and chunk[0] not in undone_chunks(api_job_id=job.pk):
-            return None  # that chunk was written (its commit went through)
+            _end_lost(result, committed=True)  # that chunk's commit went through
+            return None
         live = [TaskResultStatus.READY, TaskResultStatus.RUNNING]
         others = DBTaskResult.objects.filter(
             backend_name=result.backend_name, args_kwargs__args__0=str(job.pk), status__in=live
         ).exclude(pk=result.pk)
         if chunk:
             others = others.filter(args_kwargs__args__1=chunk[0])
+        _end_lost(result, committed=False)
         if others.exists():
             return None
-        if result.status == TaskResultStatus.RUNNING:
-            result.set_failed(
-                DatabaseLost(
-                    f"The run of API job {job.pk} lost its database connection; the job "
-                    "was queued again from its last committed chunk."
-                )
-            )
         return _requeue_or_fail(job, chunks=chunk or None)
+
+
+def lost_tasks(*, worker_id: str) -> list:
+    """The task results a worker claimed last and that still show running: after an outage a
+    worker (which runs one task at a time and is running none) knows them lost, including one
+    whose claim committed while the answer to it did not reach the worker."""
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    # In Python: SQLite has no JSON containment lookup, and the running results are few.
+    return [pk for pk, ids in running.values_list("pk", "worker_ids") if ids[-1:] == [worker_id]]
+
+
+def _end_lost(result: DBTaskResult, *, committed: bool) -> None:
+    if result.status != TaskResultStatus.RUNNING:
+        return
+    if committed:
+        result.set_successful(None)
+        return
+    args = result.args_kwargs["args"]
+    result.set_failed(
+        DatabaseLost(
+            f"The run of API job {args[0] if args else '?'} lost its database connection; "
+            "the job was queued again from its last committed chunk, unless it ended."
+        )
+    )
 
 
 def _requeue_chunks(job: ApiJob, results) -> StaleJob | None:

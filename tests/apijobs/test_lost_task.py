@@ -5,7 +5,7 @@ tasks is already queued."""
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from apijobs.recovery import requeue_lost_task
+from apijobs.recovery import lost_tasks, requeue_lost_task
 from workorders.tasks import process_workorder_bulk, run_import_task
 
 
@@ -45,8 +45,25 @@ def test_an_ended_job_or_an_import_is_not_handed_back(processing_bulk_job, datab
     ended = processing_bulk_job(total=3, done=1)
     ended.status = "completed"
     ended.save(update_fields=["status"])
-    assert requeue_lost_task(task_result_id=_claimed(process_workorder_bulk, ended).pk) is None
+    finished = _claimed(process_workorder_bulk, ended)
+    assert requeue_lost_task(task_result_id=finished.pk) is None
+    # Its work was committed; only recording that was lost: no longer shown running.
+    finished.refresh_from_db()
+    assert finished.status == "SUCCESSFUL"
     # An import reads its file from the top: `requeue_stale_api_jobs` fails it, in time.
     running = processing_bulk_job(total=3, done=1)
-    assert requeue_lost_task(task_result_id=_claimed(run_import_task, running).pk) is None
+    lost_import = _claimed(run_import_task, running)
+    assert requeue_lost_task(task_result_id=lost_import.pk) is None
+    lost_import.refresh_from_db()
+    assert lost_import.status == "FAILED"
     assert DBTaskResult.objects.filter(status="READY").count() == 0
+
+
+@pytest.mark.django_db
+def test_a_worker_finds_the_tasks_it_claimed_and_runs_no_more(processing_bulk_job, database_tasks):
+    job = processing_bulk_job(total=3, done=1)
+    mine = _claimed(process_workorder_bulk, job)
+    other = DBTaskResult.objects.get(pk=process_workorder_bulk.enqueue(str(job.pk)).id)
+    other.claim("worker-2")
+    assert lost_tasks(worker_id="worker-1") == [mine.pk]
+    assert lost_tasks(worker_id="worker-3") == []

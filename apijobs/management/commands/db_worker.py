@@ -15,7 +15,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.tasks import TaskResultStatus
 from django_tasks_db.management.commands import db_worker as upstream
 
-from apijobs.recovery import requeue_lost_task
+from apijobs.recovery import lost_tasks, requeue_lost_task
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ class Worker(upstream.Worker):
         pause, last_error = RECONNECT_FIRST_SECONDS, float("-inf")
         while True:
             try:
-                self.hand_back_lost_task()
+                if last_error > float("-inf"):
+                    self.hand_back_lost_tasks()
                 super().run()
                 return
             except (OperationalError, InterfaceError) as exc:
@@ -71,13 +72,18 @@ class Worker(upstream.Worker):
             db_task_result.status == TaskResultStatus.FAILED
             and db_task_result.exception_class_path in _DATABASE_ERRORS
         ):
-            self.hand_back_lost_task()  # the database answered again: the result is stored
+            self.hand_back_lost_tasks()  # the database answered again: the result is stored
         self.lost_task = None
 
-    def hand_back_lost_task(self) -> None:
+    def hand_back_lost_tasks(self) -> None:
+        """Hand back the task whose run met the outage and any other this worker claimed but
+        is not running (a claim can commit while its answer is lost on the way)."""
+        lost = {*lost_tasks(worker_id=self.worker_id)}
         if self.lost_task is not None:
-            requeue_lost_task(task_result_id=self.lost_task)
-            self.lost_task = None
+            lost.add(self.lost_task)
+        for pk in sorted(lost, key=str):
+            requeue_lost_task(task_result_id=pk)
+        self.lost_task = None
 
 
 class Command(upstream.Command):
