@@ -16,7 +16,7 @@ from apijobs.models import ApiJob, ApiJobStatus
 from jobsite.models import Address
 from tests.factories import make_planning, make_work_order
 from workorders.models import JobPlanning
-from workorders.scheduling.autoplan import services
+from workorders.scheduling.autoplan import services, solver
 
 pytestmark = pytest.mark.django_db
 
@@ -228,3 +228,18 @@ def test_ghosts_sit_at_their_local_time_beside_the_plannings_already_there(
     )
     assert found.group(1) == f"{start.astimezone(UTC):%Y-%m-%dT%H:%M}"
     assert found.group(2) == "1"
+
+
+def test_a_failed_solve_says_why_on_the_board_with_no_ghosts(
+    client, unplanned, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(solver, "solve", broken)
+    location = start_from_board(client, django_capture_on_commit_callbacks)
+    html = client.get(location).content.decode()
+    assert "The auto-plan failed." in html
+    assert "The solve failed: RuntimeError: out of memory" in html
+    assert ghosts_of(html) == [] and 'id="board-accept-all"' not in html
+    assert client.get(f"{location}&progress=1").json()["running"] is False
