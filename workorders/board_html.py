@@ -10,6 +10,7 @@ the database goes through `escape`. The page (board.html) and a move's answer bo
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from workorders.board_ghosts import Ghost
 from workorders.planning_board import Block, DayCell, Row
 
 
@@ -39,7 +40,27 @@ def _block(b: Block, *, can_plan: bool) -> str:
     )
 
 
-def _cell(cell: DayCell, *, today, can_plan: bool) -> str:
+def _ghost(g: Ghost) -> str:
+    """A proposed planning: a label holding its tick box, so a click anywhere on it ticks it;
+    not a .bd-block, so board.js never drags it as a planning."""
+    city = f" · {escape(g.city)}" if g.city else ""
+    label = f"{escape(g.number)} {escape(g.name)}{city}"
+    title = (
+        f"Proposed: {label}, {g.start:%a %d %b %H:%M}–{g.end:%H:%M}, {g.travel_km:g} km from "
+        "the previous stop. Click to tick it."
+    )
+    return (
+        f'<label class="bd-proposed" data-work-order="{g.work_order_pk}" '
+        f'data-start="{g.start:%Y-%m-%dT%H:%M}" data-minutes="{g.minutes}" title="{title}" '
+        f'style="left:{_pct(g.left)};width:{_pct(g.width)};--lane:{g.lane}">'
+        f'<input type="checkbox" name="work_order_ids" value="{g.work_order_pk}" '
+        f'form="board-proposal-form" aria-label="Tick {escape(g.number)}">'
+        f'<span class="bd-block-time">{g.start:%H:%M}</span> '
+        f'<span class="bd-block-label">{label}</span></label>'
+    )
+
+
+def _cell(cell: DayCell, *, today, can_plan: bool, ghosts=()) -> str:
     classes = "bd-day"
     if cell.day == today:
         classes += " bd-today"
@@ -53,6 +74,7 @@ def _cell(cell: DayCell, *, today, can_plan: bool) -> str:
         for s in cell.shades
     )
     blocks = "".join(_block(b, can_plan=can_plan) for b in cell.blocks)
+    blocks += "".join(_ghost(g) for g in ghosts)
     over = " bd-over" if cell.over else ""
     return (
         f'<div class="{classes}" data-day="{cell.day:%Y-%m-%d}">{shades}{blocks}'
@@ -61,15 +83,20 @@ def _cell(cell: DayCell, *, today, can_plan: bool) -> str:
     )
 
 
-def row_html(row: Row, *, today, can_plan: bool, view: str) -> SafeString:
+def row_html(row: Row, *, today, can_plan: bool, view: str, ghosts=None) -> SafeString:
+    """`ghosts`: an auto-plan's proposed plannings of this row, by day (board_ghosts)."""
+    ghosts = ghosts or {}
     name = escape(str(row.technician))
     other = " bd-row-other" if not row.is_technician else ""
     note = " (not a technician)" if not row.is_technician else ""
-    cells = "".join(_cell(c, today=today, can_plan=can_plan) for c in row.cells)
+    cells = "".join(
+        _cell(c, today=today, can_plan=can_plan, ghosts=ghosts.get(c.day, ())) for c in row.cells
+    )
+    lanes = max([row.lanes] + [g.lane + 1 for day in ghosts.values() for g in day])
     return mark_safe(
         f'<div class="bd-row{other}" data-technician="{row.technician.pk}" data-name="{name}" '
         f'data-skills="{" ".join(sorted(row.skills))}" data-booked="{row.booked}" '
-        f'data-available="{row.available}" style="--lanes: {row.lanes}">'
+        f'data-available="{row.available}" style="--lanes: {lanes}">'
         f'<div class="bd-tech" title="{name}{note} — booked {row.load_label} this {view}">'
         f'<span class="bd-tech-name">{name}</span>'
         f'<span class="bd-tech-load">{row.load_label}</span></div>'
@@ -77,5 +104,18 @@ def row_html(row: Row, *, today, can_plan: bool, view: str) -> SafeString:
     )
 
 
-def rows_html(rows, *, today, can_plan: bool, view: str) -> SafeString:
-    return mark_safe("".join(row_html(r, today=today, can_plan=can_plan, view=view) for r in rows))
+def rows_html(rows, *, today, can_plan: bool, view: str, ghosts=None) -> SafeString:
+    """`ghosts`: technician pk (str) -> day -> proposed plannings (board_ghosts.Proposal)."""
+    ghosts = ghosts or {}
+    return mark_safe(
+        "".join(
+            row_html(
+                r,
+                today=today,
+                can_plan=can_plan,
+                view=view,
+                ghosts=ghosts.get(str(r.technician.pk)),
+            )
+            for r in rows
+        )
+    )

@@ -374,19 +374,21 @@ def test_day_week_and_the_keyboard(page, live_server, office, planner):
     page.wait_for_url(f"**/workorder/{waiting[3].pk}/change/")
 
 
-def test_the_assistant_is_one_click_away(page, live_server, office, planner):
-    """A card's "Find a slot" opens the work order's proposals; "Plan the unplanned…" opens the
-    auto-plan for the days shown."""
+def test_the_assistant_is_one_click_away(page, live_server, office, planner, settings):
+    """A card's "Find a slot" opens the work order's proposals; "Plan the unplanned…" starts the
+    auto-plan for the days shown and comes back to the board with its proposal."""
+    settings.AUTOPLAN_TIME_LIMIT_SECONDS = 1.0
     _, waiting = office
     _sign_in(page, live_server, planner)
     _open(page, live_server, view="week", day=MONDAY)
-    link = page.locator("#board-autoplan")
-    assert "from=2031-01-13" in link.get_attribute("href")
-    assert "to=2031-01-19" in link.get_attribute("href")
+    form = page.locator("#board-autoplan-form")
+    assert form.locator("input[name=from]").get_attribute("value") == "2031-01-13"
+    assert form.locator("input[name=to]").get_attribute("value") == "2031-01-19"
     card = page.locator(f'.bd-card[data-number="{waiting[3].id2}"]')
     card.locator(".bd-find").click()
     page.wait_for_url(f"**/workorder/{waiting[3].pk}/find-a-slot/")
     page.go_back()
     page.wait_for_selector("#board-autoplan")
     page.click("#board-autoplan")
-    page.wait_for_url("**/workorder/autoplan/**")
+    page.wait_for_selector("#board-proposal", timeout=60_000)
+    assert "/workorder/board/" in page.url and "autoplan=" in page.url

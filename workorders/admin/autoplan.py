@@ -1,8 +1,11 @@
 """The planner's "Plan the unplanned…" page (DESIGN "Scheduling", auto-plan): start an auto-plan
 for a week, follow its progress, read the proposed plan (KPIs, a table by technician and day)
-and accept all of it or the ticked rows. Thin: the job, its plan and the acceptance are
-workorders.scheduling.autoplan's; the page is handed the work order admin that serves it
-(WorkOrderAdmin.get_urls) for its permissions and its site's context."""
+and accept all of it or the ticked rows. The planning board posts here too (`back=board`): its
+"Plan the unplanned…" starts the week shown, and its ghosts' "Accept" buttons accept; both come
+back to the board, which shows the proposal as ghosts (workorders/board_ghosts.py). Thin: the
+job, its plan and the acceptance are workorders.scheduling.autoplan's; the page is handed the
+work order admin that serves it (WorkOrderAdmin.get_urls) for its permissions and its site's
+context."""
 
 import uuid
 from datetime import date, datetime, time, timedelta
@@ -97,6 +100,9 @@ def autoplan_view(model_admin):
                 raise PermissionDenied
             if request.POST.get("action") == "accept" and job is not None:
                 return _accept(request, job, here)
+            if request.POST.get("action") == "accept":
+                messages.error(request, "No such auto-plan for your organization.")
+                return HttpResponseRedirect(_back(request, here))
             return _start(request, organization, zone, first, last, here)
         context = {
             **model_admin.admin_site.each_context(request),
@@ -121,6 +127,7 @@ def autoplan_view(model_admin):
                 begin = parse_datetime(plan["from"]).astimezone(zone)
                 end = parse_datetime(plan["to"]).astimezone(zone)
                 context["range_label"] = f"{begin:%a %d %b %H:%M} to {end:%a %d %b %H:%M}"
+                context["plan_first"] = begin.date()
         return TemplateResponse(request, "admin/workorders/workorder/autoplan.html", context)
 
     return view
@@ -137,13 +144,31 @@ def _start(request, organization, zone, first, last, here):
     except ServiceError as exc:
         messages.error(request, f"{exc.field}: {exc.message}" if exc.field else exc.message)
         return HttpResponseRedirect(here)
+    follows = (
+        "the board shows the proposal when the solver is done"
+        if request.POST.get("back") == "board"
+        else "this page follows the solver"
+    )
     messages.info(
         request,
         f"Planning {job.total_records} unplanned work orders from {first:%a %d %b} to "
-        f"{last:%a %d %b}: this page follows the solver.",
+        f"{last:%a %d %b}: {follows}. Nothing is written until you accept it.",
     )
+    if request.POST.get("back") == "board":
+        return HttpResponseRedirect(_back(request, here, job=job, date=first))
     query = {"job": job.pk, "from": first.isoformat(), "to": last.isoformat()}
     return HttpResponseRedirect(f"{here}?{urlencode(query)}")
+
+
+def _back(request, here, *, job=None, date=None) -> str:
+    """The board the request came from (its period, organization and skill filter), showing
+    auto-plan `job`'s ghosts; this page when it did not come from the board."""
+    if request.POST.get("back") != "board":
+        return here
+    params = {k: request.POST.get(k) for k in ("view", "date", "org", "skill")}
+    params.update(autoplan=job.pk if job else None, date=date or params["date"])
+    board = reverse("admin:workorders_workorder_board")
+    return f"{board}?{urlencode({k: v for k, v in params.items() if v})}"
 
 
 def _accept(request, job, here):
@@ -156,12 +181,27 @@ def _accept(request, job, here):
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        if answer["accepted"]:
-            messages.success(
-                request, f"{len(answer['accepted'])} plannings written (Suggested status)."
-            )
-        elif not answer["refused"]:
-            messages.warning(request, "Nothing ticked: nothing written.")
-        for refused in answer["refused"]:
-            messages.warning(request, f"Not planned: {refused['reason']}")
+        _say_accepted(request, job, answer)
+    if request.POST.get("back") == "board":
+        left = services.proposed_plan(api_job=job)
+        remaining = len(left.get("plannings", [])) > len(left.get("accepted_work_order_ids", []))
+        return HttpResponseRedirect(_back(request, here, job=job if remaining else None))
     return HttpResponseRedirect(f"{here}?{urlencode({'job': job.pk})}")
+
+
+def _say_accepted(request, job, answer: dict) -> None:
+    """What was written and what was refused, naming the work orders (as the plan does)."""
+    plan = services.proposed_plan(api_job=job)
+    numbers = {
+        p["work_order_id"]: p["work_order_number"]
+        for p in plan.get("plannings", []) + plan.get("unplanned", [])
+    }
+    written = [numbers.get(pk, pk) for pk in answer["accepted"]]
+    if written:
+        shown = ", ".join(written[:12]) + (" …" if len(written) > 12 else "")
+        messages.success(request, f"{len(written)} plannings written (Suggested status): {shown}.")
+    elif not answer["refused"]:
+        messages.warning(request, "Nothing ticked: nothing written.")
+    for refused in answer["refused"]:
+        number = numbers.get(refused["work_order_id"], refused["work_order_id"])
+        messages.warning(request, f"Not planned: {number} — {refused['reason']}")

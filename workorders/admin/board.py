@@ -10,6 +10,7 @@ import uuid
 from datetime import date, datetime
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.template.response import TemplateResponse
@@ -19,7 +20,7 @@ from django.utils.http import urlencode
 
 from jobsite.models import SalesOrganization
 from jobsite.tenancy import restrict_to_tenant
-from workorders import board_html, board_moves, board_unplanned, planning_board
+from workorders import board_ghosts, board_html, board_moves, board_unplanned, planning_board
 from workorders.models import WorkOrder
 
 PANE_TEMPLATE = "admin/workorders/workorder/board_unplanned.html"
@@ -61,8 +62,13 @@ def _period(query) -> planning_board.Period:
 
 
 def _board_query(request, **changes) -> str:
-    params = {k: v for k, v in request.GET.items() if k in ("view", "date", "org", "skill") and v}
-    params.update({k: v for k, v in changes.items() if v})
+    kept = ("view", "date", "org", "skill", "autoplan")
+    params = {k: v for k, v in request.GET.items() if k in kept and v}
+    for key, value in changes.items():
+        if value:
+            params[key] = value
+        else:
+            params.pop(key, None)
     return "?" + urlencode(params)
 
 
@@ -73,9 +79,18 @@ def board_view(model_admin):
         period = _period(request.GET)
         org_id = _uuid_or_none(request.GET.get("org"))
         skill_id = _uuid_or_none(request.GET.get("skill"))
+        if request.GET.get("progress"):
+            return _progress(request)
         board = planning_board.board(
             user=request.user, period=period, sales_organization_id=org_id, skill_id=skill_id
         )
+        proposal = None
+        if request.GET.get("autoplan"):
+            proposal = board_ghosts.proposal(
+                user=request.user, job_id=request.GET["autoplan"], board=board
+            )
+            if proposal is None:
+                messages.error(request, "No such auto-plan for your organization.")
         orgs = list(_visible_organizations(request)) if request.user.is_superuser else []
         today = timezone.localdate()
         if period.view == planning_board.DAY:
@@ -94,7 +109,11 @@ def board_view(model_admin):
                 today=today,
                 can_plan=model_admin.has_change_permission(request),
                 view=period.view,
+                ghosts=proposal.ghosts if proposal else None,
             ),
+            "proposal": proposal,
+            "discard_link": _board_query(request, autoplan=None),
+            "autoplan_url": reverse("admin:workorders_workorder_autoplan"),
             "period": period,
             "period_label": label,
             "today": today,
@@ -125,6 +144,22 @@ def board_view(model_admin):
         return TemplateResponse(request, "admin/workorders/workorder/board.html", context)
 
     return view
+
+
+def _progress(request) -> JsonResponse:
+    """A running auto-plan's state, for the board to poll until its ghosts can be shown."""
+    job = board_ghosts.visible_job(user=request.user, job_id=request.GET.get("autoplan"))
+    if job is None:
+        return JsonResponse({"message": "No such auto-plan."}, status=404)
+    total = job.total_records
+    return JsonResponse(
+        {
+            "status": job.status,
+            "running": job.status in board_ghosts.RUNNING,
+            "percent": int(100 * job.processed_records / total) if total else 0,
+            "message": job.message,
+        }
+    )
 
 
 def unplanned_view(model_admin):
