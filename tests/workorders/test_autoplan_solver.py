@@ -100,6 +100,22 @@ def test_an_urgent_visit_is_dropped_last():
     assert plan.unplanned == {0: result.NO_ROOM}
 
 
+def test_a_visit_is_worth_a_bounded_detour_but_never_fewer_visits_than_the_warm_start():
+    # From a base in Gent, Antwerpen is 102 km there and back: more than a visit is worth.
+    assert solver.VISIT_WORTH_M < 2 * 51_000
+    problem = instance(
+        [visit(0, GENT, technicians=(0,)), visit(1, ANTWERPEN, technicians=(0,))],
+        shifts=[Shift(0, 0, 480, 1020, ((720, 750),))],
+        technicians=[Technician("t0", "T0", GENT)],
+    )
+    alone = solver.solve(problem, time_limit=1.0, warm_start=greedy.Routes([[0]]))
+    assert alone.routes.by_shift == [[0]]
+    # Started from a plan with both, the floor keeps both: never less work than the start.
+    both = solver.solve(problem, time_limit=1.0, warm_start=greedy.Routes([[0, 1]]))
+    assert sorted(both.routes.by_shift[0]) == [0, 1]
+    assert checker.violations(problem, placements(result.plan_of(problem, both.routes))) == []
+
+
 def test_unplanned_visits_say_why():
     problem = instance([visit(0, GENT, technicians=()), visit(1, GENT, earliest=2000, latest=3000)])
     plan = result.plan_of(problem, greedy.best_insertion(problem))

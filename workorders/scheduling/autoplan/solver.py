@@ -12,7 +12,15 @@ best-insertion greedy's routes and improves them with guided local search until 
 when OR-Tools refuses the warm start, the first solution is local cheapest insertion (path
 cheapest arc found nothing). Busy time as OR-Tools' break intervals was tried: on every
 vehicle, re-reading the warm start took over 15 s at 1,000 × 40; on the few busy ones, the
-search failed at once; so busy time cuts the day into vehicles (instance.day_shifts)."""
+search failed at once; so busy time cuts the day into vehicles (instance.day_shifts).
+
+What measuring it showed since (bench/autoplan.py, 200 × 10 in 10 s): with OR-Tools' default
+operators, one sweep of the neighbourhoods took seconds (its insertion-LNS operators above
+all), so the first descent had not ended when the time ran out and guided local search never
+began; the plain moves below end it in 2–4 s. And a drop penalty above any travel made the
+search add every visit it could, each at any detour: the plan held a few more visits than the
+greedy's for about as much driving. A visit is now worth a bounded detour (VISIT_WORTH_M), and
+the plan never holds fewer visits than its warm start (a hard floor)."""
 
 import math
 import time
@@ -20,17 +28,35 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
 
 from workorders.scheduling.autoplan.greedy import Routes, best_insertion
 from workorders.scheduling.autoplan.instance import Instance, day_lunches
 from workorders.scheduling.autoplan.timing import route_km
 from workorders.scheduling.geo import Point, distance_km
 
-# A dropped visit costs more than any travel it could save (metres): plan as many as possible,
-# the most urgent first, then travel as little as possible.
-DROP_PENALTY_M = 10_000_000
-# Added per priority rank: an urgent visit is worth dropping several normal ones.
-RANK_PENALTY_M = 5_000_000
+# What planning a visit is worth, in metres of travel: a visit whose cheapest place in the plan
+# costs a longer detour is left out, unless the floor (as many visits as the warm start) needs
+# it. Bench, 3 seeds: with a worth above any travel (10,000 km), 200 × 10 planned 4–9 more
+# visits than the best-insertion greedy with 8–20% less driving; with 85 km, 3–11 more with
+# 21–25% less, and 1,000 × 40 more visits and less driving than before too. 80 km planned too
+# few at 1,000 × 40 (seed 2: 657, under 15% more than the simple greedy's 573).
+VISIT_WORTH_M = 85_000
+# Added per priority rank: an urgent visit (rank 3) is worth 2.5 normal ones, dropped last.
+RANK_WORTH_M = 42_500
+# The moves the search makes (RoutingSearchParameters.local_search_operators, without `use_`);
+# every other operator is off: OR-Tools' default set adds insertion LNS and chain operators
+# whose sweep took seconds on 2 cores (see the module's docstring).
+OPERATORS = (
+    "relocate",
+    "exchange",
+    "cross",
+    "two_opt",
+    "or_opt",
+    "make_active",
+    "make_inactive",
+    "swap_active",
+)
 MIN_SEARCH_SECONDS = 0.5
 # Reading the solution out after the search, not counted by OR-Tools' own time limit.
 READING_SECONDS = 0.2
@@ -245,7 +271,7 @@ def _solve_model(
                     low, high = a - visit.duration + 1, b - 1
                     if low <= high and high >= cumul.Min() and low <= cumul.Max():
                         cumul.RemoveInterval(low, high)
-        routing.AddDisjunction([index], DROP_PENALTY_M + RANK_PENALTY_M * visit.rank)
+        routing.AddDisjunction([index], VISIT_WORTH_M + RANK_WORTH_M * visit.rank)
 
     # A base or a site that begins or ends no vehicle's stretch is a place, not a visit.
     depots = {instance.start_node(s) for s in shifts} | {instance.end_node(s) for s in shifts}
@@ -255,14 +281,7 @@ def _solve_model(
             routing.AddDisjunction([index], 0)
             routing.ActiveVar(index).SetValue(0)
 
-    parameters = pywrapcp.DefaultRoutingSearchParameters()
-    parameters.first_solution_strategy = (
-        routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
-    )
-    parameters.local_search_metaheuristic = (
-        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    )
-    parameters.time_limit.FromMilliseconds(int(MIN_SEARCH_SECONDS * 1000))
+    parameters = _parameters()
     routing.CloseModelWithParameters(parameters)
 
     began, seen, last = time.monotonic(), [0], [0.0]
@@ -279,6 +298,13 @@ def _solve_model(
     initial = routing.ReadAssignmentFromRoutes(
         [[manager.NodeToIndex(v) for v in route] for route in warm_start.by_shift], True
     )
+    if initial is not None:
+        # Never fewer visits than the warm start: a visit is worth a bounded detour only, and
+        # the plan is to do at least as much work as the greedy's, with less driving.
+        floor = sum(len(route) for route in warm_start.by_shift)
+        engine = routing.solver()
+        active = [routing.ActiveVar(manager.NodeToIndex(v)) for v in range(len(instance.visits))]
+        engine.Add(engine.Sum(active) >= floor)
     # What is left once the model is closed and the warm start read (both take a while).
     search = max(MIN_SEARCH_SECONDS, deadline - time.monotonic() - READING_SECONDS)
     parameters.time_limit.FromMilliseconds(int(search * 1000))
@@ -290,6 +316,26 @@ def _solve_model(
         return Outcome(warm_start, initial is not None, seen[0], _status(routing))
     routes = Routes([_route(routing, manager, solution, number) for number in range(len(shifts))])
     return Outcome(routes, initial is not None, seen[0], _status(routing))
+
+
+def _parameters():
+    parameters = pywrapcp.DefaultRoutingSearchParameters()
+    parameters.first_solution_strategy = (
+        routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
+    )
+    parameters.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
+    operators = parameters.local_search_operators
+    for field in operators.DESCRIPTOR.fields:
+        on = field.name.removeprefix("use_") in OPERATORS
+        setattr(
+            operators,
+            field.name,
+            optional_boolean_pb2.BOOL_TRUE if on else optional_boolean_pb2.BOOL_FALSE,
+        )
+    parameters.time_limit.FromMilliseconds(int(MIN_SEARCH_SECONDS * 1000))
+    return parameters
 
 
 def _route(routing, manager, solution, vehicle: int) -> list[int]:
