@@ -375,8 +375,9 @@ def test_day_week_and_the_keyboard(page, live_server, office, planner):
 
 
 def test_the_assistant_is_one_click_away(page, live_server, office, planner, settings):
-    """A card's "Find a slot" opens the work order's proposals; "Plan the unplanned…" starts the
-    auto-plan for the days shown and comes back to the board with its proposal."""
+    """A card's "Find a slot" shows the work order's proposals on the board, and its strip leads
+    to the Find-a-slot page; "Plan the unplanned…" starts the auto-plan for the days shown and
+    comes back to the board with its proposal."""
     settings.AUTOPLAN_TIME_LIMIT_SECONDS = 1.0
     _, waiting = office
     _sign_in(page, live_server, planner)
@@ -386,6 +387,8 @@ def test_the_assistant_is_one_click_away(page, live_server, office, planner, set
     assert form.locator("input[name=to]").get_attribute("value") == "2031-01-19"
     card = page.locator(f'.bd-card[data-number="{waiting[3].id2}"]')
     card.locator(".bd-find").click()
+    page.wait_for_selector("#board-slots")  # as ghost slots (tests/browser/test_board_slots.py)
+    page.click("#board-slots-more")
     page.wait_for_url(f"**/workorder/{waiting[3].pk}/find-a-slot/")
     page.go_back()
     page.wait_for_selector("#board-autoplan")

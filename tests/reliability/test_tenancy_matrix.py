@@ -718,6 +718,7 @@ ADMIN_CUSTOM = {
     "workorders_workorder_board_move": "board_move",
     "workorders_workorder_board_unplan": "board_unplan",
     "workorders_workorder_board_unplanned": "board_unplanned",
+    "workorders_workorder_board_slots": "board_slots",
     "workorders_workorder_import": "import_upload",
     "workorders_workorder_find_a_slot": "find_a_slot",
     "workorders_workorder_autoplan": "autoplan_page",
@@ -938,6 +939,16 @@ def admin_board_unplanned(w: World):
         response = w.admin("b").get(url, params)
         assert response.status_code == 200
         assert not leaked(w, response.content.decode(), json.dumps(params)), params
+
+
+def admin_board_slots(w: World):
+    url = reverse("admin:workorders_workorder_board_slots")
+    params = {"work_order": str(w.a["work_order"].pk), "date": START.date().isoformat()}
+    assert w.admin("a").get(url, params).status_code == 200, "control: A finds slots"
+    for extra in ({}, {"org": str(w.a["org"].pk)}, {"view": "day"}):
+        response = w.admin("b").get(url, {**params, **extra})
+        assert response.status_code == 404, (extra, response.status_code)
+        assert not leaked(w, response.content.decode(), json.dumps(extra)), extra
 
 
 def admin_import_upload(w: World):

@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, JsonResponse
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -20,10 +21,18 @@ from django.utils.http import urlencode
 
 from jobsite.models import SalesOrganization
 from jobsite.tenancy import restrict_to_tenant
-from workorders import board_ghosts, board_html, board_moves, board_unplanned, planning_board
+from workorders import (
+    board_ghosts,
+    board_html,
+    board_moves,
+    board_slots,
+    board_unplanned,
+    planning_board,
+)
 from workorders.models import WorkOrder
 
 PANE_TEMPLATE = "admin/workorders/workorder/board_unplanned.html"
+SLOTS_TEMPLATE = "admin/workorders/workorder/board_slots.html"
 
 
 def _parse_day(value: str | None) -> date:
@@ -137,6 +146,7 @@ def board_view(model_admin):
                 "plan": reverse("admin:workorders_workorder_board_plan"),
                 "undo": reverse("admin:workorders_workorder_board_unplan"),
                 "unplanned": reverse("admin:workorders_workorder_board_unplanned"),
+                "slots": reverse("admin:workorders_workorder_board_slots"),
                 "warnings": reverse("admin:workorders_jobplanning_changelist"),
             },
             "date_param": date_param,
@@ -183,6 +193,56 @@ def unplanned_view(model_admin):
         if search.page == 1 and request.GET.get("filters"):
             context["choices"] = board_unplanned.filter_choices(user=request.user)
         return TemplateResponse(request, PANE_TEMPLATE, context)
+
+    return view
+
+
+def slots_view(model_admin):
+    """Find a slot on the board: a work order's best slots for the period shown (JSON, for
+    board_slots.js to draw as ghosts in the rows) and the strip that names them (HTML). A slot
+    off the board links to its week, which opens with the slots shown (`slots=<id>`)."""
+
+    def view(request):
+        work_order = board_slots.work_order(
+            user=request.user, pk=_uuid_or_none(request.GET.get("work_order"))
+        )
+        if work_order is None:
+            return JsonResponse({"message": "No such work order."}, status=404)
+        if not model_admin.has_view_permission(request, work_order):
+            raise PermissionDenied
+        period = _period(request.GET)
+        found = board_slots.slots(user=request.user, work_order=work_order, period=period)
+        board = reverse("admin:workorders_workorder_board")
+        slots = []
+        for slot in found.slots:
+            # Its week with every row: a filter hiding the technician would hide it again.
+            week = _board_query(
+                request, view="week", date=slot.day.isoformat(), skill=None, slots=work_order.pk
+            )
+            slots.append({**slot.as_dict(), "link": board + week})
+        context = {
+            "found": found,
+            "work_order": work_order,
+            "slots": zip(found.slots, slots, strict=True),
+            "view": period.view,
+            "find_a_slot_url": reverse(
+                "admin:workorders_workorder_find_a_slot", args=[work_order.pk]
+            ),
+        }
+        return JsonResponse(
+            {
+                "work_order": {
+                    "id": str(work_order.pk),
+                    "number": work_order.id2,
+                    "name": work_order.name,
+                    "minutes": found.minutes,
+                },
+                "searched": found.searched,
+                "slots": slots,
+                "unplannable": found.unplannable,
+                "strip": render_to_string(SLOTS_TEMPLATE, context, request=request),
+            }
+        )
 
     return view
 

@@ -21,6 +21,7 @@ from workorders.admin.board import (
     board_view,
     move_view,
     plan_view,
+    slots_view,
     unplan_view,
     unplanned_view,
 )
@@ -339,6 +340,7 @@ class WorkOrderAdmin(
                 view(unplanned_view(self)),
                 name="workorders_workorder_board_unplanned",
             ),
+            path("board/slots/", view(slots_view(self)), name="workorders_workorder_board_slots"),
             path("import/", view(import_view(self)), name="workorders_workorder_import"),
             path(
                 "import/template/<str:kind>.<str:fmt>",

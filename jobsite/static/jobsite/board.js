@@ -162,6 +162,9 @@
     summarize();
   }
 
+  // What board_slots.js plans a ghost slot with, as a dropped card is planned.
+  window.jobsiteBoard = { post: post, replaceRows: replaceRows, say: say, remember: remember };
+
   // --- totals and warnings, from the rows on the page --------------------------------------
   function hours(minutes) {
     return (Math.round(minutes / 6) / 10).toString();
@@ -552,7 +555,8 @@
     }
     if (event.key === "Enter") {
       const item = event.target.closest(".bd-card, .bd-block");
-      if (item) {
+      if (item && !event.target.closest("a, button")) {
+        // A card's links ("#123", "Find a slot") do what they say on Enter.
         event.preventDefault();
         open(item);
       }
