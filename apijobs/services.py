@@ -115,15 +115,17 @@ def start_api_job(*, api_job_id) -> ApiJob | None:
     return job
 
 
+def split_outcomes(outcomes: Sequence[RecordOutcome]) -> tuple[int, list[RecordOutcome]]:
+    """A chunk's records effected (created or updated), and the failed ones."""
+    effected = sum(1 for o in outcomes if o.outcome in EFFECTED)
+    return effected, [o for o in outcomes if o.outcome == FAILED]
+
+
 def record_outcomes(*, api_job: ApiJob, outcomes: Sequence[RecordOutcome]) -> None:
     """Count a chunk and keep its errors; call it inside the chunk's transaction so the counts
     never disagree with what was written."""
-    record_summary(
-        api_job=api_job,
-        processed=len(outcomes),
-        effected=sum(1 for o in outcomes if o.outcome in EFFECTED),
-        failed=[o for o in outcomes if o.outcome == FAILED],
-    )
+    effected, failed = split_outcomes(outcomes)
+    record_summary(api_job=api_job, processed=len(outcomes), effected=effected, failed=failed)
 
 
 def record_summary(
