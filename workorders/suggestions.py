@@ -17,7 +17,7 @@ from workorders.plannings import (
     Technicians,
     sync_suggested_plannings,
 )
-from workorders.system_fields import apply_system_fields
+from workorders.system_fields import apply_system_fields, organization_of
 
 # Work in these states is under way or finished: suggesting a technician would re-plan it.
 _NOT_SUGGESTIBLE = {
@@ -53,7 +53,7 @@ def suggest_technician(
         technicians = Technicians([user.pk])
         for wo in locked:
             problem = technicians.problem(
-                user_id=user.pk, sales_organization_id=wo.project.sales_organization_id
+                user_id=user.pk, sales_organization_id=organization_of(wo)
             )
             if problem is not None:
                 raise ServiceError(
