@@ -14,15 +14,14 @@ from dataclasses import dataclass, field
 
 import orjson
 from django.db import connection
-from django.utils import timezone
 
 from apijobs.models import ApiJob, ApiJobChunk, ApiJobStatus
 from apijobs.services import (
     RecordOutcome,
     fail_on_error,
     finish_api_job,
-    jobs,
     record_summary,
+    start_api_job,
     write_retried,
 )
 
@@ -75,26 +74,15 @@ class _Written(Exception):
     """The chunk was written by another run, or the job ended: nothing to do."""
 
 
-def start_chunked_job(*, api_job_id) -> ApiJob | None:
-    """pending -> processing (by the first chunk to start); None when the job ended or is
-    unknown. No lock: chunks of one job start side by side."""
-    now = timezone.now()
-    ApiJob.objects.filter(pk=api_job_id, status=ApiJobStatus.PENDING).update(
-        status=ApiJobStatus.PROCESSING, start_time=now, updated_at=now
-    )
-    job = jobs().filter(pk=api_job_id).first()
-    if job is None or job.status != ApiJobStatus.PROCESSING:
-        return None
-    return job
-
-
 def run_chunk(*, api_job_id, number: int, handler: ChunkHandler) -> ApiJob | None:
     """Write chunk `number` of the job (once), then finish the job if it was the last one.
 
     A deadlock or serialization failure reruns the chunk (bounded); a lost database connection
     goes up (the worker hands the task back, see `requeue_lost_task`); any other exception
     fails the job with a message saying where, and the other chunks then stop."""
-    job = start_chunked_job(api_job_id=api_job_id)
+    # The job's start (pending -> processing) and, for a chunk of a job already processing, the
+    # heartbeat: a chunk starting is a live worker.
+    job = start_api_job(api_job_id=api_job_id)
     if job is None:
         return None
     try:
@@ -117,26 +105,24 @@ def run_chunk(*, api_job_id, number: int, handler: ChunkHandler) -> ApiJob | Non
 
 def _write_chunk(job: ApiJob, number: int, handler: ChunkHandler) -> bool:
     """Whether the job is done with this chunk."""
+    # The chunk's row is locked (not the job's: chunks of one job run side by side); the job's
+    # status comes with it, so a job that failed meanwhile (another chunk's error, given up)
+    # stops this one before it writes.
     chunk = (
-        ApiJobChunk.objects.select_for_update()
+        ApiJobChunk.objects.select_for_update(of=("self",))
         .filter(api_job_id=job.pk, number=number)
-        .values_list("pk", "first", "done")
+        .values_list("pk", "first", "done", "api_job__status")
         .first()
     )
-    if chunk is None or chunk[2]:
+    if chunk is None or chunk[2] or chunk[3] != ApiJobStatus.PROCESSING:
         raise _Written
-    pk, first, _ = chunk
-    status = ApiJob.objects.filter(pk=job.pk).values_list("status", flat=True).first()
-    if status != ApiJobStatus.PROCESSING:
-        raise _Written  # failed meanwhile (another chunk's error, given up): stop
+    pk, first, _, _ = chunk
     result = handler(_chunk_records(pk), first)
     ApiJobChunk.objects.filter(pk=pk).update(done=True)
-    # Last: the job's row stays locked by this update only until the commit.
-    record_summary(
+    # Last: the job's row stays locked by this update only until the commit. It also refreshes
+    # `updated_at`, the heartbeat apijobs.recovery reads: every committed chunk is one.
+    processed, total = record_summary(
         api_job=job, processed=result.processed, effected=result.effected, failed=result.failed
-    )
-    processed, total = (
-        ApiJob.objects.filter(pk=job.pk).values_list("processed_records", "total_records").get()
     )
     return processed >= total
 

@@ -219,8 +219,7 @@ def write_chunk(
 
 def _one_by_one(records, positions, *, by, partial) -> tuple[int, list]:
     outcomes = upsert_chunk([records[p] for p in positions], 0, by=by, partial=partial)
-    effected = sum(1 for o in outcomes if o.outcome in api_jobs.EFFECTED)
-    return effected, [o for o in outcomes if o.outcome == api_jobs.FAILED]
+    return api_jobs.split_outcomes(outcomes)
 
 
 def _set_based(records, positions, *, columns, by) -> tuple[int, list]:
@@ -256,24 +255,32 @@ def _requester(api_job_id) -> tuple[ApiJob | None, User | None]:
     return job, job.requested_by if job else None
 
 
+def _chunk_handler(job: ApiJob, by: User):
+    """What writes a chunk of this job: per job, built once per task run."""
+    return partial(write_chunk, by=by, partial=job.options.get("partial", False))
+
+
 def run_bulk_chunk(*, api_job_id, number: int) -> ApiJob | None:
     """The task of one chunk (any worker runs any chunk)."""
     job, by = _requester(api_job_id)
     if by is None:
         return None
-    handler = partial(write_chunk, by=by, partial=job.options.get("partial", False))
-    return api_job_chunks.run_chunk(api_job_id=job.pk, number=number, handler=handler)
+    return api_job_chunks.run_chunk(
+        api_job_id=job.pk, number=number, handler=_chunk_handler(job, by)
+    )
 
 
 def run_bulk_upsert(*, api_job_id) -> ApiJob | None:
     """The task of a whole job: every chunk left, in order, in this worker (a job stored
-    without chunks, from before they existed: its payload, chunk after chunk)."""
+    without chunks, from before they existed: its payload, chunk after chunk). The requester
+    is read, and the handler built, once for all the chunks."""
     job, by = _requester(api_job_id)
     if by is None:
         return api_jobs.jobs().filter(pk=api_job_id).first()
     if api_job_chunks.is_chunked(api_job_id=job.pk):
+        handler = _chunk_handler(job, by)
         for number in api_job_chunks.undone_chunks(api_job_id=job.pk):
-            run_bulk_chunk(api_job_id=job.pk, number=number)
+            api_job_chunks.run_chunk(api_job_id=job.pk, number=number, handler=handler)
         return api_jobs.jobs().get(pk=job.pk)
     handler = partial(upsert_chunk, by=by, partial=job.options.get("partial", False))
     return api_jobs.run_records(api_job_id=job.pk, handler=handler)

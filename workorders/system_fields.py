@@ -13,6 +13,13 @@ from jobsite.models import User
 from workorders.models import Project, WorkOrder
 
 
+def organization_of(work_order: WorkOrder):
+    """The sales organization a work order belongs to: its project's (the stored column is a
+    copy for lists and indexes, written by `apply_system_fields`, and lags when the project
+    moves to another organization until the work order's next write)."""
+    return work_order.project.sales_organization_id
+
+
 def apply_system_fields(
     *, work_order: WorkOrder, previous_state: str | None, now: datetime | None = None
 ) -> None:
@@ -21,7 +28,7 @@ def apply_system_fields(
     now = now or timezone.now()
     project = work_order.project
     work_order.company_id = project.company_id
-    work_order.sales_organization_id = project.sales_organization_id
+    work_order.sales_organization_id = organization_of(work_order)
     if work_order.date_create is None:
         work_order.date_create = now
     work_order.date_update = now

@@ -2,11 +2,11 @@
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from apijobs import services
+from apijobs import chunks, services
 from apijobs.models import ApiJob, ApiJobError
 from apijobs.services import FAILED, UNCHANGED, UPDATED, RecordOutcome
 
@@ -150,3 +150,26 @@ def test_message_is_capped_and_points_at_the_errors(job):
     assert short.count("failed with") == 1
     assert short.endswith(f"… and 2 more failed records: see /api/v1/api-jobs/{job.pk}/errors")
     assert "Work order ID: #1 failed" in short
+
+
+def test_each_chunk_refreshes_the_heartbeat_and_the_last_one_finishes(job):
+    """Chunks start through start_api_job (pending -> processing once), each committed chunk
+    moves `updated_at` (apijobs.recovery's heartbeat) and adds to the counts it reads back."""
+    numbers = chunks.create_chunks(api_job=job, records=job.payload, chunk_size=1)
+    seen = []
+
+    def handler(records, offset):
+        return chunks.ChunkResult(processed=len(records), effected=len(records))
+
+    for number in numbers:
+        long_ago = datetime(2024, 1, 1, tzinfo=UTC)
+        ApiJob.objects.filter(pk=job.pk).update(updated_at=long_ago)
+        done = chunks.run_chunk(api_job_id=job.pk, number=number, handler=handler)
+        stored = ApiJob.objects.get(pk=job.pk)
+        assert stored.updated_at > long_ago + timedelta(days=1)
+        seen.append((stored.status, stored.processed_records))
+    assert seen == [("processing", 1), ("processing", 2), ("completed", 3)]
+    assert done.status == "completed" and done.effected_records == 3
+    assert done.start_time is not None
+    # A chunk run again once written does nothing.
+    assert chunks.run_chunk(api_job_id=job.pk, number=0, handler=handler) is None

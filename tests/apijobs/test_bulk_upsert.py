@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from apijobs.models import ApiJob, ApiJobError
+from workorders import bulk
 from workorders.models import JobPlanning, WorkOrder
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +142,17 @@ def test_a_work_order_named_twice_is_refused_up_front(api, record):
     assert "reference_back_office 'R-1' at records 0, 2" in message
     assert f"id '{same_id}' at records 1, 3" in message
     assert not ApiJob.objects.exists()
+
+
+def test_a_whole_job_run_reads_its_requester_once(planner, record, settings, monkeypatch):
+    """run_bulk_upsert (a job's remaining chunks in one worker) reads the requester and builds
+    the chunk handler once, not once a chunk."""
+    settings.BULK_CHUNK_SIZE = 1
+    # Accepted outside a commit: no chunk task runs; this run writes all three chunks.
+    job = bulk.accept_bulk_upsert(records=[record() for _ in range(3)], by=planner)
+    reads = []
+    requester = bulk._requester
+    monkeypatch.setattr(bulk, "_requester", lambda pk: reads.append(pk) or requester(pk))
+    done = bulk.run_bulk_upsert(api_job_id=job.pk)
+    assert reads == [job.pk]
+    assert (done.status, done.processed_records, done.effected_records) == ("completed", 3, 3)

@@ -17,6 +17,7 @@ from jobs.models import StatusNumber
 from jobsite.errors import ServiceError
 from jobsite.models import Skill, User
 from workorders import planning_board, selectors, services
+from workorders.admin.actions import WorkOrderActions
 from workorders.models import JobPlanning, Project, WorkOrder
 
 from ..admin_forms import change_form_data
@@ -315,6 +316,33 @@ def test_suggest_service_refuses_started_work_and_writes_nothing(project, make_w
     ok.refresh_from_db()
     assert ok.job_status.number == StatusNumber.TO_BE_PLANNED
     assert not JobPlanning.objects.exists()
+
+
+def test_the_suggest_action_checks_the_technician_against_the_organization_it_writes(
+    project, make_wo, technician, other_sales_org
+):
+    """A work order belongs to its project's organization; its stored copy lags when the project
+    moves (its company went to another organization) until the work order's next write. The
+    action's preview checks the technician rule against the organization the write uses."""
+    wo = make_wo(project, name="Moved")
+    Project.objects.filter(pk=project.pk).update(sales_organization=other_sales_org)
+    theirs = User.objects.create_user(
+        username="tech-nl", sales_organization=other_sales_org, is_technician=True
+    )
+    (row,) = WorkOrder.objects.select_related("job_status", "project").filter(pk=wo.pk)
+    assert row.sales_organization_id != row.project.sales_organization_id
+    sunday = planning_board.week_start_of(timezone.localdate()) + timedelta(days=13)
+    late = timezone.make_aware(datetime.combine(sunday, time(22, 0)))
+
+    # The project's organization's technician is placed and checked (the write accepts them)…
+    ((_, start, findings),) = WorkOrderActions._placements([row], theirs, late, False)
+    assert start == late and "outside_working_hours" in {f.code for f in findings}
+    services.suggest_technician(work_orders=[row], user=theirs, date_start=late)
+    # … the stored column's organization's technician is not (the write refuses them).
+    ((_, _, findings),) = WorkOrderActions._placements([row], technician, late, False)
+    assert findings == []
+    with pytest.raises(ServiceError):
+        services.suggest_technician(work_orders=[row], user=technician, date_start=late)
 
 
 def test_life_cycle_actions(planner_client, project, make_wo):

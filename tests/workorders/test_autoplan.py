@@ -18,12 +18,16 @@ from django.utils import timezone
 
 from apijobs.models import ApiJob
 from jobsite.calendars import zone_of
+from jobsite.errors import ServiceError
 from jobsite.models import Address, User
 from tests.apijobs.test_worker import ROOT, worker_command, worker_env
 from tests.factories import make_absence, make_planning, make_work_order
+from workorders.board_moves import plan_work_order
 from workorders.models import JobPlanning, Project, WorkOrder
 from workorders.scheduling.autoplan import services, solver
+from workorders.scheduling.autoplan.accepting import accept_plan
 from workorders.scheduling.checks import Appointment, findings_for
+from workorders.suggestions import suggest_technician
 
 pytestmark = pytest.mark.django_db
 
@@ -354,3 +358,57 @@ def test_the_job_runs_in_a_real_db_worker_and_shows_its_progress(settings, plann
     plan = services.proposed_plan(api_job=ApiJob.objects.get(pk=job.pk))
     assert plan["kpis"]["planned"] > 10 and plan["kpis"]["travel_km"] > 0
     assert {p["technician_id"] for p in plan["plannings"]} == {str(technician.pk)}
+
+
+def test_accepting_refuses_what_the_action_and_the_board_refuse_in_the_same_words(
+    planner, project, technician, other_sales_org
+):
+    """One check (suggestions.refusal, made by mark_suggested): work under way, done or
+    cancelled, and a technician the rule refuses, whichever path suggests it."""
+    started = make_work_order(project=project, status="InProgress", estimated_time=60)
+    activated = make_work_order(project=project, status="Activated", estimated_time=60)
+    stranger = User.objects.create_user(
+        username="tech-nl", sales_organization=other_sales_org, is_technician=True
+    )
+    start = at(0, "09:00")
+    proposed = [(started, technician), (activated, stranger)]
+    said = {}
+    for wo, who in proposed:
+        with pytest.raises(ServiceError) as refused:
+            suggest_technician(work_orders=[wo], user=who, date_start=start)
+        said[wo.pk, who.pk] = refused.value.message
+        if wo is started:  # the board's own pre-check speaks of the technician first
+            board = plan_work_order(
+                user=planner, work_order_id=wo.pk, technician_id=who.pk, start=start
+            )
+            assert board.message == f"Not planned — {refused.value.message}"
+    assert said[started.pk, technician.pk] == (
+        f"Only work that has not started can get a technician suggested; #{started.id2} is "
+        "IN PROGRESS (InProgress)."
+    )
+    for wo, who in proposed:
+        job = ApiJob.objects.create(
+            type="autoplan",
+            status="completed",
+            payload={
+                "plannings": [
+                    {
+                        "work_order_id": str(wo.pk),
+                        "technician_id": str(who.pk),
+                        "start": start.isoformat(),
+                    }
+                ]
+            },
+        )
+        answer = accept_plan(api_job=job, work_order_ids=None, by=planner)
+        assert answer == {
+            "accepted": [],
+            "refused": [{"work_order_id": str(wo.pk), "reason": said[wo.pk, who.pk]}],
+        }
+    assert not JobPlanning.objects.exists()
+    # Work not started (Activated, say) with a technician the rule lets plan is planned by
+    # every path alike.
+    job.payload["plannings"][0]["technician_id"] = str(technician.pk)
+    job.save()
+    answer = accept_plan(api_job=job, work_order_ids=None, by=planner)
+    assert answer == {"accepted": [str(activated.pk)], "refused": []}

@@ -22,7 +22,8 @@ from tests.factories import (
 from workorders import services
 from workorders.models import JobPlanning
 from workorders.scheduling.checks import Appointment, findings_for
-from workorders.scheduling.proposals import NO_COORDINATES, proposals
+from workorders.scheduling.proposal_search import Fit
+from workorders.scheduling.proposals import NO_COORDINATES, _checked, proposals
 
 pytestmark = pytest.mark.django_db
 
@@ -408,3 +409,30 @@ def test_a_suggested_work_orders_own_time_is_free_to_propose(planner, work_order
     work_order.refresh_from_db()
     found = proposals(user=planner, work_order=work_order, now=BEFORE)
     assert found.proposals[0].start == at(0, "12:30") and found.refused == 0
+
+
+def test_the_planning_check_runs_once_however_many_candidates(
+    work_order, technician, django_assert_max_num_queries
+):
+    """All candidates go through one planning check: its plannings, absences and calendars
+    are read once, not once for every candidate it refuses (here: all of them, at night)."""
+
+    def night(n):
+        start = at(n % 4, "22:00") + timedelta(days=7 * (n // 4))
+        return Fit(
+            technician, start, start + timedelta(hours=2), 0.0, (), None, None, None, False, 0
+        )
+
+    counts = {}
+    for n in (1, 12):
+        candidates = [night(i) for i in range(n)]
+        _checked(work_order=work_order, candidates=candidates, limit=5)  # caches warm
+        with CaptureQueriesContext(connection) as queries:
+            chosen, checked, refused = _checked(
+                work_order=work_order, candidates=candidates, limit=5
+            )
+        assert (chosen, checked, refused) == ([], n, n)
+        counts[n] = len(queries)
+    assert counts[1] == counts[12], counts
+    with django_assert_max_num_queries(counts[1]):
+        _checked(work_order=work_order, candidates=[night(i) for i in range(40)], limit=5)

@@ -21,6 +21,7 @@ from workorders.admin.display import describe, format_when, numbers_of
 from workorders.admin.forms import BulkEditForm, SuggestTechnicianForm
 from workorders.admin.paging import MAX_ACTION_ROWS
 from workorders.scheduling.slots import FreeTime
+from workorders.system_fields import organization_of
 
 
 def _visible_technicians(request, sales_organization_ids=None):
@@ -54,7 +55,7 @@ class WorkOrderActions:
     """The actions of a work order admin (a ModelAdmin mixin)."""
 
     def _bounded(self, request, queryset):
-        rows = list(queryset.select_related("job_status")[: MAX_ACTION_ROWS + 1])
+        rows = list(queryset.select_related("job_status", "project")[: MAX_ACTION_ROWS + 1])
         if len(rows) > MAX_ACTION_ROWS:
             self.message_user(
                 request,
@@ -104,7 +105,7 @@ class WorkOrderActions:
         rows = self._bounded(request, queryset)
         if rows is None:
             return None
-        orgs = {wo.sales_organization_id for wo in rows}
+        orgs = {organization_of(wo) for wo in rows}
         technicians = _visible_technicians(request, orgs)
         placements = None
         if "apply" in request.POST:
@@ -152,7 +153,7 @@ class WorkOrderActions:
         refused = {
             wo.pk
             for wo in ordered
-            if rule.problem(user_id=technician.pk, sales_organization_id=wo.sales_organization_id)
+            if rule.problem(user_id=technician.pk, sales_organization_id=organization_of(wo))
         }
         starts = {}
         for wo in ordered:

@@ -239,30 +239,26 @@ def _rule_planning(work_order):
 
 
 def _checked(*, work_order, candidates, limit, moving=None) -> tuple[list[Fit], int, int]:
-    """The first `limit` candidates the planning check passes with no finding at all. Candidates
-    lie in disjoint free windows of their technician, so checking them together (the check takes
-    them as about to be written) finds no overlap between them. `moving`: the work order's rule
-    planning, checked where each candidate would put it (as the Suggested rule would move it)."""
-    chosen, checked, refused, queue = [], 0, 0, list(candidates)
-    while queue and len(chosen) < limit:
-        batch, queue = queue[: limit - len(chosen)], queue[limit - len(chosen) :]
-        findings = findings_for(
-            [
-                Appointment(
-                    user_id=p.technician.pk,
-                    work_order=work_order,
-                    date_start=p.start,
-                    date_end=p.end,
-                    pk=moving,
-                    moving=moving is not None,
-                )
-                for p in batch
-            ]
-        )
-        checked += len(batch)
-        for proposal, found in zip(batch, findings, strict=True):
-            if found:
-                refused += 1
-            else:
-                chosen.append(proposal)
-    return chosen, checked, refused
+    """The first `limit` candidates the planning check passes with no finding at all, the
+    candidates checked and those it flagged. All are checked at once: one check reads the
+    technicians' plannings, absences and calendars once, however many candidates there are (a
+    pass per refusal read them again each time). Candidates lie in disjoint free windows (one
+    per technician and day), so checking them together (the check takes them as about to be
+    written) finds no overlap between them. `moving`: the work order's rule planning, checked
+    where each candidate would put it (as the Suggested rule would move it)."""
+    candidates = list(candidates)
+    findings = findings_for(
+        [
+            Appointment(
+                user_id=p.technician.pk,
+                work_order=work_order,
+                date_start=p.start,
+                date_end=p.end,
+                pk=moving,
+                moving=moving is not None,
+            )
+            for p in candidates
+        ]
+    )
+    passed = [proposal for proposal, found in zip(candidates, findings, strict=True) if not found]
+    return passed[:limit], len(candidates), len(candidates) - len(passed)

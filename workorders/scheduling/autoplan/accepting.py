@@ -8,17 +8,13 @@ made since, an absence, a holiday, working hours, skill, the work order's dates)
 from django.db import transaction
 
 from apijobs.models import ApiJob, ApiJobStatus
-from jobs.models import StatusNumber
 from jobsite.dates import parse_datetime
 from jobsite.errors import ServiceError
 from jobsite.models import User
 from workorders.locks import lock_work_orders
 from workorders.models import JobPlanning, WorkOrder
 from workorders.plannings import Technicians, preview_suggestions
-from workorders.suggestions import mark_suggested
-
-# A work order in one of these can still be planned by accepting a plan.
-PLANNABLE = {StatusNumber.TO_BE_PLANNED, StatusNumber.WAITING, StatusNumber.POOLING}
+from workorders.suggestions import mark_suggested, refusal
 
 
 def accept_plan(*, api_job: ApiJob, work_order_ids, by: User) -> dict:
@@ -96,13 +92,11 @@ def _refusal(wo: WorkOrder | None, planned: bool, technicians: Technicians, prop
         return "The work order was deleted."
     if planned:
         return f"#{wo.id2} was planned since the plan was made."
-    if wo.job_status.number not in PLANNABLE:
-        return f"#{wo.id2} is now {wo.job_status.code}: only unplanned work is planned."
-    problem = technicians.problem(
-        user_id=_uuid(proposal["technician_id"]),
-        sales_organization_id=wo.project.sales_organization_id,
+    # What the admin's action and the board refuse too, in the same words.
+    found = refusal(
+        work_order=wo, technician_id=_uuid(proposal["technician_id"]), technicians=technicians
     )
-    return problem[1] if problem else ""
+    return found.message if found else ""
 
 
 def _uuid(value: str):
