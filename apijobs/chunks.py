@@ -21,7 +21,7 @@ from apijobs.services import (
     fail_on_error,
     finish_api_job,
     record_summary,
-    start_api_job,
+    start_chunk_of_job,
     write_retried,
 )
 
@@ -80,9 +80,7 @@ def run_chunk(*, api_job_id, number: int, handler: ChunkHandler) -> ApiJob | Non
     A deadlock or serialization failure reruns the chunk (bounded); a lost database connection
     goes up (the worker hands the task back, see `requeue_lost_task`); any other exception
     fails the job with a message saying where, and the other chunks then stop."""
-    # The job's start (pending -> processing) and, for a chunk of a job already processing, the
-    # heartbeat: a chunk starting is a live worker.
-    job = start_api_job(api_job_id=api_job_id)
+    job = start_chunk_of_job(api_job_id=api_job_id)
     if job is None:
         return None
     try:

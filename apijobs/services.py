@@ -115,6 +115,22 @@ def start_api_job(*, api_job_id) -> ApiJob | None:
     return job
 
 
+def start_chunk_of_job(*, api_job_id) -> ApiJob | None:
+    """`start_api_job` for one chunk of a chunked job: pending -> processing by the first chunk
+    to start, without a lock, since chunks of one job start side by side on several workers (a
+    lock here would queue every chunk's start behind the commit of the chunk before). No
+    heartbeat either: every committed chunk is one (`record_summary`). None when the job ended
+    or is unknown."""
+    now = timezone.now()
+    ApiJob.objects.filter(pk=api_job_id, status=ApiJobStatus.PENDING).update(
+        status=ApiJobStatus.PROCESSING, start_time=now, updated_at=now
+    )
+    job = jobs().filter(pk=api_job_id).first()
+    if job is None or job.status != ApiJobStatus.PROCESSING:
+        return None
+    return job
+
+
 def split_outcomes(outcomes: Sequence[RecordOutcome]) -> tuple[int, list[RecordOutcome]]:
     """A chunk's records effected (created or updated), and the failed ones."""
     effected = sum(1 for o in outcomes if o.outcome in EFFECTED)

@@ -153,7 +153,7 @@ def test_message_is_capped_and_points_at_the_errors(job):
 
 
 def test_each_chunk_refreshes_the_heartbeat_and_the_last_one_finishes(job):
-    """Chunks start through start_api_job (pending -> processing once), each committed chunk
+    """Chunks start side by side (pending -> processing once), each committed chunk
     moves `updated_at` (apijobs.recovery's heartbeat) and adds to the counts it reads back."""
     numbers = chunks.create_chunks(api_job=job, records=job.payload, chunk_size=1)
     seen = []
