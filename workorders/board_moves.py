@@ -23,6 +23,7 @@ from workorders.scheduling.checks import Appointment, findings_for
 from workorders.selectors import AWAITING_PLANNING_STATUSES
 from workorders.status_changes import set_status
 from workorders.suggestions import suggest_technician
+from workorders.system_fields import organization_of
 
 
 @dataclass
@@ -75,7 +76,7 @@ def _question(*, findings, what: str) -> Outcome:
 
 def _technician_problem(*, technician: User, work_order: WorkOrder) -> str | None:
     problem = plannings.Technicians([technician.pk]).problem(
-        user_id=technician.pk, sales_organization_id=work_order.sales_organization_id
+        user_id=technician.pk, sales_organization_id=organization_of(work_order)
     )
     return problem[1] if problem else None
 

@@ -19,6 +19,7 @@ from workorders.reference_kinds import Group, assign
 from workorders.references import ReferenceResolver
 from workorders.scheduling.checks import Appointment, Finding, findings_for
 from workorders.scheduling.warnings import PLANNING_COLUMNS, refresh_warnings, windows_of
+from workorders.system_fields import organization_of
 
 DEFAULT_PLANNING_MINUTES = 60
 
@@ -282,7 +283,7 @@ def save_planning(*, data: dict, by: User, planning: JobPlanning | None = None) 
     user_group = _PLANNING_GROUPS[1]
     check_technician(
         user_id=planning.user_id,
-        sales_organization_id=planning.work_order.sales_organization_id,
+        sales_organization_id=organization_of(planning.work_order),
         field=user_group.given_key(data),
     )
     return store_planning(planning=planning)

@@ -34,6 +34,7 @@ from workorders.scheduling.availability import LATEST, MAX_RANGE, availability, 
 from workorders.scheduling.checks import Appointment, findings_for
 from workorders.scheduling.proposal_search import Fit, Proposal, Search, on_step, read_visits
 from workorders.selectors import visible_work_orders
+from workorders.system_fields import organization_of
 
 DEFAULT_LIMIT, MAX_LIMIT = 5, 50
 # Without a `to` or a due date, two weeks are searched.
@@ -202,7 +203,7 @@ def _technicians(*, user, work_order) -> list[User]:
     """Who the planning check lets do it: active technicians of its organization, with its
     skill (technician_problem and missing_skill, as a query)."""
     found = calendar_selectors.technicians(user=user).filter(
-        sales_organization_id=work_order.sales_organization_id
+        sales_organization_id=organization_of(work_order)
     )
     if work_order.skill_id:
         found = found.filter(skills=work_order.skill_id)
