@@ -11,7 +11,7 @@ technicians and addresses are small tables, looked up first (`related_ids`), and
 probed in the work order's indexes. On SQLite the same queries run without those indexes; the
 list is paged by id2 and its count is capped while searching, so a search stays bounded."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, F, Func, Q, QuerySet
 
 from jobsite.models import Address, Company, User
 from jobsite.tenancy import restrict_to_tenant
@@ -36,6 +36,36 @@ PROJECT_SEARCH_HELP = (
 )
 
 
+class AnyOf(Func):
+    """`column IN (ids)`, written on PostgreSQL as `column = ANY(%s::uuid[])` with the ids as
+    one array literal. A city names a few thousand projects and sites: as thousands of
+    placeholders (twice each in the list's page query), or as a list the driver dumps id by id,
+    preparing the statement cost more than running it."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, column: str, ids: list):
+        super().__init__(F(column))
+        self.ids = list(ids)
+
+    def _compiled(self, compiler, connection):
+        column = self.source_expressions[0]
+        field = column.output_field
+        ids = [field.get_db_prep_value(i, connection) for i in self.ids]
+        return *compiler.compile(column), field, ids
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, params, _, ids = self._compiled(compiler, connection)
+        return f"{column} IN ({', '.join(['%s'] * len(ids))})", [*params, *ids]
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        column, params, field, ids = self._compiled(compiler, connection)
+        # Ids (uuids, numbers) need no quoting inside an array literal.
+        array = "{" + ",".join(map(str, ids)) + "}"
+        return f"{column} = ANY(%s::{field.db_type(connection)}[])", [*params, array]
+
+
 def as_number(term: str) -> int | None:
     digits = term.strip().lstrip("#")
     if digits.isdigit() and len(digits) <= MAX_NUMBER_DIGITS:
@@ -47,13 +77,18 @@ def _city_addresses(word: str, *, user) -> QuerySet:
     return restrict_to_tenant(Address.objects.order_by(), user=user).filter(city__istartswith=word)
 
 
-def _projects_for(word: str, *, user) -> QuerySet:
+def _projects_for(word: str, *, user, address_ids: list | None = None) -> QuerySet:
+    """`address_ids`: the ids `_city_addresses` found for the word, when already read (whole:
+    fewer than MAX_RELATED_IDS). Given as a list, PostgreSQL combines the three conditions from
+    their indexes (trigram, prefix, db_address_id); as a subquery it read every project the
+    user sees (all of them for a superuser)."""
     projects = restrict_to_tenant(Project.objects.order_by(), user=user)
-    return projects.filter(
-        Q(name__icontains=word)
-        | Q(reference_back_office__istartswith=word)
-        | Q(db_address_id__in=_city_addresses(word, user=user).values("pk"))
-    )
+    condition = Q(name__icontains=word) | Q(reference_back_office__istartswith=word)
+    if address_ids is None:
+        condition |= Q(db_address_id__in=_city_addresses(word, user=user).values("pk"))
+    elif address_ids:
+        condition |= Q(AnyOf("db_address_id", address_ids))
+    return projects.filter(condition)
 
 
 def _companies_for(word: str, *, user) -> QuerySet:
@@ -73,22 +108,23 @@ def _technicians_for(word: str, *, user) -> QuerySet:
     )
 
 
-RELATED = {
-    "project_id": _projects_for,
-    "company_id": _companies_for,
-    "suggested_user_id": _technicians_for,
-    "db_address_id": _city_addresses,
-}
+def _ids(queryset: QuerySet) -> list:
+    return list(queryset.values_list("pk", flat=True)[:MAX_RELATED_IDS])
 
 
 def related_ids(word: str, *, user) -> dict[str, list]:
     """{work order column: ids} of the small tables' rows a word finds, read before the work
     orders are (a few milliseconds each): the database then plans the work order query knowing
     how many ids each column is probed with. (As subqueries, their size unknown when planning,
-    they made PostgreSQL walk every work order of the organization.)"""
+    they made PostgreSQL walk every work order of the organization.) The sites are read first:
+    the projects' lookup is handed their ids."""
+    sites = _ids(_city_addresses(word, user=user))
+    whole = len(sites) < MAX_RELATED_IDS
     return {
-        column: list(lookup(word, user=user).values_list("pk", flat=True)[:MAX_RELATED_IDS])
-        for column, lookup in RELATED.items()
+        "project_id": _ids(_projects_for(word, user=user, address_ids=sites if whole else None)),
+        "company_id": _ids(_companies_for(word, user=user)),
+        "suggested_user_id": _ids(_technicians_for(word, user=user)),
+        "db_address_id": sites,
     }
 
 
@@ -113,7 +149,7 @@ def search_work_orders(queryset: QuerySet, term: str, *, user) -> QuerySet:
         )
         for column, ids in related_ids(word, user=user).items():
             if ids:
-                condition |= Q(**{f"{column}__in": ids})
+                condition |= Q(AnyOf(column, ids))
         queryset = queryset.filter(condition)
     return queryset
 

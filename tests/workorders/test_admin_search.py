@@ -99,3 +99,37 @@ def test_a_search_counts_no_further_than_its_cap(planner_client, project, make_w
     finally:
         PlannerPaginator.SEARCH_CAP = cap
     assert "more than 2 work orders" in response.content.decode()
+
+
+@pytest.mark.parametrize("cap", [5_000, 2])
+def test_a_superusers_city_search_finds_the_same_rows_in_every_organization(
+    client,
+    superuser,
+    planner_client,
+    sales_org,
+    other_sales_org,
+    project,
+    other_project,
+    make_wo,
+    monkeypatch,
+    cap,
+):
+    # The sites a word finds are handed to the projects' lookup as ids; past the cap (here 2
+    # sites) the lookup reads them itself: the same rows either way.
+    monkeypatch.setattr("workorders.search.MAX_RELATED_IDS", cap)
+    here = Address.objects.create(street="A", city="Leuven", sales_organization=sales_org)
+    there = Address.objects.create(street="B", city="Leuven", sales_organization=other_sales_org)
+    ours = make_project(company=project.company, name="Heat pump", db_address=here)
+    theirs = make_project(company=other_project.company, name="Chiller", db_address=there)
+    at_ours = make_wo(ours, name="Yearly visit")
+    expected = {
+        at_ours.pk,
+        make_wo(theirs, name="Yearly visit").pk,
+        make_wo(other_project, name="Repair", db_address_city="Leuven").pk,
+    }
+    make_wo(project, name="Leak")
+    client.force_login(superuser)
+    response = client.get(LIST, {"q": "leuven"})
+    assert {row.pk for row in response.context["cl"].result_list} == expected
+    mine = planner_client.get(LIST, {"q": "leuven"}).context["cl"].result_list
+    assert {row.pk for row in mine} == {at_ours.pk}

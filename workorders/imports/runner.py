@@ -29,6 +29,7 @@ from workorders.imports.readers import (
     unknown_columns,
 )
 from workorders.imports.sql_dialect import database_supported
+from workorders.imports.unknown_references import ReferenceValues
 from workorders.records import record_name
 from workorders.reference_kinds import KINDS as REFERENCE_KINDS
 from workorders.reference_kinds import UnresolvedReference
@@ -121,11 +122,17 @@ def run_import(
     progress = Progress(file.estimated_rows, stream=progress_stream)
     try:
         if kind == "projects":
-            _run_batched(api_job, file, progress, handler=_project_handler(by, dry_run, api_job))
+            write = partial(upsert_projects, by=by)
+            _run_batched(
+                api_job, file, progress, handler=_handler(write, kind, file, by, dry_run, api_job)
+            )
         elif _use_set_based(method, file):
             set_based.run(api_job=api_job, file=file, by=by, dry_run=dry_run, progress=progress)
         else:
-            _run_batched(api_job, file, progress, handler=_work_order_handler(by, dry_run, api_job))
+            write = partial(_upsert_work_orders, by=by)
+            _run_batched(
+                api_job, file, progress, handler=_handler(write, kind, file, by, dry_run, api_job)
+            )
     finally:
         progress.close()
     if dry_run:
@@ -184,10 +191,17 @@ def _outcomes(rows: Sequence[Row], offset: int, results) -> list[api_jobs.Record
     ]
 
 
-def _dry_run_aware(write: Callable, dry_run: bool, api_job: ApiJob):
+def _handler(
+    write: Callable, kind: str, file: ImportFile, by: User, dry_run: bool, api_job: ApiJob
+):
+    """A chunk's write, rolled back in a dry run; a row refused is told its unknown
+    references too, as the preview tells them."""
+
     def handler(rows: Sequence[Row], offset: int):
         with transaction.atomic():
             results = write([row.record for row in rows])
+            # After the write: a parent the chunk creates is known.
+            _explain_references(results, rows, kind=kind, columns=file.columns, by=by)
             if dry_run:
                 transaction.set_rollback(True)
         outcomes = _outcomes(rows, offset, results)
@@ -200,16 +214,22 @@ def _dry_run_aware(write: Callable, dry_run: bool, api_job: ApiJob):
     return handler
 
 
-def _work_order_handler(by: User, dry_run: bool, api_job: ApiJob):
-    return _dry_run_aware(partial(_upsert_work_orders, by=by), dry_run, api_job)
+def _explain_references(results, rows: Sequence[Row], *, kind: str, columns, by: User) -> None:
+    """Add to each refused row's errors the references it names that name nothing (a row
+    refused for a bad date would otherwise hide its unknown project until the next upload)."""
+    refused = {r.index: r for r in results if r.errors}
+    if not refused:
+        return
+    references = ReferenceValues(kind, columns)
+    for index in refused:
+        references.add(index, rows[index].record)
+    for index, errors in references.problems(user=by).items():
+        for name, message in errors.items():
+            refused[index].errors.setdefault(name, message)
 
 
 def _upsert_work_orders(records, *, by):
     return services.upsert_work_orders(records=records, by=by)
-
-
-def _project_handler(by: User, dry_run: bool, api_job: ApiJob):
-    return _dry_run_aware(partial(upsert_projects, by=by), dry_run, api_job)
 
 
 @dataclass

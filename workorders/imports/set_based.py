@@ -31,6 +31,7 @@ from workorders.imports.staging import (
     RowFailures,
     stage_rows,
 )
+from workorders.imports.unknown_references import ReferenceValues
 from workorders.imports.write import write_rows
 from workorders.reference_kinds import WORK_ORDER_GROUPS
 
@@ -81,7 +82,9 @@ def _record(job: ApiJob, total: int, effected: int, failures: RowFailures) -> No
 def _import_rows(
     *, file: ImportFile, by: User, progress: Progress
 ) -> tuple[int, int, int, RowFailures]:
-    return write_rows_set_based(columns=file.columns, rows=file.rows, by=by, progress=progress)
+    return write_rows_set_based(
+        columns=file.columns, rows=file.rows, by=by, progress=progress, explain_references=True
+    )
 
 
 def upsert_records(
@@ -98,10 +101,18 @@ def upsert_records(
 
 
 def write_rows_set_based(
-    *, columns: Sequence[str], rows: Iterable[Row], by: User, progress: Progress
+    *,
+    columns: Sequence[str],
+    rows: Iterable[Row],
+    by: User,
+    progress: Progress,
+    explain_references: bool = False,
 ) -> tuple[int, int, int, RowFailures]:
-    """(rows read, rows written, of which created, the failures)."""
+    """(rows read, rows written, of which created, the failures). `explain_references`: a row
+    refused for its fields is told its unknown references too (a file import, as its preview
+    does; the bulk endpoint answers as the API's per-record write does)."""
     plan = ColumnPlan(columns)
+    references = ReferenceValues("workorders", columns if explain_references else ())
     dialect = for_connection(visible_sales_organization_ids(user=by))
     params = {"empty": ""}
     failures = RowFailures(dialect)
@@ -110,7 +121,7 @@ def write_rows_set_based(
         dialect.drop_temporary(cursor, TEMPORARY_TABLES)
         dialect.prepare(cursor)
         try:
-            total = stage_rows(cursor, dialect, plan, rows, failures, progress)
+            total = stage_rows(cursor, dialect, plan, rows, failures, progress, references)
             effected = created = 0
             if failures.staged:
                 dialect.analyze(cursor, STAGED)
@@ -121,4 +132,8 @@ def write_rows_set_based(
             dialect.drop_temporary(cursor, TEMPORARY_TABLES)
         finally:
             dialect.finish(cursor)
+    # Rows refused for their fields are told their unknown references too, as the preview tells
+    # them; looked up after the write, so that a parent the file creates is known.
+    for ord_, errors in references.problems(user=by).items():
+        failures.add(ord_=ord_, line=None, record_id="", errors=errors)
     return total, effected, created, failures

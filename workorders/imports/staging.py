@@ -13,6 +13,7 @@ from apijobs import services as api_jobs
 from workorders.imports.progress import Progress
 from workorders.imports.readers import Row
 from workorders.imports.sql_dialect import PostgreSQLDialect, quote
+from workorders.imports.unknown_references import ReferenceValues
 from workorders.models import WorkOrder
 from workorders.records import (
     WORK_ORDER_SCALARS,
@@ -187,8 +188,11 @@ def stage_rows(
     rows: Iterable[Row],
     failures: RowFailures,
     progress: Progress,
+    references: ReferenceValues,
 ) -> int:
-    """Validate every row and load the valid ones into STAGED; returns how many were read."""
+    """Validate every row and load the valid ones into STAGED; returns how many were read.
+    The references of a row failing here are kept in `references` (by its ord), to be looked
+    up apart: the joins that resolve the others never see it."""
     adapters = plan.stage_adapters(dialect)
     read = 0
 
@@ -201,6 +205,7 @@ def stage_rows(
                 failures.add(
                     ord_=ord_, line=row.line, record_id=record_name(row.record), errors=errors
                 )
+                references.add(ord_, row.record)
             else:
                 for i, adapt in adapters:
                     if values[i] is not None:
