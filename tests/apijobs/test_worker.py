@@ -5,7 +5,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from importlib import import_module
 from pathlib import Path
 
@@ -115,14 +115,17 @@ def test_worker_killed_mid_job_leaves_whole_chunks_and_the_job_resumes(
     chunk, total = 10, 1200
     settings.BULK_CHUNK_SIZE = chunk
     refs = [f"KILL-{i:04}" for i in range(total)]
+    # An hour apart: all at one time, each planning would overlap every earlier one, and the
+    # test would time the warnings of 1,200 mutual overlaps instead of the worker.
+    monday = datetime(2026, 3, 2, 8, tzinfo=UTC)
     records = [
         record(
             reference_back_office=ref,
             job_status_code="Suggested",
             suggested_user_code=technician.code,
-            suggested_date_start="2026-03-02T08:00:00+00:00",
+            suggested_date_start=(monday + timedelta(hours=i)).isoformat(),
         )
-        for ref in refs
+        for i, ref in enumerate(refs)
     ]
     response = api.post("/api/v1/workorders/bulk", records, format="json")
     assert response.status_code == 202
