@@ -5,13 +5,22 @@ fields and the Suggested rule hold): work orders, fulfillment jobs, and the dire
 import copy
 import json
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from jobs import services
 from jobs.models import Job, JobPriority, JobStatus, JobType
 from jobsite import calendar_services
 from jobsite.calendars import DEFAULT_WEEKLY
-from jobsite.models import Absence, Company, Holiday, SalesOrganization, User, WorkingHours
+from jobsite.models import (
+    Absence,
+    Address,
+    Company,
+    Holiday,
+    SalesOrganization,
+    User,
+    WorkingHours,
+)
 from workorders.models import JobPlanning, Project, WorkOrder
 from workorders.plannings import sync_suggested_plannings
 from workorders.system_fields import apply_system_fields, save_project
@@ -201,4 +210,39 @@ def make_holiday(*, sales_organization: SalesOrganization, date, name: str = "Ho
     return calendar_services.save_holiday(
         holiday=Holiday(),
         values={"sales_organization": sales_organization, "date": date, "name": name},
+    )
+
+
+def make_meter_job_with_two_technicians(
+    *, project: Project, skill, technician: User, sales_org: SalesOrganization, start
+) -> WorkOrder:
+    """Find a slot's world: 90 minutes in Gent, from `start` (a Monday) to ten days later; two
+    technicians with the skill (`technician` based in Gent, Frank Far in Brugge), the nearer one
+    busy at 08:00 on that Monday."""
+    technician.base_address = Address.objects.create(
+        city="Gent", latitude=51.06, longitude=3.72, sales_organization=sales_org
+    )
+    technician.save()
+    far = User.objects.create_user(
+        username="far",
+        first_name="Frank",
+        last_name="Far",
+        code="T09",
+        sales_organization=sales_org,
+        is_technician=True,
+        base_address=Address.objects.create(
+            city="Brugge", latitude=51.21, longitude=3.22, sales_organization=sales_org
+        ),
+    )
+    far.skills.add(skill)
+    make_planning(project=project, technician=technician, start=start + timedelta(hours=8))
+    return make_work_order(
+        project=project,
+        name="Replace the meter – Gent",
+        skill=skill,
+        estimated_time=90,
+        earliest_date_plannable=start,
+        due_date=start + timedelta(days=10),
+        db_address_latitude=51.05,
+        db_address_longitude=3.72,
     )

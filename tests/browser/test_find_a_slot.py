@@ -8,8 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from jobsite.models import Address, User
-from tests.factories import make_planning, make_work_order
+from tests.factories import make_meter_job_with_two_technicians
 from workorders.models import JobPlanning
 
 pytestmark = [
@@ -30,32 +29,8 @@ def office(planner, technician, sales_org, skill, project):
     today = timezone.localdate()
     monday = today + timedelta(days=7 - today.weekday())
     start = timezone.make_aware(datetime.combine(monday, time.min))
-    technician.base_address = Address.objects.create(
-        city="Gent", latitude=51.06, longitude=3.72, sales_organization=sales_org
-    )
-    technician.save()
-    far = User.objects.create_user(
-        username="far",
-        first_name="Frank",
-        last_name="Far",
-        code="T09",
-        sales_organization=sales_org,
-        is_technician=True,
-        base_address=Address.objects.create(
-            city="Brugge", latitude=51.21, longitude=3.22, sales_organization=sales_org
-        ),
-    )
-    far.skills.add(skill)
-    make_planning(project=project, technician=technician, start=start + timedelta(hours=8))
-    return make_work_order(
-        project=project,
-        name="Replace the meter – Gent",
-        skill=skill,
-        estimated_time=90,
-        earliest_date_plannable=start,
-        due_date=start + timedelta(days=10),
-        db_address_latitude=51.05,
-        db_address_longitude=3.72,
+    return make_meter_job_with_two_technicians(
+        project=project, skill=skill, technician=technician, sales_org=sales_org, start=start
     )
 
 

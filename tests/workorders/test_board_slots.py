@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
-from jobsite.models import Address, Skill, User
-from tests.factories import make_planning, make_work_order
+from jobsite.models import Skill
+from tests.factories import make_meter_job_with_two_technicians, make_planning, make_work_order
 from workorders import board_slots
 from workorders.models import JobPlanning, WorkOrder
 from workorders.planning_board import WEEK, Period
@@ -39,32 +39,8 @@ def client(planner, planners_group):
 def work_order(project, skill, technician, sales_org):
     """90 minutes in Gent, from Monday 3 March 2031 to Thursday 13 March; two technicians
     with the skill, the nearer one busy on Monday morning."""
-    technician.base_address = Address.objects.create(
-        city="Gent", latitude=51.06, longitude=3.72, sales_organization=sales_org
-    )
-    technician.save()
-    far = User.objects.create_user(
-        username="far",
-        first_name="Frank",
-        last_name="Far",
-        code="T09",
-        sales_organization=sales_org,
-        is_technician=True,
-        base_address=Address.objects.create(
-            city="Brugge", latitude=51.21, longitude=3.22, sales_organization=sales_org
-        ),
-    )
-    far.skills.add(skill)
-    make_planning(project=project, technician=technician, start=MONDAY + timedelta(hours=8))
-    return make_work_order(
-        project=project,
-        name="Replace the meter – Gent",
-        skill=skill,
-        estimated_time=90,
-        earliest_date_plannable=MONDAY,
-        due_date=MONDAY + timedelta(days=10),
-        db_address_latitude=51.05,
-        db_address_longitude=3.72,
+    return make_meter_job_with_two_technicians(
+        project=project, skill=skill, technician=technician, sales_org=sales_org, start=MONDAY
     )
 
 
