@@ -6,6 +6,7 @@ import copy
 import json
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from jobs import services
@@ -246,3 +247,29 @@ def make_meter_job_with_two_technicians(
         db_address_latitude=51.05,
         db_address_longitude=3.72,
     )
+
+
+# Sites around Gent for the auto-plan's tests: near, near, near, Antwerpen, Leuven.
+SITES_AROUND_GENT = [(51.054, 3.717), (51.10, 3.80), (51.02, 3.65), (51.20, 4.40), (50.88, 4.70)]
+
+
+def make_services_around_gent(
+    *, project: Project, technicians, sales_org: SalesOrganization, count: int = 5
+) -> list[WorkOrder]:
+    """The technicians based in Gent and `count` one-hour services at SITES_AROUND_GENT, for
+    an auto-plan to plan."""
+    for user in technicians:
+        user.base_address = Address.objects.create(
+            street="Base", city="Gent", latitude=51.05, longitude=3.72, sales_organization=sales_org
+        )
+        user.save()
+    return [
+        make_work_order(
+            project=project,
+            name=f"Service {n}",
+            estimated_time=60,
+            db_address_latitude=Decimal(str(lat)),
+            db_address_longitude=Decimal(str(lon)),
+        )
+        for n, (lat, lon) in enumerate(SITES_AROUND_GENT[:count])
+    ]

@@ -2,23 +2,19 @@
 accept the ticked rows, then the rest; the plannings are in the database."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from jobsite.models import Address
-from tests.factories import make_work_order
+from tests.factories import make_services_around_gent
 from workorders.models import JobPlanning
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS)),
 ]
-
-SITES = [(51.054, 3.717), (51.10, 3.80), (51.02, 3.65), (51.20, 4.40)]
 
 
 @pytest.fixture
@@ -31,21 +27,9 @@ def unplanned(planner, technician, technician2, project, sales_org, settings):
         )
     )
     planner.groups.add(group)
-    for user in (technician, technician2):
-        user.base_address = Address.objects.create(
-            street="Base", city="Gent", latitude=51.05, longitude=3.72, sales_organization=sales_org
-        )
-        user.save()
-    return [
-        make_work_order(
-            project=project,
-            name=f"Service {n}",
-            estimated_time=60,
-            db_address_latitude=Decimal(str(lat)),
-            db_address_longitude=Decimal(str(lon)),
-        )
-        for n, (lat, lon) in enumerate(SITES)
-    ]
+    return make_services_around_gent(
+        project=project, technicians=(technician, technician2), sales_org=sales_org, count=4
+    )
 
 
 def test_plan_the_unplanned_then_accept_the_ticked_and_the_rest(page, live_server, unplanned, shot):

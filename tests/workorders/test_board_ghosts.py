@@ -5,7 +5,6 @@ written and what was refused; a planner sees and accepts only their organization
 
 import re
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,8 +12,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 
 from apijobs.models import ApiJob, ApiJobStatus
-from jobsite.models import Address
-from tests.factories import make_planning, make_work_order
+from tests.factories import make_planning, make_services_around_gent
 from workorders.models import JobPlanning
 from workorders.scheduling.autoplan import services, solver
 
@@ -23,7 +21,6 @@ pytestmark = pytest.mark.django_db
 MONDAY = datetime(2031, 3, 3, tzinfo=UTC)  # the organization plans in UTC (TIME_ZONE)
 BOARD = "/admin/workorders/workorder/board/"
 AUTOPLAN = "/admin/workorders/workorder/autoplan/"
-SITES = [(51.054, 3.717), (51.10, 3.80), (51.02, 3.65), (51.20, 4.40), (50.88, 4.70)]
 
 
 @pytest.fixture(autouse=True)
@@ -33,21 +30,9 @@ def quick(settings):
 
 @pytest.fixture
 def unplanned(project, technician, technician2, sales_org):
-    for user in (technician, technician2):
-        user.base_address = Address.objects.create(
-            street="Base", city="Gent", latitude=51.05, longitude=3.72, sales_organization=sales_org
-        )
-        user.save()
-    return [
-        make_work_order(
-            project=project,
-            name=f"Service {n}",
-            estimated_time=60,
-            db_address_latitude=Decimal(str(lat)),
-            db_address_longitude=Decimal(str(lon)),
-        )
-        for n, (lat, lon) in enumerate(SITES)
-    ]
+    return make_services_around_gent(
+        project=project, technicians=(technician, technician2), sales_org=sales_org
+    )
 
 
 @pytest.fixture
