@@ -36,11 +36,8 @@ def unplanned(project, technician, technician2, sales_org):
 
 
 @pytest.fixture
-def client(planner, planners_group):
-    planner.groups.add(planners_group)
-    client = Client()
-    client.force_login(planner)
-    return client
+def client(planner_client):
+    return planner_client
 
 
 def start_from_board(client, capture, **extra):

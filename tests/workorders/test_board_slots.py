@@ -28,11 +28,8 @@ PLAN = BOARD + "plan/"
 
 
 @pytest.fixture
-def client(planner, planners_group):
-    planner.groups.add(planners_group)
-    client = Client()
-    client.force_login(planner)
-    return client
+def client(planner_client):
+    return planner_client
 
 
 @pytest.fixture
