@@ -11,14 +11,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce, NullIf
-
 from apijobs.models import ApiJob, ApiJobStatus
 from jobsite.dates import parse_datetime
 from jobsite.models import User
 from workorders.models import WorkOrder
-from workorders.planning_board import Board, DayCell
+from workorders.planning_board import Board, DayCell, site_city
 from workorders.scheduling.autoplan import services
 
 RUNNING = (ApiJobStatus.PENDING, ApiJobStatus.PROCESSING)
@@ -122,8 +119,7 @@ def proposal(*, user: User, job_id, board: Board) -> Proposal | None:
         ghost = Ghost(
             p["work_order_id"], p["work_order_number"], name, city, start, end, p["travel_km"]
         )
-        ghost.left = period.percent(cell.day, start)
-        ghost.width = max(period.percent(cell.day, end) - ghost.left, 0.8)
+        ghost.left, ghost.width = period.span(cell.day, start, end)
         found.ghosts[p["technician_id"]][cell.day].append(ghost)
         found.shown += 1
     for technician, days in found.ghosts.items():
@@ -138,14 +134,10 @@ def _cells(board: Board) -> dict[tuple[str, date], DayCell]:
 
 def _work_orders(ids: list[str]) -> dict[str, tuple[str, str]]:
     """Name and city of the proposed work orders, for the ghosts' labels (one query)."""
-    city = Coalesce(
-        NullIf(F("db_address_city"), Value("")),
-        "db_address__city",
-        "project__db_address__city",
-        Value(""),
-    )
     rows = (
-        WorkOrder.objects.filter(pk__in=ids).annotate(city=city).values_list("pk", "name", "city")
+        WorkOrder.objects.filter(pk__in=ids)
+        .annotate(city=site_city())
+        .values_list("pk", "name", "city")
     )
     return {str(pk): (name, city) for pk, name, city in rows}
 

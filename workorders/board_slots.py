@@ -109,7 +109,7 @@ def _placed(found, period: Period) -> list[Slot]:
     placed = []
     for rank, p in enumerate(found, start=1):
         start, end = p.start.astimezone(period.zone), p.end.astimezone(period.zone)
-        left = period.percent(start.date(), start)
+        left, width = period.span(start.date(), start, end)
         placed.append(
             Slot(
                 rank=rank,
@@ -122,7 +122,7 @@ def _placed(found, period: Period) -> list[Slot]:
                 travel_km=p.travel_km,
                 in_period=start.date() in period.days,
                 left=left,
-                width=max(period.percent(start.date(), end) - left, 0.8),
+                width=width,
             )
         )
     return placed

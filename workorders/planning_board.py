@@ -100,6 +100,26 @@ class Period:
         offset -= self.hour_from * 60
         return max(0.0, min(100.0, offset * 100 / self.window_minutes))
 
+    def span(self, day: date, start: datetime, end: datetime) -> tuple[float, float]:
+        """Left and width (%) of [start, end) on `day`'s axis; a short one stays clickable."""
+        left = self.percent(day, start)
+        return left, max(self.percent(day, end) - left, MIN_WIDTH)
+
+
+# The narrowest a block is drawn (% of a day's axis): a 15-minute visit in week view.
+MIN_WIDTH = 0.8
+
+
+def site_city(prefix: str = ""):
+    """A work order's city (its own site's, else its address's, else its project's), for labels;
+    `prefix` reaches the work order from another model ("work_order__")."""
+    return Coalesce(
+        NullIf(F(f"{prefix}db_address_city"), Value("")),
+        f"{prefix}db_address__city",
+        f"{prefix}project__db_address__city",
+        Value(""),
+    )
+
 
 @dataclass
 class Block:
@@ -233,12 +253,7 @@ def technicians_of(*, user: User, sales_organization_id=None, ids=None):
 
 def _plannings(*, user, technician_ids, start, end):
     """The plannings of these technicians touching [start, end), as tuples."""
-    city = Coalesce(
-        NullIf(F("work_order__db_address_city"), Value("")),
-        "work_order__db_address__city",
-        "work_order__project__db_address__city",
-        Value(""),
-    )
+    city = site_city("work_order__")
     return (
         restrict_to_tenant(
             JobPlanning.objects.filter(
@@ -372,9 +387,9 @@ def _row(technician, period, skills, blocks, calendar, absences) -> Row:
                 and block.end > day_start
                 and (block.start >= day_start or day == period.first)
             ):
-                block.left = period.percent(day, max(block.start, day_start))
-                right = period.percent(day, min(block.end, day_end))
-                block.width = max(right - block.left, 0.8)
+                block.left, block.width = period.span(
+                    day, max(block.start, day_start), min(block.end, day_end)
+                )
                 cell.blocks.append(block)
         _lanes(cell.blocks)
         cells.append(cell)
