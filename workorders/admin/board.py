@@ -161,12 +161,12 @@ def _progress(request) -> JsonResponse:
     job = board_ghosts.visible_job(user=request.user, job_id=request.GET.get("autoplan"))
     if job is None:
         return JsonResponse({"message": "No such auto-plan."}, status=404)
-    total = job.total_records
+    state = board_ghosts.Proposal(job=job, plan={})  # its state only: no ghosts while it runs
     return JsonResponse(
         {
             "status": job.status,
-            "running": job.status in board_ghosts.RUNNING,
-            "percent": int(100 * job.processed_records / total) if total else 0,
+            "running": state.running,
+            "percent": state.percent,
             "message": job.message,
         }
     )
