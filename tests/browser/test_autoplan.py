@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.utils import timezone
 
+from tests.browser.pages import login, next_monday
 from tests.factories import make_services_around_gent
 from workorders.models import JobPlanning
 
@@ -33,12 +33,8 @@ def unplanned(planner, technician, technician2, project, sales_org, settings):
 
 
 def test_plan_the_unplanned_then_accept_the_ticked_and_the_rest(page, live_server, unplanned, shot):
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", "planner")
-    page.fill("#id_password", "pw-planner-1")
-    page.click("input[type=submit]")
-    today = timezone.localdate()
-    monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+    login(page, live_server)
+    monday = next_monday()
     page.goto(
         f"{live_server.url}/admin/workorders/workorder/autoplan/"
         f"?from={monday.isoformat()}&to={(monday + timedelta(days=4)).isoformat()}"

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apijobs.models import ApiJob
 from jobsite.models import Address, User
+from tests.browser.pages import login, next_monday
 from tests.browser.test_autoplan import unplanned  # noqa: F401 (a fixture)
 from tests.browser.test_board import _answered, _drag_to
 from tests.factories import make_work_order
@@ -30,12 +31,8 @@ def test_plan_the_unplanned_shows_ghosts_and_accepting_them_makes_plannings(
     unplanned,  # noqa: F811
     shot,
 ):
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", "planner")
-    page.fill("#id_password", "pw-planner-1")
-    page.click("input[type=submit]")
-    today = timezone.localdate()
-    monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+    login(page, live_server)
+    monday = next_monday()
     page.goto(f"{live_server.url}/admin/workorders/workorder/board/?view=week&date={monday}")
     page.click("#board-autoplan")
     # The board follows the solver, then shows its proposal as ghosts with the KPIs.
@@ -161,12 +158,8 @@ def test_a_team_week_while_the_solver_runs_then_its_ghosts(
             db_address_latitude=Decimal(str(lat + (n % 5) * 0.01)),
             db_address_longitude=Decimal(str(lon - (n % 3) * 0.01)),
         )
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", "planner")
-    page.fill("#id_password", "pw-planner-1")
-    page.click("input[type=submit]")
-    today = timezone.localdate()
-    monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+    login(page, live_server)
+    monday = next_monday()
     page.goto(f"{live_server.url}/admin/workorders/workorder/board/?view=week&date={monday}")
     page.click("#board-autoplan")
     page.wait_for_selector("#board-proposal-progress")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
+from tests.browser.pages import login
 from tests.factories import make_meter_job_with_two_technicians
 from workorders.models import JobPlanning
 
@@ -35,10 +36,7 @@ def office(planner, technician, sales_org, skill, project):
 
 
 def test_find_a_slot_then_a_click_plans_the_work_order(page, live_server, office, technician, shot):
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", "planner")
-    page.fill("#id_password", "pw-planner-1")
-    page.click("input[type=submit]")
+    login(page, live_server)
     page.goto(f"{live_server.url}/admin/workorders/workorder/{office.pk}/change/")
     page.locator("#find-a-slot").scroll_into_view_if_needed()
     shot(page, "find-a-slot-link", full_page=False)

@@ -10,8 +10,8 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from jobsite.models import Skill
+from tests.browser.pages import login, next_monday
 from tests.factories import make_work_order
-from workorders import planning_board
 from workorders.models import JobPlanning, WorkOrder
 
 pytestmark = [
@@ -56,19 +56,6 @@ def office(planner, technician, technician2, project, statuses, job_type, priori
             **{"due_date": now + timedelta(days=20 + i), **extra},
         )
     return made
-
-
-def login(page, live_server, username="planner", password="pw-planner-1"):
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#planner-shortcuts")
-
-
-def next_monday():
-    today = timezone.localdate()
-    return planning_board.week_start_of(today) + timedelta(days=7)
 
 
 def test_planner_finds_suggests_and_sees_it_on_the_board(
