@@ -181,17 +181,20 @@ def _accept(request, job, here):
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        _say_accepted(request, job, answer)
+        plan = services.proposed_plan(api_job=job)  # as the acceptance left it
+        _say_accepted(request, plan, answer)
+        if request.POST.get("back") == "board":
+            remaining = len(plan.get("plannings", [])) > len(
+                plan.get("accepted_work_order_ids", [])
+            )
+            return HttpResponseRedirect(_back(request, here, job=job if remaining else None))
     if request.POST.get("back") == "board":
-        left = services.proposed_plan(api_job=job)
-        remaining = len(left.get("plannings", [])) > len(left.get("accepted_work_order_ids", []))
-        return HttpResponseRedirect(_back(request, here, job=job if remaining else None))
+        return HttpResponseRedirect(_back(request, here, job=job))
     return HttpResponseRedirect(f"{here}?{urlencode({'job': job.pk})}")
 
 
-def _say_accepted(request, job, answer: dict) -> None:
+def _say_accepted(request, plan: dict, answer: dict) -> None:
     """What was written and what was refused, naming the work orders (as the plan does)."""
-    plan = services.proposed_plan(api_job=job)
     numbers = {
         p["work_order_id"]: p["work_order_number"]
         for p in plan.get("plannings", []) + plan.get("unplanned", [])
