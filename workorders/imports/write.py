@@ -139,10 +139,16 @@ def _sync_plannings(cursor, dialect: PostgreSQLDialect) -> None:
     check on the plannings it moved and those whose work order's inputs changed."""
     cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {RESOLVED} WHERE existing_id IS NOT NULL)")
     (updates,) = cursor.fetchone()
+    now = timezone.now()
     sync_suggested_plannings_sql(
-        cursor, written=WRITTEN, now=timezone.now(), dialect=dialect, all_new=not updates
+        cursor,
+        written=WRITTEN,
+        now=now,
+        dialect=dialect,
+        all_new=not updates,
+        staged=set_writes.in_sql(),
     )
-    set_writes.refresh_changed(cursor, work_orders=f"SELECT id FROM {WRITTEN}")
+    set_writes.refresh_changed(cursor, work_orders=f"SELECT id FROM {WRITTEN}", now=now)
 
 
 def sync_suggested_plannings_sql(
@@ -152,11 +158,13 @@ def sync_suggested_plannings_sql(
     now,
     dialect: PostgreSQLDialect | None = None,
     all_new: bool = False,
+    staged: bool = False,
 ) -> None:
     """`plannings.sync_suggested_plannings` as three statements for the work orders whose ids are
     in table `written` (same constants; tests/workorders/test_import_paths.py checks that both
     give the same plannings): remove the rule's planning where the rule says so, move the ones
-    whose user or times changed, add the missing ones."""
+    whose user or times changed, add the missing ones (`staged`: into set_writes.INCOMING, for
+    the check to write them with their warnings)."""
     dialect = dialect or for_connection()
     now = connection.ops.adapt_datetimefield_value(now)
     suggested = int(StatusNumber.SUGGESTED)
@@ -175,8 +183,9 @@ def sync_suggested_plannings_sql(
         f"JOIN {STATUS_TABLE} work_order_status "
         "ON work_order_status.id = work_order.job_status_id"
     )
+    add = {"source": source, "planned": planned, "end": end, "now": now, "dialect": dialect}
     if all_new:  # work orders created just now hold no planning yet: only some to add
-        _add_plannings(cursor, source=source, planned=planned, end=end, now=now, dialect=dialect)
+        _add_plannings(cursor, **add, staged=staged)
         return
     cursor.execute(
         f"""DELETE FROM {PLANNING_TABLE} WHERE made_by_rule AND work_order_id IN (
@@ -197,18 +206,27 @@ def sync_suggested_plannings_sql(
               AND {planned} AND {changed}""",
         [now],
     )
-    _add_plannings(cursor, source=source, planned=planned, end=end, now=now, dialect=dialect)
+    _add_plannings(cursor, **add, staged=staged)
 
 
 def _add_plannings(
-    cursor, *, source: str, planned: str, end: str, now, dialect: PostgreSQLDialect
+    cursor, *, source: str, planned: str, end: str, now, dialect: PostgreSQLDialect, staged: bool
 ) -> None:
-    cursor.execute(
-        f"""INSERT INTO {PLANNING_TABLE}
+    if staged:
+        cursor.execute(f"DROP TABLE IF EXISTS {set_writes.INCOMING}")
+        into = f"""CREATE TEMPORARY TABLE {set_writes.INCOMING} AS
+            SELECT {dialect.new_uuid} AS id, work_order.id AS work_order_id,
+                   work_order.suggested_user_id AS user_id,
+                   work_order.suggested_date_start AS date_start, {end} AS date_end,
+                   %s::timestamptz AS modified_dateutc, work_order.id2 AS number"""
+    else:
+        into = f"""INSERT INTO {PLANNING_TABLE}
               (id, work_order_id, user_id, date_start, date_end, made_by_rule, modified_dateutc,
                warnings, warning_codes)
             SELECT {dialect.new_uuid}, work_order.id, work_order.suggested_user_id,
-                   work_order.suggested_date_start, {end}, TRUE, %s, '[]', ''
+                   work_order.suggested_date_start, {end}, TRUE, %s, '[]', ''"""
+    cursor.execute(
+        f"""{into}
             FROM {source}
             WHERE {planned} AND NOT EXISTS (
               SELECT 1 FROM {PLANNING_TABLE} rule_planning
@@ -216,3 +234,7 @@ def _add_plannings(
             ORDER BY work_order.id""",
         [now],
     )
+    if staged:  # the check looks in it for what overlaps each planning, by technician
+        incoming = set_writes.INCOMING
+        cursor.execute(f"CREATE INDEX {incoming}_user ON {incoming} (user_id, date_start)")
+        cursor.execute(f"ANALYZE {incoming}")

@@ -9,17 +9,29 @@ both sides in SQL and checks again only the plannings that came, went or moved, 
 work order's inputs changed; `refresh_warnings` adds their neighbours where they were and where
 they are. An import that changes none of that reads two small tables and checks nothing.
 
+On PostgreSQL (`in_sql`) the check runs as SQL (`checks_sql`), and the Suggested rule's new
+plannings wait in INCOMING until their warnings are known, so each is written once with them:
+writing 10,000 plannings and then their warnings again cost the database as much as the check.
+
 The setting IMPORT_REFRESHES_WARNINGS (default true; not in settings.py) is for the scheduling
 bench alone: off, it times the import as it was before the check existed."""
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from jobs.models import JobStatus
 from workorders.models import JobPlanning, WorkOrder
+from workorders.scheduling import checks_sql
 from workorders.scheduling.warnings import refresh_warnings, without_cycle_collection
 
 BEFORE = "planning_check_before"
+# The Suggested rule's plannings to add (id, work_order_id, user_id, date_start, date_end,
+# modified_dateutc, number: the work order's id2), written by `refresh_changed` with their
+# warnings.
+INCOMING = "planning_check_incoming"
+WINDOWS = "planning_check_windows"
+TARGETS = "planning_check_targets"
 # What the check reads of a work order (the life-cycle state comes from its status).
 WORK_ORDER_INPUTS = ("skill_id", "due_date", "earliest_date_plannable", "sales_organization_id")
 WINDOW = ("user_id", "date_start", "date_end")
@@ -27,6 +39,11 @@ WINDOW = ("user_id", "date_start", "date_end")
 
 def enabled() -> bool:
     return getattr(settings, "IMPORT_REFRESHES_WARNINGS", True)
+
+
+def in_sql() -> bool:
+    """Does this database check in SQL (and the rule stage its new plannings in INCOMING)?"""
+    return enabled() and checks_sql.available()
 
 
 def _distinct(a: str, b: str) -> str:
@@ -60,24 +77,23 @@ def note_inputs(cursor, *, work_orders: str) -> None:
     cursor.execute(f"CREATE INDEX {BEFORE}_planning ON {BEFORE} (planning_id)")
 
 
-def refresh_changed(cursor, *, work_orders: str) -> int:
+def refresh_changed(cursor, *, work_orders: str, now=None) -> int:
     """After the write: check again the plannings of the work orders the SQL `work_orders`
     selects (those written) that the Suggested rule added or moved, or whose work order's
     inputs changed, and the neighbours of where those and the rule's plannings gone were.
-    Returns how many plannings' warnings changed."""
+    Returns how many plannings' warnings changed. `now`: the write's (in SQL, for
+    `in_the_past`)."""
     if not enabled():
         return 0
+    if in_sql():
+        return _refresh_changed_sql(cursor, work_orders=work_orders, now=now)
     with without_cycle_collection():
         return _refresh_changed(cursor, work_orders=work_orders)
 
 
-def _refresh_changed(cursor, *, work_orders: str) -> int:
-    cursor.execute(f"SELECT EXISTS ({work_orders})")
-    (written,) = cursor.fetchone()
-    if not written:
-        cursor.execute(f"DROP TABLE {BEFORE}")
-        return 0
-    planning_table = JobPlanning._meta.db_table
+def _changes(work_orders: str) -> tuple[str, str]:
+    """SQL of (the written work orders whose check inputs changed, the condition that a rule
+    planning `now` is not where `before` says it was)."""
     changed_inputs = _distinct(
         f"({', '.join(f'before.{c}' for c in WORK_ORDER_INPUTS)}, before.life_cycle_state)",
         f"({', '.join(f'work_order.{c}' for c in WORK_ORDER_INPUTS)}, status.life_cycle_state)",
@@ -91,6 +107,17 @@ def _refresh_changed(cursor, *, work_orders: str) -> int:
         f"({', '.join(f'before.{c}' for c in WINDOW)})",
         f"({', '.join(f'now.{c}' for c in WINDOW)})",
     )
+    return changed_work_orders, moved
+
+
+def _refresh_changed(cursor, *, work_orders: str) -> int:
+    cursor.execute(f"SELECT EXISTS ({work_orders})")
+    (written,) = cursor.fetchone()
+    if not written:
+        cursor.execute(f"DROP TABLE {BEFORE}")
+        return 0
+    planning_table = JobPlanning._meta.db_table
+    changed_work_orders, moved = _changes(work_orders)
     # Where the rule's plannings were, that went or moved, or whose inputs changed.
     cursor.execute(
         f"""SELECT before.user_id, before.date_start, before.date_end
@@ -122,6 +149,102 @@ def _refresh_changed(cursor, *, work_orders: str) -> int:
             placed.append(pk)
     cursor.execute(f"DROP TABLE {BEFORE}")
     return refresh_warnings(windows=windows, written=placed)
+
+
+def _refresh_changed_sql(cursor, *, work_orders: str, now) -> int:
+    """`_refresh_changed` in SQL: the same windows and plannings, checked by `checks_sql`; the
+    new plannings of INCOMING written with their warnings, the stored ones whose warnings
+    changed updated."""
+    planning = JobPlanning._meta.db_table
+    changed_work_orders, moved = _changes(work_orders)
+    rule_moved = f"""
+        SELECT now.id FROM {planning} now JOIN {BEFORE} before ON before.planning_id = now.id
+        WHERE now.made_by_rule AND now.work_order_id IN ({work_orders}) AND {moved}"""
+    cursor.execute(f"DROP TABLE IF EXISTS {WINDOWS}")
+    # Where the rule's plannings were that went or moved, or whose inputs changed; where the
+    # rule's plannings are that moved or come; where the plannings of changed work orders are.
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE {WINDOWS} AS
+            SELECT before.user_id, before.date_start, before.date_end
+            FROM {BEFORE} before LEFT JOIN {planning} now ON now.id = before.planning_id
+            WHERE before.planning_id IS NOT NULL
+              AND (now.id IS NULL OR {moved} OR before.id IN ({changed_work_orders}))
+            UNION ALL
+            SELECT now.user_id, now.date_start, now.date_end FROM {planning} now
+            WHERE now.id IN ({rule_moved})
+               OR now.work_order_id IN ({changed_work_orders})
+            UNION ALL
+            SELECT user_id, date_start, date_end FROM {INCOMING}"""
+    )
+    cursor.execute(f"ANALYZE {WINDOWS}")
+    timeline = (
+        f"{checks_sql.STORED_TIMELINE} UNION ALL "
+        f"SELECT id, user_id, date_start, date_end, number FROM {INCOMING}"
+    )
+    spans = (
+        f"{checks_sql.STORED_SPANS} UNION ALL SELECT user_id, date_start, date_end FROM {INCOMING}"
+    )
+    with checks_sql.without_jit(cursor):
+        checks_sql.prepare(cursor, users=f"SELECT user_id FROM {WINDOWS}", spans=spans)
+        _targets(cursor, rule_moved=rule_moved)
+        checks_sql.working_time(cursor, targets=TARGETS)
+        checks_sql.find(cursor, targets=TARGETS, timeline=timeline, now=now or timezone.now())
+    found = checks_sql.FOUND
+    changed = f"{planning}.id = found.id AND {planning}.warnings IS DISTINCT FROM found.warnings"
+    # Locked in the order of their ids first: two writers saving overlapping plannings lock
+    # them in one order.
+    cursor.execute(
+        f"SELECT {planning}.id FROM {planning} JOIN {found} found ON {changed} "
+        f"ORDER BY {planning}.id FOR UPDATE OF {planning}"
+    )
+    cursor.execute(
+        f"UPDATE {planning} SET warnings = found.warnings, warning_codes = found.codes "
+        f"FROM {found} found WHERE {changed}"
+    )
+    updated = cursor.rowcount
+    cursor.execute(
+        f"""INSERT INTO {planning} (id, work_order_id, user_id, date_start, date_end,
+                made_by_rule, modified_dateutc, warnings, warning_codes)
+            SELECT incoming.id, incoming.work_order_id, incoming.user_id, incoming.date_start,
+                   incoming.date_end, TRUE, incoming.modified_dateutc,
+                   coalesce(found.warnings, '[]'::jsonb), coalesce(found.codes, '')
+            FROM {INCOMING} incoming LEFT JOIN {found} found ON found.id = incoming.id
+            ORDER BY incoming.work_order_id"""
+    )
+    cursor.execute(f"SELECT count(*) FROM {INCOMING} JOIN {found} USING (id) WHERE codes <> ''")
+    (warned,) = cursor.fetchone()
+    checks_sql.drop(cursor)
+    for table in (BEFORE, INCOMING, WINDOWS, TARGETS):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    return updated + warned
+
+
+def _targets(cursor, *, rule_moved: str) -> None:
+    """TARGETS: the plannings touching a window (edges included), each once; found from each
+    window through the (technician, start) index, bounded below by the technician's longest
+    planning (a hash join of windows and plannings compared 3,000,000 pairs)."""
+    planning = JobPlanning._meta.db_table
+    touching = """user_id = place.user_id AND date_start <= place.date_end
+        AND date_start >= place.date_start - technician.longest
+        AND date_end >= place.date_start"""
+    cursor.execute(f"DROP TABLE IF EXISTS {TARGETS}")
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE {TARGETS} AS
+            SELECT DISTINCT ON (touched.id) touched.id, touched.user_id, touched.date_start,
+                   touched.date_end, touched.work_order_id,
+                   touched.incoming OR touched.id IN ({rule_moved}) AS written,
+                   touched.warnings AS stored
+            FROM {WINDOWS} place
+            JOIN {checks_sql.TECHNICIAN} technician ON technician.user_id = place.user_id
+            CROSS JOIN LATERAL (
+                SELECT id, user_id, date_start, date_end, work_order_id, warnings,
+                       FALSE AS incoming FROM {planning} WHERE {touching}
+                UNION ALL
+                SELECT id, user_id, date_start, date_end, work_order_id, '[]'::jsonb, TRUE
+                FROM {INCOMING} WHERE {touching}) touched
+            ORDER BY touched.id"""
+    )
+    cursor.execute(f"ANALYZE {TARGETS}")
 
 
 def _converters(names):
