@@ -176,7 +176,6 @@ def _refresh_changed_sql(cursor, *, work_orders: str, now) -> int:
             UNION ALL
             SELECT user_id, date_start, date_end FROM {INCOMING}"""
     )
-    cursor.execute(f"ANALYZE {WINDOWS}")
     timeline = (
         f"{checks_sql.STORED_TIMELINE} UNION ALL "
         f"SELECT id, user_id, date_start, date_end, number FROM {INCOMING}"
