@@ -127,10 +127,9 @@ def without_jit(cursor):
     Set for the transaction, then put back as it was."""
     cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
     (previous, _) = cursor.fetchone()
-    try:
-        yield
-    finally:
-        cursor.execute("SELECT set_config('jit', %s, true)", [previous])
+    yield
+    # (not on an error: the transaction is lost then, and its setting with it)
+    cursor.execute("SELECT set_config('jit', %s, true)", [previous])
 
 
 def find(cursor, *, targets: str, timeline: str = STORED_TIMELINE, now) -> None:
