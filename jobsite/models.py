@@ -229,7 +229,8 @@ class Skill(models.Model):
 class NumberSequence(models.Model):
     """Counters behind the `id2` auto numbers, portable to SQLite and PostgreSQL.
 
-    Allocation is one `UPDATE … RETURNING`, so a bulk import reserves a whole range at once."""
+    Allocation is one `INSERT … ON CONFLICT DO UPDATE … RETURNING`, so a bulk import reserves a
+    whole range at once (jobsite/numbers.py: on PostgreSQL outside the caller's transaction)."""
 
     name = models.CharField(max_length=50, primary_key=True)
     last_value = models.BigIntegerField(default=0)

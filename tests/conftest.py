@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from jobs.models import JobPriority, JobStatus, JobType
 from jobsite.models import Address, Company, Country, SalesOrganization, Skill, User
+from jobsite.numbers import close_side_connections
 from jobsite.services import issue_api_token
 
 from .factories import make_project
@@ -23,6 +24,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test database, with the `id2` side connections (jobsite.numbers) closed
+    before it is dropped: PostgreSQL refuses to drop a database someone is connected to."""
+    yield
+    close_side_connections()
 
 
 @pytest.fixture(autouse=True)
