@@ -156,6 +156,12 @@ def _refresh_changed_sql(cursor, *, work_orders: str, now) -> int:
     new plannings of INCOMING written with their warnings, the stored ones whose warnings
     changed updated."""
     planning = JobPlanning._meta.db_table
+    cursor.execute(f"SELECT EXISTS ({work_orders})")
+    (written,) = cursor.fetchone()
+    if not written:  # nothing written, nothing placed (INCOMING is empty)
+        for table in (BEFORE, INCOMING):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        return 0
     changed_work_orders, moved = _changes(work_orders)
     rule_moved = f"""
         SELECT now.id FROM {planning} now JOIN {BEFORE} before ON before.planning_id = now.id
