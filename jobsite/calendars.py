@@ -189,20 +189,17 @@ class Calendar:
             ]
         return found
 
-    def stretches(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-        """The working time from the local day before `start`'s to `end`'s, in UTC, intervals
-        that touch joined into one: [s, e) inside [start, end) is covered (`covers`) exactly
-        when s == e or one stretch holds it. What the SQL form of the check reads."""
+    def stretches(self, days: Iterable[date]) -> list[tuple[datetime, datetime]]:
+        """The working time of these local days, in UTC, intervals that touch joined into one.
+        Given the days from the one before `s`'s to `e`'s, [s, e) is covered (`covers`)
+        exactly when s == e or one stretch holds it: what the SQL form of the check reads."""
         found: list[list[datetime]] = []
-        day = start.astimezone(self.zone).date() - timedelta(days=1)
-        last = end.astimezone(self.zone).date()
-        while day <= last:
+        for day in sorted(set(days)):
             for a, b in sorted(self._day_in_utc(day)):
                 if found and a <= found[-1][1]:
                     found[-1][1] = max(found[-1][1], b)
                 else:
                     found.append([a, b])
-            day += timedelta(days=1)
         return [(a, b) for a, b in found]
 
     def covers(self, start: datetime, end: datetime) -> bool:

@@ -12,7 +12,7 @@ holds both forms equal on a world exercising every warning."""
 
 import contextlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 from django.db import connection
 
@@ -39,6 +39,7 @@ WORKING = "planning_check_working"
 FOUND = "planning_check_found"
 PLANNING_TABLE = JobPlanning._meta.db_table
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # the span of an empty set of plannings
+_DAY = timedelta(days=1)
 SKILLS_TABLE = User.skills.through._meta.db_table
 
 # The plannings as the check sees them: (id, user_id, date_start, date_end, number), the
@@ -85,21 +86,31 @@ def prepare(cursor, *, users: str, spans: str = STORED_SPANS) -> None:
 
 
 def working_time(cursor, *, targets: str) -> None:
-    """WORKING: the working time of each technician of the table `targets` over the days its
-    plannings there span, in UTC, touching intervals joined."""
+    """WORKING: the working time of each technician of the table `targets` on the local days
+    their plannings there touch (and the day before each: `Calendar.stretches`), in UTC,
+    touching intervals joined. Those days alone: a technician's few plannings months apart
+    made a calendar of every day between them (20,000 intervals for 5,000 plannings)."""
     cursor.execute(
-        f"SELECT user_id, min(date_start), max(date_end) FROM {targets} GROUP BY user_id"
+        f"""SELECT DISTINCT planning.user_id, day::date
+            FROM {targets} planning
+            JOIN {TECHNICIAN} technician ON technician.user_id = planning.user_id,
+            generate_series((planning.date_start AT TIME ZONE technician.zone)::date - 1,
+                            (planning.date_end AT TIME ZONE technician.zone)::date,
+                            interval '1 day') day"""
     )
-    spans = {user_id: (low, high) for user_id, low, high in cursor.fetchall()}
-    technicians = User.objects.select_related("sales_organization").in_bulk(spans)
-    low = min((low for low, _ in spans.values()), default=_EPOCH)
-    high = max((high for _, high in spans.values()), default=_EPOCH)
+    days: dict = {}
+    for user_id, day in cursor.fetchall():
+        days.setdefault(user_id, []).append(day)
+    technicians = User.objects.select_related("sales_organization").in_bulk(days)
+    every = [day for theirs in days.values() for day in theirs] or [_EPOCH.date()]
+    low = datetime.combine(min(every), time(), UTC) - _DAY
+    high = datetime.combine(max(every), time(), UTC) + 2 * _DAY
     found = calendars(technicians.values(), start=low, end=high)
     rows = [
         (user_id, a, b)
-        for user_id, (low, high) in spans.items()
+        for user_id, theirs in days.items()
         if user_id in found
-        for a, b in found[user_id].stretches(low, high)
+        for a, b in found[user_id].stretches(theirs)
     ]
     cursor.execute(f"DROP TABLE IF EXISTS {WORKING}")
     cursor.execute(
