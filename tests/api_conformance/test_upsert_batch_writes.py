@@ -48,6 +48,11 @@ def _run(records, by, *, record_by_record):
                 wo["reference_back_office"]: {k: v for k, v in wo.items() if k not in _DRAWN}
                 for wo in WorkOrder.objects.values()
             }
+            # Numbers by rank: on PostgreSQL a rolled-back run's numbers stay taken
+            # (jobsite/numbers.py), so the second run's new rows are numbered further on.
+            ranks = {n: rank for rank, n in enumerate(sorted(r["id2"] for r in rows.values()))}
+            for row in rows.values():
+                row["id2"] = ranks[row["id2"]]
             plannings = sorted(
                 (p.work_order.reference_back_office, str(p.user_id), p.date_start)
                 for p in JobPlanning.objects.select_related("work_order")
