@@ -256,8 +256,8 @@ SITES_AROUND_GENT = [(51.054, 3.717), (51.10, 3.80), (51.02, 3.65), (51.20, 4.40
 def make_services_around_gent(
     *, project: Project, technicians, sales_org: SalesOrganization, count: int = 5
 ) -> list[WorkOrder]:
-    """The technicians based in Gent and `count` one-hour services at SITES_AROUND_GENT, for
-    an auto-plan to plan."""
+    """The technicians based in Gent and `count` one-hour services at SITES_AROUND_GENT (round
+    and round, past five), for an auto-plan to plan."""
     for user in technicians:
         user.base_address = Address.objects.create(
             street="Base", city="Gent", latitude=51.05, longitude=3.72, sales_organization=sales_org
@@ -271,5 +271,6 @@ def make_services_around_gent(
             db_address_latitude=Decimal(str(lat)),
             db_address_longitude=Decimal(str(lon)),
         )
-        for n, (lat, lon) in enumerate(SITES_AROUND_GENT[:count])
+        for n in range(count)
+        for lat, lon in [SITES_AROUND_GENT[n % len(SITES_AROUND_GENT)]]
     ]

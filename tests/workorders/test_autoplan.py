@@ -21,7 +21,13 @@ from jobsite.calendars import zone_of
 from jobsite.errors import ServiceError
 from jobsite.models import Address, User
 from tests.apijobs.test_worker import ROOT, worker_command, worker_env
-from tests.factories import make_absence, make_planning, make_work_order
+from tests.factories import (
+    SITES_AROUND_GENT,
+    make_absence,
+    make_planning,
+    make_services_around_gent,
+    make_work_order,
+)
 from workorders.board_moves import plan_work_order
 from workorders.models import JobPlanning, Project, WorkOrder
 from workorders.scheduling.autoplan import services, solver
@@ -33,7 +39,6 @@ pytestmark = pytest.mark.django_db
 
 MONDAY = datetime(2031, 3, 3, tzinfo=UTC)  # the organization plans in UTC (TIME_ZONE)
 SATURDAY = MONDAY + timedelta(days=5)
-SITES = [(51.054, 3.717), (51.10, 3.80), (51.02, 3.65), (51.20, 4.40), (50.88, 4.70)]
 
 
 def at(day: int, clock: str) -> datetime:
@@ -62,7 +67,7 @@ def unplanned(project, skill, bases):
     only `technician` has; one is due on Tuesday, one may start on Thursday only."""
     made = []
     for n in range(10):
-        lat, lon = SITES[n % len(SITES)]
+        lat, lon = SITES_AROUND_GENT[n % len(SITES_AROUND_GENT)]
         made.append(
             make_work_order(
                 project=project,
@@ -311,23 +316,14 @@ def test_the_demo_has_coordinates_so_the_auto_plan_shows_something_real(settings
 def test_the_job_runs_in_a_real_db_worker_and_shows_its_progress(settings, planner, project):
     import_module("jobs.migrations.0003_vocabulary").install(django_apps, None)
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    for n in range(30):
-        lat, lon = SITES[n % len(SITES)]
-        make_work_order(
-            project=project,
-            name=f"Service {n}",
-            estimated_time=60,
-            db_address_latitude=Decimal(str(lat)),
-            db_address_longitude=Decimal(str(lon)),
-        )
-    base = Address.objects.create(
-        street="Base", latitude=51.05, longitude=3.72, sales_organization=planner.sales_organization
-    )
     technician = User.objects.create_user(
-        username="tech.worker",
-        sales_organization=planner.sales_organization,
-        is_technician=True,
-        base_address=base,
+        username="tech.worker", sales_organization=planner.sales_organization, is_technician=True
+    )
+    make_services_around_gent(
+        project=project,
+        technicians=[technician],
+        sales_org=planner.sales_organization,
+        count=30,
     )
     job = services.start_autoplan(
         data={"from": MONDAY.isoformat(), "to": SATURDAY.isoformat()}, by=planner
