@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from django.db import connection
 from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from jobs.models import JobPriority, JobStatus
 from jobsite.models import Skill, User
 from jobsite.tenancy import restrict_to_tenant
 from workorders.models import Project, WorkOrder
+from workorders.planning_board import site_city
 from workorders.selectors import AWAITING_PLANNING_STATUSES
 
 PAGE_SIZE = 40
@@ -137,7 +137,7 @@ CARD_COLUMNS = (
 
 def unplanned(*, user: User, search: Search) -> Page:
     """One page of the work waiting for a planner (one query; two by priority on PostgreSQL)."""
-    city = Coalesce(NullIf(F("db_address_city"), Value("")), "project__db_address__city", Value(""))
+    city = site_city()
     first = (search.page - 1) * PAGE_SIZE
     found = _matching(user=user, search=search).annotate(city=city)
     if search.sort == "priority" and connection.features.supports_slicing_ordering_in_compound:
