@@ -56,11 +56,12 @@ def available() -> bool:
     return connection.vendor == "postgresql"
 
 
-def prepare(cursor, *, users: str, spans: str = STORED_SPANS) -> None:
+def prepare(cursor, *, users: str, spans: str = STORED_SPANS) -> dict:
     """TECHNICIAN: the technicians whose ids the SQL `users` selects, with their name (as
     `str(user)`), zone and longest planning among `spans` (user_id, date_start, date_end),
     which bounds the search for what overlaps one of theirs from below, as
-    `checks._overlapping` does."""
+    `checks._overlapping` does. Returns them ({id: user}, their organizations read), for
+    `working_time`."""
     cursor.execute(f"SELECT DISTINCT user_id FROM ({users}) given")
     ids = [row[0] for row in cursor.fetchall()]
     technicians = User.objects.select_related("sales_organization").in_bulk(ids)
@@ -83,10 +84,12 @@ def prepare(cursor, *, users: str, spans: str = STORED_SPANS) -> None:
         ],
     )
     cursor.execute(f"CREATE UNIQUE INDEX {TECHNICIAN}_user ON {TECHNICIAN} (user_id)")
+    return technicians
 
 
-def working_time(cursor, *, targets: str) -> None:
-    """WORKING: the working time of each technician of the table `targets` on the local days
+def working_time(cursor, *, targets: str, technicians: dict) -> None:
+    """WORKING: the working time of each technician of the table `targets` (`technicians`,
+    as `prepare` returned them) on the local days
     their plannings there touch (and the day before each: `Calendar.stretches`), in UTC,
     touching intervals joined. Those days alone: a technician's few plannings months apart
     made a calendar of every day between them (20,000 intervals for 5,000 plannings)."""
@@ -101,11 +104,10 @@ def working_time(cursor, *, targets: str) -> None:
     days: dict = {}
     for user_id, day in cursor.fetchall():
         days.setdefault(user_id, []).append(day)
-    technicians = User.objects.select_related("sales_organization").in_bulk(days)
     every = [day for theirs in days.values() for day in theirs] or [_EPOCH.date()]
     low = datetime.combine(min(every), time(), UTC) - _DAY
     high = datetime.combine(max(every), time(), UTC) + 2 * _DAY
-    found = calendars(technicians.values(), start=low, end=high)
+    found = calendars([technicians[pk] for pk in days], start=low, end=high)
     rows = [
         (user_id, a, b)
         for user_id, theirs in days.items()

@@ -190,9 +190,11 @@ def _refresh_changed_sql(cursor, *, work_orders: str, now) -> int:
         f"{checks_sql.STORED_SPANS} UNION ALL SELECT user_id, date_start, date_end FROM {INCOMING}"
     )
     with checks_sql.without_jit(cursor):
-        checks_sql.prepare(cursor, users=f"SELECT user_id FROM {WINDOWS}", spans=spans)
+        technicians = checks_sql.prepare(
+            cursor, users=f"SELECT user_id FROM {WINDOWS}", spans=spans
+        )
         _targets(cursor, rule_moved=rule_moved)
-        checks_sql.working_time(cursor, targets=TARGETS)
+        checks_sql.working_time(cursor, targets=TARGETS, technicians=technicians)
         checks_sql.find(cursor, targets=TARGETS, timeline=timeline, now=now or timezone.now())
     found = checks_sql.FOUND
     changed = f"{planning}.id = found.id AND {planning}.warnings IS DISTINCT FROM found.warnings"
