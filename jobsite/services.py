@@ -13,6 +13,7 @@ from django.utils import timezone
 from jobsite import ratelimit
 from jobsite.errors import ServiceError, TooManyAttempts
 from jobsite.models import REFERENCE_USED, ApiToken, User
+from jobsite.selectors import forget_token
 
 FAILED_LOGINS_PER_ACCOUNT = "login-account"
 FAILED_LOGINS_PER_ADDRESS = "login-address"
@@ -65,6 +66,7 @@ def issue_api_token(*, user: User) -> tuple[str, ApiToken]:
 
 def revoke_api_token(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    forget_token(key_hash=token.key_hash)
 
 
 def save_record[M: models.Model](*, instance: M, values: dict) -> M:

@@ -185,6 +185,9 @@ TASKS = {
 }
 
 API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=24 * 30)
+# How long a process trusts a token it found active without reading it again: a token revoked
+# or a user disabled elsewhere keeps working on this process that long (0: read every time).
+API_TOKEN_CACHE_SECONDS = env.int("API_TOKEN_CACHE_SECONDS", default=5)
 
 # A proposal's score is 100 less these points: per km of detour, per day after the first
 # moment searched, per hour already planned for the technician that day.

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from jobs.models import JobPriority, JobStatus, JobType
 from jobsite.models import Address, Company, Country, SalesOrganization, Skill, User
 from jobsite.numbers import close_side_connections
+from jobsite.selectors import forget_all_tokens
 from jobsite.services import issue_api_token
 
 from .factories import make_project
@@ -36,8 +37,10 @@ def django_db_setup(django_db_setup):
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limits():
-    """Rate-limit counts (failed logins, API requests) start from zero in every test."""
+    """Rate-limit counts (failed logins, API requests) start from zero in every test, and no
+    token is remembered from another test's database."""
     cache.clear()
+    forget_all_tokens()
 
 
 @pytest.fixture

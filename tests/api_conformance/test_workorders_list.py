@@ -105,8 +105,9 @@ def test_list_queries_do_not_grow_with_page_size(api, many):
         assert len(response.json()["results"]) == size
         return len(captured)
 
+    queries(2)  # the token is read once, then remembered (API_TOKEN_CACHE_SECONDS)
     assert queries(2) == queries(25)
-    assert queries(25) <= 5  # token, the page's ids, count, its rows (+ codes on SQLite)
+    assert queries(25) <= 4  # the page's ids, count, its rows (+ codes on SQLite)
 
 
 def test_count_stops_at_a_cap_unless_asked_for(api, many, monkeypatch):
