@@ -9,11 +9,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from jobsite.compiled_queries import CompiledQuery
 from jobsite.errors import ServiceError
 from jobsite.models import Holiday, SalesOrganization, User, WorkingHours
 
@@ -126,8 +128,15 @@ def zone_of(sales_organization: SalesOrganization | None) -> ZoneInfo:
     return ZoneInfo(sales_organization.time_zone if sales_organization else settings.TIME_ZONE)
 
 
+class Pattern(NamedTuple):
+    """A stored pattern as a calendar reads it (WorkingHours' own columns)."""
+
+    weekly: list
+    exceptions: list
+
+
 def pattern_in_force(
-    *, own: WorkingHours | None, default: WorkingHours | None
+    *, own: WorkingHours | Pattern | None, default: WorkingHours | Pattern | None
 ) -> tuple[list[dict], list[dict], bool]:
     """(weekly, exceptions, inherited) that apply to a technician: their own pattern, else their
     organization's, else DEFAULT_WEEKLY."""
@@ -230,16 +239,42 @@ class Calendar:
         return None
 
 
+def holiday_dates(*, start: datetime, end: datetime) -> tuple[date, date]:
+    """The first and last dates a holiday of [start, end) may have: local dates reach a day
+    either side of UTC's."""
+    margin = timedelta(days=1)
+    return (start - margin).date(), (end + margin).date()
+
+
+def holidays_on(organization_ids: Iterable, *, first: date, last: date) -> QuerySet[Holiday]:
+    return Holiday.objects.filter(
+        sales_organization__in=list(organization_ids), date__gte=first, date__lte=last
+    )
+
+
 def holidays_between(
     organization_ids: Iterable, *, start: datetime, end: datetime
 ) -> QuerySet[Holiday]:
     """The organizations' holidays whose local date may fall in [start, end)."""
-    margin = timedelta(days=1)  # local dates reach a day either side of UTC
-    return Holiday.objects.filter(
-        sales_organization__in=list(organization_ids),
-        date__gte=(start - margin).date(),
-        date__lte=(end + margin).date(),
-    )
+    first, last = holiday_dates(start=start, end=end)
+    return holidays_on(organization_ids, first=first, last=last)
+
+
+def _patterns(*, technicians: list, organizations: list) -> QuerySet:
+    """The technicians' own patterns and their organizations' defaults, as (technician id,
+    organization id, weekly, exceptions)."""
+    return WorkingHours.objects.filter(
+        Q(technician__in=technicians)
+        | Q(technician__isnull=True, sales_organization__in=organizations)
+    ).values_list("technician_id", "sales_organization_id", "weekly", "exceptions")
+
+
+# Read for every check and board page: compiled once (compiled_queries).
+PATTERNS = CompiledQuery(
+    _patterns,
+    technicians=WorkingHours._meta.get_field("technician"),
+    organizations=WorkingHours._meta.get_field("sales_organization"),
+)
 
 
 def calendars(
@@ -260,16 +295,14 @@ def calendars(
         organizations = {t.sales_organization_id: t.sales_organization for t in loaded}
     else:
         organizations = SalesOrganization.objects.in_bulk(org_ids)
-    patterns = WorkingHours.objects.filter(
-        Q(technician__in=[t.pk for t in technicians])
-        | Q(technician__isnull=True, sales_organization__in=org_ids)
-    )
     own, defaults = {}, {}
-    for pattern in patterns:
-        if pattern.technician_id:
-            own[pattern.technician_id] = pattern
+    for technician_id, organization_id, weekly, exceptions in PATTERNS.rows(
+        technicians=[t.pk for t in technicians], organizations=list(org_ids)
+    ):
+        if technician_id:
+            own[technician_id] = Pattern(weekly, exceptions)
         else:
-            defaults[pattern.sales_organization_id] = pattern
+            defaults[organization_id] = Pattern(weekly, exceptions)
     if holidays is None:
         holidays = holidays_between(org_ids, start=start, end=end).values_list(
             "sales_organization_id", "date", "name"

@@ -98,7 +98,7 @@ def availability(
         away[user_id].append((a, b))
     if booked is None:
         booked = defaultdict(list)
-        # One window for every technician: a plain range, not checks.touching's condition per
+        # One window for every technician: a plain range, not check_reads.touching's condition per
         # technician (building and planning 50 ORed conditions cost more than reading the rows).
         for user_id, a, b in JobPlanning.objects.filter(
             user__in=ids, date_start__lt=end, date_end__gt=start

@@ -10,17 +10,16 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from django.db.models import CharField, DateTimeField, F, IntegerField, Q, Value
-from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from jobs.models import LifeCycleState
-from jobsite.calendars import Calendar, calendars, holidays_between
-from jobsite.models import Absence, AbsenceKind, Skill, User
-from workorders.models import JobPlanning, WorkOrder
+from jobsite.calendars import Calendar, calendars
+from jobsite.models import AbsenceKind, Skill
+from workorders.models import WorkOrder
+from workorders.scheduling.check_reads import Booked, read_around, technicians
 
 # A planning in the past is warned about only for work that has not started.
 PENDING_STATES = {LifeCycleState.PENDING}
@@ -115,183 +114,6 @@ class _Timeline:
             self.longest[user_id] = max(e.date_end - e.date_start for e in entries)
 
 
-def touching(windows: Iterable[tuple], *, margin: timedelta = timedelta()) -> Q:
-    """A condition on plannings: those of each window's technician overlapping it (edges
-    included), `margin` wider on each side."""
-    condition = Q(pk__in=[])
-    for user_id, low, high in stretches(windows):
-        condition |= Q(user_id=user_id, date_start__lte=high + margin, date_end__gte=low - margin)
-    return condition
-
-
-def stretches(windows: Iterable[tuple]) -> list[tuple]:
-    """(technician, start, end) covering the windows: a technician's windows less than a day
-    apart make one stretch, and past MAX_STRETCHES a technician's are one, so a query on them
-    stays short."""
-    by_user: dict = defaultdict(list)
-    for user_id, start, end in windows:
-        if user_id is not None and start is not None and end is not None:
-            by_user[user_id].append((start, end))
-    found = []
-    for user_id, spans in by_user.items():
-        spans.sort()
-        merged = [list(spans[0])]
-        for start, end in spans[1:]:
-            if start - merged[-1][1] <= STRETCH_GAP:
-                merged[-1][1] = max(merged[-1][1], end)
-            else:
-                merged.append([start, end])
-        found.append((user_id, merged))
-    if sum(len(m) for _, m in found) > MAX_STRETCHES:
-        found = [(u, [[m[0][0], max(e for _, e in m)]]) for u, m in found]
-    return [(user_id, low, high) for user_id, merged in found for low, high in merged]
-
-
-STRETCH_GAP = timedelta(days=1)
-MAX_STRETCHES = 200
-
-
-class Booked(NamedTuple):
-    """A stored planning as the overlap check reads it (tuples, not model instances nor frozen
-    dataclasses: an import reads thousands)."""
-
-    pk: object
-    user_id: object
-    date_start: datetime
-    date_end: datetime
-    number: int  # the work order's id2, for messages
-
-
-def neighbours(appointments: Sequence[Appointment], *, absences=None) -> list[Booked]:
-    """The stored plannings of the same technicians that could overlap any of `appointments`.
-    With `absences` (a deferred `_absences` read), both come back in one query: the absences
-    fill that list, the plannings are returned."""
-    if not appointments:
-        return []
-    condition = touching((a.user_id, a.date_start, a.date_end) for a in appointments)
-    query = _as_busy(
-        JobPlanning.objects.filter(condition),
-        user="user_id",
-        start="date_start",
-        end="date_end",
-        number=F("work_order__id2"),
-        kind=Value("", output_field=CharField()),
-    )
-    if absences is not None:
-        query = query.union(*absences.parts, all=True)
-        # A UNION orders by its first model's default (date_start, no column here) unless told.
-        query = query.order_by("busy_start")
-    booked = []
-    for pk, user_id, start, end, number, kind in query:
-        if kind:
-            absences.add(pk, user_id, start, end, number, kind)
-        else:
-            booked.append(Booked(pk, user_id, start, end, number))
-    if absences is not None:
-        absences.read = True
-    return booked
-
-
-def _column(value):
-    return F(value) if isinstance(value, str) else value
-
-
-def _as_busy(queryset, *, user, start, end, number, kind, pk="id"):
-    """Rows of (id, user, start, end, number, kind): every column an annotation in one order,
-    so that plannings, absences, holidays and skills line up in a UNION."""
-    return (
-        queryset.order_by()  # a UNION takes no model's default ordering
-        .annotate(
-            busy_pk=_column(pk),
-            busy_user=_column(user),
-            busy_start=_column(start),
-            busy_end=_column(end),
-            busy_number=number,
-            busy_kind=kind,
-        )
-        .values_list("busy_pk", "busy_user", "busy_start", "busy_end", "busy_number", "busy_kind")
-    )
-
-
-@dataclass(frozen=True)
-class Away:
-    pk: object
-    user_id: object
-    date_start: datetime
-    date_end: datetime
-    kind: str
-
-
-# busy_number of a holiday's and a skill's row in the UNION (absences carry none, plannings
-# their id2).
-HOLIDAY_ROW = -1
-SKILL_ROW = -2
-
-
-class _Absences:
-    """The technicians' absences over [low, high), and their organizations' holidays: read with
-    the neighbouring plannings when those are read (one query for all), else on their own when
-    first needed."""
-
-    def __init__(self, user_ids, organization_ids, low, high, skill_ids=()):
-        absences = _as_busy(
-            Absence.objects.filter(technician__in=user_ids, start__lt=high, end__gt=low),
-            user="technician_id",
-            start="start",
-            end="end",
-            number=Value(None, output_field=IntegerField()),
-            kind=F("kind"),
-        )
-        # A holiday's date rides in its text column ("2030-01-08|New Year"): a date is no
-        # timestamp to either database's UNION.
-        holidays = _as_busy(
-            holidays_between(organization_ids, start=low, end=high),
-            user="sales_organization_id",
-            start=Value(None, output_field=DateTimeField()),
-            end=Value(None, output_field=DateTimeField()),
-            number=Value(HOLIDAY_ROW, output_field=IntegerField()),
-            kind=Concat(Cast("date", CharField()), Value("|"), "name", output_field=CharField()),
-        )
-        self.parts = [absences, holidays]
-        if skill_ids:  # which of the work orders' skills the technicians have
-            self.parts.append(
-                _as_busy(
-                    User.skills.through.objects.filter(
-                        user_id__in=user_ids, skill_id__in=skill_ids
-                    ),
-                    pk="skill_id",
-                    user="user_id",
-                    start=Value(None, output_field=DateTimeField()),
-                    end=Value(None, output_field=DateTimeField()),
-                    number=Value(SKILL_ROW, output_field=IntegerField()),
-                    kind=Value("skill", output_field=CharField()),
-                )
-            )
-        self.skills: dict = defaultdict(set)
-        self.found: list[Away] = []
-        self.holidays: list[tuple] = []
-        self.read = False
-
-    def add(self, pk, user_id, start, end, number, kind) -> None:
-        if number == HOLIDAY_ROW:
-            day, _, name = kind.partition("|")
-            self.holidays.append((user_id, date.fromisoformat(day[:10]), name))
-        elif number == SKILL_ROW:
-            self.skills[user_id].add(pk)
-        else:
-            self.found.append(Away(pk, user_id, start, end, kind))
-
-    def load(self) -> None:
-        if not self.read:
-            for row in self.parts[0].union(*self.parts[1:], all=True).order_by("busy_start"):
-                self.add(*row)
-            self.read = True
-
-    def __iter__(self):
-        self.load()
-        return iter(self.found)
-
-
 def _number(item) -> int:
     return item.number if isinstance(item, Booked) else item.work_order.id2
 
@@ -312,19 +134,20 @@ def findings_for(
     now = timezone.now()
     low = min(a.date_start for a in appointments)
     high = max(a.date_end for a in appointments)
-    user_ids = {a.user_id for a in appointments}
-    users = User.objects.select_related("sales_organization").in_bulk(user_ids)
+    user_ids = {a.user_id for a in appointments if a.user_id is not None}
+    users = technicians(user_ids)
     organization_ids = {u.sales_organization_id for u in users.values() if u.sales_organization_id}
-    wanted = {a.work_order.skill_id for a in appointments if a.work_order.skill_id}
-    away = _Absences(user_ids, organization_ids, low, high, skill_ids=wanted)
+    around = read_around(
+        appointments,
+        user_ids=user_ids,
+        organization_ids=organization_ids,
+        skill_ids={a.work_order.skill_id for a in appointments if a.work_order.skill_id},
+        plannings=stored is None,
+    )
     if stored is None:
-        stored = neighbours(appointments, absences=away)
-    away.load()
-    by_user = calendars(users.values(), start=low, end=high, holidays=away.holidays)
-    skills = away.skills
-    absences = defaultdict(list)
-    for absence in away:
-        absences[absence.user_id].append(absence)
+        stored = around.booked
+    by_user = calendars(users.values(), start=low, end=high, holidays=around.holidays)
+    skills, absences = around.skills, around.absences
     # Plannings about to be written or moved overlap each other too, where they would be.
     placed = [a for a in appointments if a.new_place]
     leaving = {a.pk for a in placed if a.pk is not None}

@@ -14,15 +14,14 @@ from datetime import datetime, timedelta
 
 from django.db import connection, connections
 
+from jobsite.compiled_queries import converted
 from workorders.models import JobPlanning
+from workorders.scheduling.check_reads import Booked, stretches, touching
 from workorders.scheduling.checks import (
     IN_THE_PAST,
     Appointment,
-    Booked,
     WorkOrderFacts,
     findings_for,
-    stretches,
-    touching,
     warning_codes,
 )
 
@@ -147,20 +146,13 @@ def _refresh(*, windows: Iterable[Window], written: Iterable) -> int:
 
 def rows_of(queryset, *, later=frozenset()) -> tuple[list[tuple], Callable]:
     """The rows of a values_list queryset, as the ORM would give them, each distinct raw value
-    of a column converted once: an import reads 15,000 plannings of 50 technicians, one skill,
-    a few hundred start times, and turning the same text into the same uuid or datetime over
-    and over was a third of the refresh (SQLite gives uuids and datetimes as text). The
-    columns at the indexes `later` are left as read: the function returned converts a value
-    of one when asked, `convert(index, value)`."""
+    of a column converted once (`compiled_queries.converted`). The columns at the indexes
+    `later` are left as read: the function returned converts a value of one when asked,
+    `convert(index, value)`."""
     compiler = queryset.query.get_compiler(using=queryset.db)
     sql, params = compiler.as_sql()
     converters = compiler.get_converters([expression for expression, _, _ in compiler.select])
     connection = connections[queryset.db]
-    steps = [
-        (index, found, expression, {})
-        for index, (found, expression) in converters.items()
-        if index not in later
-    ]
 
     def convert(index, value):
         if index in converters:
@@ -172,26 +164,7 @@ def rows_of(queryset, *, later=frozenset()) -> tuple[list[tuple], Callable]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         raw = cursor.fetchall()
-    if not steps:
-        return [tuple(row) for row in raw], convert
-    rows = []
-    for row in raw:
-        row = list(row)
-        for index, found, expression, seen in steps:
-            value = row[index]
-            try:
-                row[index] = seen[value]
-            except KeyError:
-                converted = value
-                for step in found:
-                    converted = step(converted, expression, connection)
-                row[index] = seen[value] = converted
-            except TypeError:  # an unhashable raw value (a decoded JSON document)
-                for step in found:
-                    value = step(value, expression, connection)
-                row[index] = value
-        rows.append(tuple(row))
-    return rows, convert
+    return converted(raw, converters, connection, later=later), convert
 
 
 class _Touched:
