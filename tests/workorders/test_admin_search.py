@@ -133,3 +133,13 @@ def test_a_superusers_city_search_finds_the_same_rows_in_every_organization(
     assert {row.pk for row in response.context["cl"].result_list} == expected
     mine = planner_client.get(LIST, {"q": "leuven"}).context["cl"].result_list
     assert {row.pk for row in mine} == {at_ours.pk}
+
+
+def test_a_found_rows_link_brings_the_search_back(scene, planner_client):
+    response = planner_client.get(LIST, {"q": "Mechelen", "o": "1"})
+    site = scene["site"]
+    link = f'href="/admin/workorders/workorder/{site.pk}/change/?_changelist_filters='
+    html = response.content.decode()
+    assert link in html
+    start = html.index(link) + len(link)
+    assert html[start : html.index('"', start)] == "q%3DMechelen%26o%3D1"

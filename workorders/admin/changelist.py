@@ -3,6 +3,7 @@ indexed MIN/MAX instead of a DISTINCT over every row."""
 
 from datetime import datetime
 
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Max, Min
@@ -41,17 +42,25 @@ class WorkOrderChangeList(ChangeList):
         queryset = super().get_queryset(request, exclude_parameters)
         return queryset.only(*LIST_COLUMNS)
 
-    @cached_property
-    def _change_url(self):
-        return reverse(
-            "admin:workorders_workorder_change",
-            args=("__pk__",),
-            current_app=self.model_admin.admin_site.name,
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A row's link carries the list's filters and search back (?_changelist_filters=…).
+        # Django adds them to each row's link, resolving the link's URL once a row (a fifth of
+        # a searched list's rendering); they are the same for every row, so they are added
+        # here, once, and Django is left none to add.
+        self._change_url = add_preserved_filters(
+            {"preserved_filters": self.preserved_filters, "opts": self.opts},
+            reverse(
+                "admin:workorders_workorder_change",
+                args=("__pk__",),
+                current_app=self.model_admin.admin_site.name,
+            ),
         )
+        self.preserved_filters = ""
 
     def url_for_result(self, result):
         # One reverse() per page instead of one per row.
-        return self._change_url.replace("__pk__", quote(str(result.pk)))
+        return self._change_url.replace("__pk__", quote(str(result.pk)), 1)
 
     @cached_property
     def due_hierarchy(self):
