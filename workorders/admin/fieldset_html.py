@@ -34,7 +34,8 @@ def fieldset_html(fieldset, index) -> str:
         parts.extend(_line(line))
     if collapsible:
         parts.append("</details>")
-    parts.append("</fieldset>")
+    # The template file's last line end too: the white space between two sections.
+    parts.append("</fieldset>\n")
     return mark_safe("\n".join(parts))
 
 
