@@ -112,6 +112,8 @@ def test_each_widget_label_and_error_list_is_written_as_djangos_template_writes_
         "django/forms/widgets/select.html",
         "django/forms/widgets/textarea.html",
         "admin/widgets/split_datetime.html",
+        "admin/widgets/related_widget_wrapper.html",
+        "django/forms/widgets/hidden.html",
         "django/forms/label.html",
         "django/forms/errors/list/ul.html",
     } <= kinds

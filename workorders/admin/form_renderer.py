@@ -1,5 +1,6 @@
 """The planner admin forms' renderer: the HTML of Django's small form templates (inputs, text
-areas, selects, labels, error lists, the admin's date and time pair) written in Python.
+areas, selects, labels, error lists, the admin's date and time pair and its related-object
+icons) written in Python.
 
 The work order change form renders some 60 widgets, 40 labels and over a hundred (mostly empty)
 error lists; through the template engine, each is a template lookup, a context and an include
@@ -9,7 +10,9 @@ whole change form); any other template, or one of these with an option or a subw
 another template, is rendered by Django as before."""
 
 from django.forms.renderers import DjangoTemplates
+from django.templatetags.static import static
 from django.utils.html import conditional_escape
+from django.utils.translation import gettext
 
 # The input widgets whose template is only {% include "django/forms/widgets/input.html" %}
 # (their own line end follows the include's when they are included).
@@ -111,6 +114,48 @@ def split_datetime_html(context) -> str | None:
     )
 
 
+def related_widget_wrapper_html(context) -> str:
+    """admin/widgets/related_widget_wrapper.html: the widget, then its change / add / delete /
+    view icons (as {% spaceless %} leaves them: line ends inside a tag, none between)."""
+    name, params = _text(context["name"]), _text(context["url_params"])
+    icons = []  # (kind, image, the tag's attributes between its id and its title, title)
+    if not context["is_hidden"]:
+        if context["can_change_related"]:
+            url = _text(context["change_related_template_url"])
+            href = [f'data-href-template="{url}?{params}"', 'data-popup="yes"']
+            icons.append(("change", "changelink", href, gettext("Change selected %(model)s")))
+        if context["can_add_related"]:
+            href = ['data-popup="yes"', f'href="{_text(context["add_related_url"])}?{params}"']
+            icons.append(("add", "addlink", href, gettext("Add another %(model)s")))
+        if context["can_delete_related"]:
+            url = _text(context["delete_related_template_url"])
+            href = [f'data-href-template="{url}?{params}"', 'data-popup="yes"']
+            icons.append(("delete", "deletelink", href, gettext("Delete selected %(model)s")))
+        if context["can_view_related"]:
+            url = _text(context["change_related_template_url"])
+            href = [f'data-href-template="{url}?{_text(context["view_related_url_params"])}"']
+            icons.append(("view", "viewlink", href, gettext("View selected %(model)s")))
+    model = {"model": _text(context["model"])}
+    links = []
+    for kind, image, href, title in icons:
+        indent = "\n             " if kind == "view" else "\n            "
+        attrs = indent.join([f'id="{kind}_id_{name}"', *href, f'title="{title % model}"'])
+        src = _text(static(f"admin/img/icon-{image}.svg"))
+        links.append(
+            f'<a class="related-widget-wrapper-link {kind}-related" {attrs}>'
+            f'<img src="{src}" alt="" width="24" height="24"></a>'
+        )
+    ref = (
+        ""
+        if context["model_has_limit_choices_to"]
+        else f'data-model-ref="{_text(context["model_name"])}"'
+    )
+    return (
+        f'<div class="related-widget-wrapper" {ref}>\n    {context["rendered_widget"]}\n    \n'
+        f"        {''.join(links)}\n    \n</div>"
+    )
+
+
 def label_html(context) -> str:
     """django/forms/label.html."""
     if not context["use_tag"]:
@@ -136,6 +181,7 @@ WRITERS = {
     "django/forms/widgets/textarea.html": lambda context: textarea_html(context["widget"]),
     "django/forms/widgets/select.html": lambda context: select_html(context["widget"]),
     "admin/widgets/split_datetime.html": split_datetime_html,
+    "admin/widgets/related_widget_wrapper.html": related_widget_wrapper_html,
     "django/forms/label.html": label_html,
     "django/forms/errors/list/default.html": errors_html,
     "django/forms/errors/list/ul.html": errors_html,
