@@ -1,7 +1,6 @@
-"""The work order change form writes its widgets, sections and plannings table in Python
-(workorders.admin.form_renderer, fieldset_html, inline_html): the page must be what Django's
-own templates write, and show what they show (errors next to their fields, the plannings'
-warnings)."""
+"""The work order change form writes its widgets and its sections in Python
+(workorders.admin.form_renderer, fieldset_html): the page must be what Django's own templates
+write, and show what they show (errors next to their fields, the plannings' warnings)."""
 
 import re
 from datetime import datetime, time, timedelta
@@ -20,7 +19,7 @@ from ..admin_forms import change_form_data
 
 
 def _with_djangos_templates(monkeypatch):
-    """The form as Django writes it: its form renderer and the admin's two templates."""
+    """The form as Django writes it: its form renderer and the admin's fieldset template."""
     monkeypatch.setattr(admin_forms.KnownLabelsForm, "default_renderer", DjangoTemplates())
     monkeypatch.setattr(admin_forms, "QUICK_RENDERER", DjangoTemplates())
     monkeypatch.setattr(
@@ -35,14 +34,6 @@ def _with_djangos_templates(monkeypatch):
                 "id_prefix": 0,
                 "id_suffix": index,
             },
-        ),
-    )
-    monkeypatch.setattr(
-        work_order_form,
-        "tabular_html",
-        lambda formset, last: render_to_string(
-            "admin/edit_inline/tabular.html",
-            {"inline_admin_formset": formset, "forloop": {"last": last}},
         ),
     )
 
