@@ -59,6 +59,7 @@ def warned_work_order(project, make_wo, technician):
 def _invalid(client, wo):
     data = change_form_data(client, wo)
     data["name"] = ""
+    data["db_address_latitude"] = "north"  # a row of two fields: its error is the field's own
     data["plannings-0-date_end_1"] = "25:99"
     return data
 
@@ -124,6 +125,10 @@ def test_an_invalid_change_shows_each_error_next_to_its_field(planner_client, wa
     assert '<ul class="errorlist" id="id_name_error"><li>This field is required.</li>' in (
         name_row.group(0)
     )
+    latitude = re.search(
+        r'<div class="flex-container errors fieldBox field-db_address_latitude">', text
+    )
+    assert latitude is not None
     end_cell = re.search(r'<td class="field-date_end">.*?</td>', text, re.S)
     assert end_cell is not None and 'class="errorlist' in end_cell.group(0)
     warned_work_order.refresh_from_db()
