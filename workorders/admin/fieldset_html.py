@@ -3,9 +3,10 @@ admin/includes/fieldset.html, written in Python.
 
 Through that template the form's 40 rows cost 7–10 ms more CPU a request (a fifth of the
 page): every row makes its fields' helpers anew for each loop over them, and evaluates each
-field's errors and the row's up to three times. Here each is made and asked once. The markup is the template's,
-whitespace aside (a line end wherever the template has white space between two tags);
-tests/workorders/test_admin_form_renderer.py compares the two on the whole change form."""
+field's errors and the row's up to three times. Here each is made and asked once. The markup
+is the template's, whitespace aside (a line end wherever the template has white space between
+two tags); tests/workorders/test_admin_form_renderer.py compares the two on the whole change
+form."""
 
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe

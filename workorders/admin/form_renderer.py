@@ -4,10 +4,10 @@ icons) written in Python.
 
 The work order change form renders some 60 widgets, 40 labels and over a hundred (mostly empty)
 error lists; through the template engine, each is a template lookup, a context and an include
-or two: 16–21 ms more CPU a request, a third of the page. Each writer below gives the same text as the Django
-template named beside it (tests/workorders/test_admin_form_renderer.py compares them on the
-whole change form); any other template, or one of these with an option or a subwidget of
-another template, is rendered by Django as before."""
+or two: 16–21 ms more CPU a request, a third of the page. Each writer below gives the same text
+as the Django template named beside it (tests/workorders/test_admin_form_renderer.py compares
+them on the whole change form); any other template, or one of these with an option or a
+subwidget of another template, is rendered by Django as before."""
 
 from django.forms.renderers import DjangoTemplates
 from django.templatetags.static import static
