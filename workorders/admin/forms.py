@@ -10,12 +10,11 @@ from datetime import datetime, time
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 
 from jobsite.models import REFERENCE_USED, User
 from workorders import plannings
+from workorders.admin.form_renderer import QUICK_RENDERER
 from workorders.models import WorkOrder
 from workorders.reference_kinds import KINDS, WORK_ORDER_GROUPS, references_of_other_organizations
 from workorders.scheduling.checks import Appointment, findings_for
@@ -42,24 +41,15 @@ class KnownLabelAutocomplete(AutocompleteSelect):
         return [default]
 
     def render(self, name, value, attrs=None, renderer=None):
-        # The HTML of Django's select.html and select_option.html, written here: the form has
-        # over a dozen autocompletes, and their templates were a fifth of its rendering time.
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], flatatt(option["attrs"]), option["label"])
-                for _, group, _ in widget["optgroups"]
-                for option in group
-            ),
-        )
-        return format_html(
-            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
-        )
+        # The admin's related-object wrapper (the add / change icons) renders the widget
+        # without the form's renderer.
+        return super().render(name, value, attrs, renderer or QUICK_RENDERER)
 
 
 class KnownLabelsForm(forms.ModelForm):
+    # Its widgets, labels and error lists written without the template engine (the same HTML).
+    default_renderer = QUICK_RENDERER
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         instance = self.instance

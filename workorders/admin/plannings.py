@@ -7,6 +7,7 @@ from django.utils.html import format_html_join
 from jobsite.admin import TenantAdmin, TenantScoped
 from workorders import plannings
 from workorders.admin.filters import PlanningDayFilter, PlanningTechnicianFilter
+from workorders.admin.form_renderer import QUICK_RENDERER
 from workorders.admin.forms import KnownLabels, PlanningForm
 from workorders.admin.paging import PlannerPaging
 from workorders.models import JobPlanning
@@ -83,3 +84,8 @@ class JobPlanningInline(KnownLabels, TenantScoped, admin.TabularInline):
     def get_queryset(self, request):
         # The row label (str) names the work order: load it in the same query.
         return super().get_queryset(request).select_related("user", "work_order")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # The planning forms' renderer (PlanningForm's) for the formset's own hidden counts and
+        # errors too, instead of Django's default, which goes through the template engine.
+        return super().get_formset(request, obj, renderer=QUICK_RENDERER, **kwargs)

@@ -3,12 +3,6 @@ something, with the labels a planner reads (Street, City, Postcode…), and plai
 vocabulary a planner picks but never edits from here (no add / change / view icons beside a
 status or a priority: each costs a permission check and three URL lookups per page)."""
 
-from django import forms
-from django.contrib.admin.widgets import AdminSplitDateTime, RelatedFieldWidgetWrapper
-from django.db import models
-from django.forms.utils import flatatt
-from django.utils.html import format_html
-
 SITE_ADDRESS = "Site address"
 SITE_LABELS = {
     "db_address": "From the address book",
@@ -40,44 +34,6 @@ PLAIN_RELATED = {
 }
 
 
-class QuickSplitDateTime(AdminSplitDateTime):
-    """The admin's date and time inputs, their HTML (admin/widgets/split_datetime.html with two
-    input.html) written here: the form and its plannings hold a dozen of them."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        context = self.get_context(name, value, attrs)
-        widget = context["widget"]
-
-        def label_for(sub):
-            return format_html(' for="{}"', sub["attrs"]["id"]) if widget["attrs"].get("id") else ""
-
-        def field(sub):
-            shown = "" if sub["value"] is None else format_html(' value="{}"', sub["value"])
-            return format_html(
-                '<input type="{}" name="{}"{}{}>',
-                sub["type"],
-                sub["name"],
-                shown,
-                flatatt(sub["attrs"]),
-            )
-
-        date, time = widget["subwidgets"]
-        return format_html(
-            '<p class="datetime"><label{}>{}</label> {}<br><label{}>{}</label> {}</p>',
-            label_for(date),
-            context["date_label"],
-            field(date),
-            label_for(time),
-            context["time_label"],
-            field(time),
-        )
-
-
-QUICK_DATETIMES = {
-    models.DateTimeField: {"form_class": forms.SplitDateTimeField, "widget": QuickSplitDateTime}
-}
-
-
 def site_is_filled(work_order) -> bool:
     if work_order is None:
         return False
@@ -88,8 +44,6 @@ def site_is_filled(work_order) -> bool:
 
 class WorkOrderFormLayout:
     """A work order ModelAdmin mixin: the site address section and the fields' widgets."""
-
-    formfield_overrides = QUICK_DATETIMES
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -104,13 +58,14 @@ class WorkOrderFormLayout:
         ]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in PLAIN_RELATED:
+            # Straight to the foreign key's form field: Django's formfield_for_dbfield would
+            # also build the icons' wrapper, asking the related admin for four permissions.
+            formfield = self.formfield_for_foreignkey(db_field, request, **kwargs)
+        else:
+            formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         if formfield is None:
             return None
         if db_field.name in SITE_LABELS:
             formfield.label = SITE_LABELS[db_field.name]
-        if db_field.name in PLAIN_RELATED and isinstance(
-            formfield.widget, RelatedFieldWidgetWrapper
-        ):
-            formfield.widget = formfield.widget.widget
         return formfield

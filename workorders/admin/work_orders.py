@@ -43,11 +43,7 @@ from workorders.admin.forms import KnownLabels, WorkOrderForm
 from workorders.admin.import_page import import_view, template_view
 from workorders.admin.paging import PlannerPaging
 from workorders.admin.plannings import JobPlanningInline
-from workorders.admin.work_order_form import (
-    QUICK_DATETIMES,
-    SITE_ADDRESS,
-    WorkOrderFormLayout,
-)
+from workorders.admin.work_order_form import SITE_ADDRESS, WorkOrderFormLayout
 from workorders.models import JobPlanning, WorkOrder
 
 
@@ -56,7 +52,6 @@ class WorkOrderPlanningInline(JobPlanningInline):
 
     fields = ["user", "date_start", "date_end", "warnings_shown", "made_by_rule", "plan_anyway"]
     readonly_fields = ["made_by_rule", "warnings_shown"]
-    formfield_overrides = QUICK_DATETIMES
 
     @admin.display(description="warnings")
     def warnings_shown(self, planning):
