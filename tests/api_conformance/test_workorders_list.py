@@ -123,3 +123,24 @@ def test_count_stops_at_a_cap_unless_asked_for(api, many, monkeypatch):
     assert (last["count"], last["count_is_exact"], last["next"]) == (30, True, None)
     assert len(last["results"]) == 2
     assert "page=4" in last["previous"]
+
+
+def test_a_list_over_the_cap_is_not_counted_again_for_a_while(api, many, monkeypatch):
+    from workorders.api import pagination
+    from workorders.models import WorkOrder
+
+    monkeypatch.setattr(pagination.CappedCountPagination, "count_cap", 10)
+
+    def page(number):
+        with CaptureQueriesContext(connection) as captured:
+            body = api.get(LIST, {"page_size": 5, "page": number}).json()
+        counts = sum("COUNT(" in q["sql"].upper() for q in captured.captured_queries)
+        return (body["count"], body["count_is_exact"]), counts
+
+    assert page(1) == ((10, False), 1)
+    assert page(2) == ((10, False), 0)  # remembered: over the cap
+    WorkOrder.objects.filter(pk__in=WorkOrder.objects.values("pk")[:25]).delete()
+    later = pagination.time.monotonic() + pagination.OVER_CAP_SECONDS + 1
+    monkeypatch.setattr(pagination.time, "monotonic", lambda: later)
+    assert page(1) == ((5, True), 0)  # the only page: counted from its rows
+    assert api.get(LIST, {"page_size": 2}).json()["count_is_exact"] is True

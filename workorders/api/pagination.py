@@ -1,12 +1,23 @@
 """Page numbers without counting every row: counting 50,000 work orders costs more than reading
 a page of them, so the count stops at a cap unless the client asks for the exact one."""
 
+import time
+
 from django.core.paginator import InvalidPage
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from jobsite.api.pagination import PageNumberPagination
+
+# Lists this process lately found to hold more than `count_cap` rows: (user, path, filters) ->
+# until when (monotonic clock). An ERP paging through a large list asks the same capped count on
+# every page (a fifth of a page's time at a million rows); a list over the cap stays over it,
+# and its count is said to be inexact anyway. An exact count is never remembered, so a list
+# that shrinks below the cap is counted exactly again at most OVER_CAP_SECONDS later.
+_over_cap: dict[tuple, float] = {}
+_OVER_CAP_MAX = 10_000
+OVER_CAP_SECONDS = 10
 
 
 class CappedCountPagination(PageNumberPagination):
@@ -42,11 +53,32 @@ class CappedCountPagination(PageNumberPagination):
             self.count, self.count_is_exact = counted.count(), True
         elif not self.has_next and (number == 1 or rows):
             self.count, self.count_is_exact = offset + len(rows), True  # the last page: free
+        elif self._known_over_cap(request):
+            self.count, self.count_is_exact = self.count_cap, False
         else:
             capped = counted[: self.count_cap + 1].count()
             self.count_is_exact = capped <= self.count_cap
             self.count = min(capped, self.count_cap)
+            if not self.count_is_exact:
+                self._remember_over_cap(request)
         return rows
+
+    def _list_key(self, request) -> tuple:
+        filters = sorted(
+            (name, tuple(values))
+            for name, values in request.query_params.lists()
+            if name not in (self.page_query_param, self.page_size_query_param)
+        )
+        return (request.user.pk, self.count_cap, request.path, tuple(filters))
+
+    def _known_over_cap(self, request) -> bool:
+        until = _over_cap.get(self._list_key(request))
+        return until is not None and until > time.monotonic()
+
+    def _remember_over_cap(self, request) -> None:
+        if len(_over_cap) >= _OVER_CAP_MAX:
+            _over_cap.clear()
+        _over_cap[self._list_key(request)] = time.monotonic() + OVER_CAP_SECONDS
 
     def get_paginated_response(self, data):
         return Response(
