@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from jobs.models import JobPriority, JobStatus, JobType
 from jobsite.models import Address, Company, Country, SalesOrganization, Skill, User
 from jobsite.numbers import close_side_connections
+from jobsite.ratelimit import forget_unsent
 from jobsite.selectors import forget_all_tokens
 from jobsite.services import issue_api_token
 
@@ -40,6 +41,7 @@ def fresh_rate_limits():
     """Rate-limit counts (failed logins, API requests) start from zero in every test, and no
     token is remembered from another test's database."""
     cache.clear()
+    forget_unsent()
     forget_all_tokens()
 
 

@@ -220,3 +220,46 @@ def test_with_the_database_cache_a_hit_is_one_statement_and_ended_windows_go(clo
         clock.advance(61)
         assert ratelimit.hit("api", "erp", "3/min").used == 1  # a new window
         assert RateCount.objects.count() == 1  # the ended one went
+
+
+def _upserts(queries):
+    return [q for q in queries if q["sql"].startswith(f"INSERT INTO {ratelimit.TABLE}")]
+
+
+def test_a_process_sends_a_high_limits_hits_in_bunches(clock, db):
+    database_cache = {"BACKEND": "django.core.cache.backends.db.DatabaseCache"}
+    with override_settings(CACHES={"default": {**database_cache, "LOCATION": "test_cache"}}):
+        with CaptureQueriesContext(connection) as queries:
+            windows = [ratelimit.hit("api", "erp", "100000/min") for _ in range(26)]
+        # The first hit is sent (this process learns the shared count), the next 24 are kept,
+        # the 26th sends the 25 kept.
+        assert len(_upserts(queries)) == 2
+        assert [w.used for w in windows] == list(range(1, 27))
+        assert ratelimit.peek("api", "erp", "100000/min").used == 26
+        # Another process's hits show at this one's next send.
+        RateCount.objects.update(hits=1000)
+        windows = [ratelimit.hit("api", "erp", "100000/min") for _ in range(25)]
+        assert windows[-2].used == 26 + 24 and windows[-1].used == 1025
+
+
+def test_near_the_limit_every_hit_is_sent(clock, db):
+    database_cache = {"BACKEND": "django.core.cache.backends.db.DatabaseCache"}
+    with override_settings(CACHES={"default": {**database_cache, "LOCATION": "test_cache"}}):
+        assert ratelimit.hit("api", "erp", "3000/min").used == 1
+        RateCount.objects.update(hits=2990)  # other processes used most of the window
+        with CaptureQueriesContext(connection) as queries:
+            windows = [ratelimit.hit("api", "erp", "3000/min") for _ in range(12)]
+        # Its own bunch of 3 sent, it learns of the others' hits; then, 6 or fewer from the
+        # limit, it sends each hit, and the 3,001st is refused.
+        assert [w.used for w in windows] == [2, 3, *range(2993, 3003)]
+        assert len(_upserts(queries)) == 10
+        assert [w.over for w in windows] == [False] * 10 + [True] * 2
+
+
+def test_a_low_limit_is_counted_hit_by_hit(clock, db):
+    database_cache = {"BACKEND": "django.core.cache.backends.db.DatabaseCache"}
+    with override_settings(CACHES={"default": {**database_cache, "LOCATION": "test_cache"}}):
+        with CaptureQueriesContext(connection) as queries:
+            for _ in range(5):
+                ratelimit.hit("api", "erp", "1999/min")
+        assert len(_upserts(queries)) == 5
