@@ -22,7 +22,8 @@ from django.db.models import Field, QuerySet
 # Compiled shapes kept per query: a check asks a few again and again; a large import's odd
 # sizes do not come back, and past these the kept ones are dropped.
 MAX_SHAPES = 64
-# Stand-ins no constant of a query is: moments of the early 20th century, uuids of small ints.
+# Stand-ins no constant of a query is: moments of the early 20th century, uuids of small ints,
+# texts that say what they are.
 _MOMENT = datetime(1901, 1, 1, tzinfo=UTC)
 _DAY = date(1901, 1, 1)
 _SETS = (1, 1 << 16)  # where the two sets of stand-ins start
@@ -38,6 +39,8 @@ def _stand_in(field: Field, n: int):
         return _MOMENT + timedelta(seconds=n)
     if kind == "DateField":
         return _DAY + timedelta(days=n)
+    if kind in ("CharField", "TextField"):
+        return f"stand-in {n}"
     raise TypeError(f"no stand-in for a {kind}")
 
 

@@ -48,6 +48,13 @@ def tenant_condition(
     ids = visible_sales_organization_ids(user=user)
     if ids is None:
         return None
+    return organizations_condition(ids, field=field, shared_when_empty=shared_when_empty)
+
+
+def organizations_condition(
+    ids: list, *, field: str = "sales_organization", shared_when_empty: bool = False
+) -> Q:
+    """Rows of these sales organizations (with `shared_when_empty`, and rows of none)."""
     condition = Q(**{f"{field}__in": ids})
     if shared_when_empty:
         condition |= Q(**{f"{field}__isnull": True})

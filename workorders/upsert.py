@@ -8,13 +8,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, connections, models, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from jobsite.codes import choose_stored_record
 from jobsite.models import User
 from jobsite.numbers import next_numbers, observe_number
-from jobsite.tenancy import sees, tenant_condition, visible_sales_organization_ids
+from jobsite.tenancy import sees, visible_sales_organization_ids
 from workorders.models import WorkOrder
 from workorders.plannings import PLANNING_INPUTS, Technicians, sync_suggested_plannings
 from workorders.records import (
@@ -24,6 +24,7 @@ from workorders.records import (
 )
 from workorders.reference_kinds import KINDS, WORK_ORDER_GROUPS, ambiguous_message, assign
 from workorders.references import ReferenceResolver
+from workorders.stored_work_orders import locked_work_orders
 from workorders.system_fields import apply_system_fields
 
 _SUGGESTED_USER = next(g for g in WORK_ORDER_GROUPS if g.field == "suggested_user")
@@ -343,15 +344,8 @@ def _existing(values_list, *, by: User) -> tuple[dict, dict[str, list[WorkOrder]
     refs = {v["reference_back_office"] for v in values_list if v.get("reference_back_office")}
     if not ids and not refs:
         return {}, {}
-    condition = models.Q(pk__in=ids) if ids else models.Q(pk__in=[])
-    visible = tenant_condition(user=by)
-    if refs:
-        held = models.Q(reference_back_office__in=refs)
-        condition |= held if visible is None else held & visible
-    # Locked in one order (by id) whatever the batch's order: two batches sharing work orders
-    # then queue for them instead of deadlocking.
-    rows = list(WorkOrder.objects.select_for_update(of=("self",)).filter(condition).order_by("pk"))
     seen = visible_sales_organization_ids(user=by)
+    rows = locked_work_orders(ids=ids, refs=refs, organizations=seen)
     holders = defaultdict(list)
     for wo in rows:
         if wo.reference_back_office in refs and sees(wo.sales_organization_id, visible=seen):
