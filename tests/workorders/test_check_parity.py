@@ -179,6 +179,7 @@ def test_the_sql_form_finds_what_the_python_form_finds(seed, sales_org, project,
         )
         technicians = checks_sql.prepare(cursor, users="SELECT user_id FROM parity_target")
         checks_sql.working_time(cursor, targets="parity_target", technicians=technicians)
+        checks_sql.gather(cursor, around="parity_target")
         checks_sql.find(cursor, targets="parity_target", now=timezone.now())
         cursor.execute(f"SELECT id, warnings, codes FROM {checks_sql.FOUND}")
         found = {pk: (json.loads(w), codes) for pk, w, codes in cursor.fetchall()}

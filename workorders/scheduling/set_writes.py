@@ -91,22 +91,30 @@ def refresh_changed(cursor, *, work_orders: str, now=None) -> int:
         return _refresh_changed(cursor, work_orders=work_orders)
 
 
-def _changes(work_orders: str) -> tuple[str, str]:
-    """SQL of (the written work orders whose check inputs changed, the condition that a rule
-    planning `now` is not where `before` says it was)."""
+def _conditions() -> tuple[str, str]:
+    """SQL of (the condition that a noted work order `before`'s inputs changed, its
+    `work_order` and `status` as they are now; the condition that a rule planning `now` is
+    not where `before` says it was)."""
     changed_inputs = _distinct(
         f"({', '.join(f'before.{c}' for c in WORK_ORDER_INPUTS)}, before.life_cycle_state)",
         f"({', '.join(f'work_order.{c}' for c in WORK_ORDER_INPUTS)}, status.life_cycle_state)",
     )
+    moved = _distinct(
+        f"({', '.join(f'before.{c}' for c in WINDOW)})",
+        f"({', '.join(f'now.{c}' for c in WINDOW)})",
+    )
+    return changed_inputs, moved
+
+
+def _changes(work_orders: str) -> tuple[str, str]:
+    """SQL of (the written work orders whose check inputs changed, the condition that a rule
+    planning `now` is not where `before` says it was)."""
+    changed_inputs, moved = _conditions()
     changed_work_orders = f"""
         SELECT before.id FROM {BEFORE} before
         JOIN {WorkOrder._meta.db_table} work_order ON work_order.id = before.id
         JOIN {JobStatus._meta.db_table} status ON status.id = work_order.job_status_id
         WHERE {changed_inputs}"""
-    moved = _distinct(
-        f"({', '.join(f'before.{c}' for c in WINDOW)})",
-        f"({', '.join(f'now.{c}' for c in WINDOW)})",
-    )
     return changed_work_orders, moved
 
 
@@ -162,29 +170,12 @@ def _refresh_changed_sql(cursor, *, work_orders: str, now) -> int:
         for table in (BEFORE, INCOMING):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
         return 0
-    changed_work_orders, moved = _changes(work_orders)
-    rule_moved = f"""
-        SELECT now.id FROM {planning} now JOIN {BEFORE} before ON before.planning_id = now.id
-        WHERE now.made_by_rule AND now.work_order_id IN ({work_orders}) AND {moved}"""
-    cursor.execute(f"DROP TABLE IF EXISTS {WINDOWS}")
-    # Where the rule's plannings were that went or moved, or whose inputs changed; where the
-    # rule's plannings are that moved or come; where the plannings of changed work orders are.
-    cursor.execute(
-        f"""CREATE TEMPORARY TABLE {WINDOWS} AS
-            SELECT before.user_id, before.date_start, before.date_end
-            FROM {BEFORE} before LEFT JOIN {planning} now ON now.id = before.planning_id
-            WHERE before.planning_id IS NOT NULL
-              AND (now.id IS NULL OR {moved} OR before.id IN ({changed_work_orders}))
-            UNION ALL
-            SELECT now.user_id, now.date_start, now.date_end FROM {planning} now
-            WHERE now.id IN ({rule_moved})
-               OR now.work_order_id IN ({changed_work_orders})
-            UNION ALL
-            SELECT user_id, date_start, date_end FROM {INCOMING}"""
-    )
+    _windows(cursor)
+    columns = "planning.work_order_id, planning.warnings AS stored, FALSE AS incoming"
     timeline = (
-        f"{checks_sql.STORED_TIMELINE} UNION ALL "
-        f"SELECT id, user_id, date_start, date_end, number FROM {INCOMING}"
+        f"{checks_sql.stored_timeline(columns)} UNION ALL "
+        f"SELECT id, user_id, date_start, date_end, number, work_order_id, '[]'::jsonb, TRUE "
+        f"FROM {INCOMING}"
     )
     spans = (
         f"{checks_sql.STORED_SPANS} UNION ALL SELECT user_id, date_start, date_end FROM {INCOMING}"
@@ -193,32 +184,36 @@ def _refresh_changed_sql(cursor, *, work_orders: str, now) -> int:
         technicians = checks_sql.prepare(
             cursor, users=f"SELECT user_id FROM {WINDOWS}", spans=spans
         )
-        _targets(cursor, rule_moved=rule_moved)
+        checks_sql.gather(cursor, around=WINDOWS, timeline=timeline, reach=2)
+        _targets(cursor)
         checks_sql.working_time(cursor, targets=TARGETS, technicians=technicians)
-        checks_sql.find(cursor, targets=TARGETS, timeline=timeline, now=now or timezone.now())
+        checks_sql.find(cursor, targets=TARGETS, now=now or timezone.now())
     found = checks_sql.FOUND
     changed = f"{planning}.id = found.id AND {planning}.warnings IS DISTINCT FROM found.warnings"
     # Locked in the order of their ids first: two writers saving overlapping plannings lock
-    # them in one order.
+    # them in one order. (Counted, not sent: the ids are not needed here.)
     cursor.execute(
-        f"SELECT {planning}.id FROM {planning} JOIN {found} found ON {changed} "
-        f"ORDER BY {planning}.id FOR UPDATE OF {planning}"
+        f"SELECT count(*) FROM (SELECT {planning}.id FROM {planning} "
+        f"JOIN {found} found ON {changed} ORDER BY {planning}.id FOR UPDATE OF {planning}) locked"
     )
     cursor.execute(
         f"UPDATE {planning} SET warnings = found.warnings, warning_codes = found.codes "
         f"FROM {found} found WHERE {changed}"
     )
     updated = cursor.rowcount
+    # How many of the new plannings have a warning, counted as they are written.
     cursor.execute(
-        f"""INSERT INTO {planning} (id, work_order_id, user_id, date_start, date_end,
-                made_by_rule, modified_dateutc, warnings, warning_codes)
-            SELECT incoming.id, incoming.work_order_id, incoming.user_id, incoming.date_start,
-                   incoming.date_end, TRUE, incoming.modified_dateutc,
-                   coalesce(found.warnings, '[]'::jsonb), coalesce(found.codes, '')
-            FROM {INCOMING} incoming LEFT JOIN {found} found ON found.id = incoming.id
-            ORDER BY incoming.work_order_id"""
+        f"""WITH written AS (
+                INSERT INTO {planning} (id, work_order_id, user_id, date_start, date_end,
+                    made_by_rule, modified_dateutc, warnings, warning_codes)
+                SELECT incoming.id, incoming.work_order_id, incoming.user_id,
+                       incoming.date_start, incoming.date_end, TRUE, incoming.modified_dateutc,
+                       coalesce(found.warnings, '[]'::jsonb), coalesce(found.codes, '')
+                FROM {INCOMING} incoming LEFT JOIN {found} found ON found.id = incoming.id
+                ORDER BY incoming.work_order_id
+                RETURNING warning_codes)
+            SELECT count(*) FROM written WHERE warning_codes <> ''"""
     )
-    cursor.execute(f"SELECT count(*) FROM {INCOMING} JOIN {found} USING (id) WHERE codes <> ''")
     (warned,) = cursor.fetchone()
     checks_sql.drop(cursor)
     for table in (BEFORE, INCOMING, WINDOWS, TARGETS):
@@ -226,30 +221,63 @@ def _refresh_changed_sql(cursor, *, work_orders: str, now) -> int:
     return updated + warned
 
 
-def _targets(cursor, *, rule_moved: str) -> None:
-    """TARGETS: the plannings touching a window (edges included), each once; found from each
-    window through the (technician, start) index, bounded below by the technician's longest
-    planning (a hash join of windows and plannings compared 3,000,000 pairs)."""
+def _windows(cursor) -> None:
+    """WINDOWS (user_id, date_start, date_end, placed): where the rule's plannings were that
+    went or moved, or whose work order's inputs changed; where the rule's plannings are that
+    moved (`placed`: their id) or come (INCOMING's); where the plannings of the work orders
+    whose inputs changed are. Each noted work order compared once with what it is now
+    (`_conditions`, in one pass)."""
     planning = JobPlanning._meta.db_table
-    touching = """user_id = place.user_id AND date_start <= place.date_end
-        AND date_start >= place.date_start - technician.longest
-        AND date_end >= place.date_start"""
+    changed_inputs, moved = _conditions()
+    cursor.execute(f"DROP TABLE IF EXISTS {WINDOWS}")
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE {WINDOWS} AS
+            WITH compared AS MATERIALIZED (
+                SELECT before.id, before.planning_id, before.user_id, before.date_start,
+                       before.date_end, now.id AS now_id, now.user_id AS now_user,
+                       now.date_start AS now_start, now.date_end AS now_end,
+                       {changed_inputs} AS changed_inputs,
+                       (now.id IS NOT NULL AND {moved}) AS moved
+                FROM {BEFORE} before
+                JOIN {WorkOrder._meta.db_table} work_order ON work_order.id = before.id
+                JOIN {JobStatus._meta.db_table} status ON status.id = work_order.job_status_id
+                LEFT JOIN {planning} now ON now.id = before.planning_id)
+            SELECT user_id, date_start, date_end, NULL::uuid AS placed FROM compared
+            WHERE planning_id IS NOT NULL AND (now_id IS NULL OR moved OR changed_inputs)
+            UNION ALL
+            SELECT now_user, now_start, now_end, now_id FROM compared WHERE moved
+            UNION ALL
+            SELECT user_id, date_start, date_end, NULL FROM {planning}
+            WHERE work_order_id IN (SELECT id FROM compared WHERE changed_inputs)
+            UNION ALL
+            SELECT user_id, date_start, date_end, id FROM {INCOMING}"""
+    )
+
+
+def _targets(cursor) -> None:
+    """TARGETS: the plannings of NEARBY touching a window (edges included), as `_Touched` finds
+    them: each technician's windows by start, with the latest end reached so far; a planning
+    touches one if, among the windows starting by its end, the latest reach is not before
+    its start (a bisection, `width_bucket`, not a search a planning). Written: new
+    (INCOMING's) or moved by the rule."""
     cursor.execute(f"DROP TABLE IF EXISTS {TARGETS}")
     cursor.execute(
         f"""CREATE TEMPORARY TABLE {TARGETS} AS
-            SELECT DISTINCT ON (touched.id) touched.id, touched.user_id, touched.date_start,
-                   touched.date_end, touched.work_order_id,
-                   touched.incoming OR touched.id IN ({rule_moved}) AS written,
-                   touched.warnings AS stored
-            FROM {WINDOWS} place
-            JOIN {checks_sql.TECHNICIAN} technician ON technician.user_id = place.user_id
-            CROSS JOIN LATERAL (
-                SELECT id, user_id, date_start, date_end, work_order_id, warnings,
-                       FALSE AS incoming FROM {planning} WHERE {touching}
-                UNION ALL
-                SELECT id, user_id, date_start, date_end, work_order_id, '[]'::jsonb, TRUE
-                FROM {INCOMING} WHERE {touching}) touched
-            ORDER BY touched.id"""
+            WITH reach AS MATERIALIZED (
+                SELECT user_id, array_agg(date_start ORDER BY date_start) AS starts,
+                       array_agg(reached ORDER BY date_start) AS reached
+                FROM (SELECT user_id, date_start,
+                             -- (windows sharing a start share the reach of them all)
+                             max(date_end) OVER (PARTITION BY user_id ORDER BY date_start)
+                               AS reached
+                      FROM {WINDOWS}) windows
+                GROUP BY user_id)
+            SELECT near.id, near.user_id, near.date_start, near.date_end, near.work_order_id,
+                   near.incoming OR near.id IN (
+                       SELECT placed FROM {WINDOWS} WHERE placed IS NOT NULL) AS written,
+                   near.stored
+            FROM {checks_sql.NEARBY} near JOIN reach ON reach.user_id = near.user_id
+            WHERE reach.reached[width_bucket(near.date_end, reach.starts)] >= near.date_start"""
     )
     cursor.execute(f"ANALYZE {TARGETS}")
 
