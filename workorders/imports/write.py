@@ -234,7 +234,7 @@ def _add_plannings(
             ORDER BY work_order.id""",
         [now],
     )
-    if staged:  # the check looks in it for what overlaps each planning, by technician
+    if staged:  # the check reads it around each stretch of a technician's time
         incoming = set_writes.INCOMING
         cursor.execute(f"CREATE INDEX {incoming}_user ON {incoming} (user_id, date_start)")
         cursor.execute(f"ANALYZE {incoming}")

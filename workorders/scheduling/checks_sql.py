@@ -235,14 +235,18 @@ def _around_sql(targets: str) -> str:
     joined as a set."""
     # Plannings sharing a start are named in the order of their ids (the Python form sorts
     # them by str(pk): a uuid's text sorts as its bytes do).
-    order = "ORDER BY date_start, id"
     return f"""
         span AS MATERIALIZED (
             SELECT min(date_start) AS low, max(date_end) AS high FROM {targets}),
+        -- The arrays are aggregated from rows sorted first (a temporary table is read by one
+        -- process, in that order): an ORDER BY in each aggregate sorted each technician's
+        -- rows four times over, and each planning's overlaps twice (PostgreSQL 15).
         timeline AS MATERIALIZED (
-            SELECT user_id, array_agg(id {order}) AS ids, array_agg(date_start {order}) AS starts,
-                   array_agg(date_end {order}) AS ends, array_agg(number {order}) AS numbers
-            FROM {NEARBY} GROUP BY user_id),
+            SELECT user_id, array_agg(id) AS ids, array_agg(date_start) AS starts,
+                   array_agg(date_end) AS ends, array_agg(number) AS numbers
+            FROM (SELECT user_id, id, date_start, date_end, number FROM {NEARBY}
+                  ORDER BY user_id, date_start, id) ordered
+            GROUP BY user_id),
         -- Each overlapping pair once, from the earlier (a): the later ones that overlap it
         -- follow it, up to the last starting by its end.
         pair AS MATERIALIZED (
@@ -259,10 +263,11 @@ def _around_sql(targets: str) -> str:
             SELECT a AS id, b AS other, b_at AS at, b_number AS number FROM pair
             UNION ALL SELECT b, a, a_at, a_number FROM pair),
         overlap AS (
-            SELECT id, count(*) AS n,
-                   (array_agg(other::text ORDER BY at))[1:{MAX_PLANNING_IDS}] AS ids,
-                   (array_agg('#' || number ORDER BY at))[1:{NAMED_IN_MESSAGE}] AS numbers
-            FROM seen WHERE id IN (SELECT id FROM {targets}) GROUP BY id),
+            SELECT id, count(*) AS n, (array_agg(other::text))[1:{MAX_PLANNING_IDS}] AS ids,
+                   (array_agg('#' || number))[1:{NAMED_IN_MESSAGE}] AS numbers
+            FROM (SELECT * FROM seen WHERE id IN (SELECT id FROM {targets})
+                  ORDER BY id, at) ordered
+            GROUP BY id),
         working AS MATERIALIZED (
             SELECT user_id, array_agg(date_start ORDER BY date_start) AS starts,
                    array_agg(date_end ORDER BY date_start) AS ends
