@@ -3,12 +3,12 @@
 computed for thousands of plannings in one statement. An import of 10,000 Suggested work
 orders checked them in Python in about twice the time the import itself took.
 
-Set-based throughout, no search a planning at a time (each cost ~12 µs, 40 with its
+Set-based throughout, no index search a planning (each cost ~12 µs, 40 with its
 neighbours, and an import checks 13,000): the technicians' plannings around the checked ones
-are read once a stretch of their time (`gather`), ranked by start, and what overlaps what is
-found from the ranks (`find`: a planning overlaps those ranked after it up to the last
-starting before it ends, a sort and a count); working time, absences and holidays are
-merged with the plannings by sorting, or joined as the few rows they are.
+are read once a stretch of their time (`gather`); each technician's, their working stretches
+and their organization's holidays become arrays in the order of their starts, in which a
+planning's overlaps, stretch and holiday are found by bisection (`width_bucket`, as
+`checks._overlapping` bisects); absences, few, are joined as a set.
 
 What SQL cannot read — a technician's name as Python spells it, the working hours (weekly
 patterns and exceptions, stored as JSON, in local time) — is turned into two small temporary
@@ -133,9 +133,6 @@ def working_time(cursor, *, targets: str, technicians: dict) -> None:
                  AS working(user_id, date_start, date_end)""",
         [_array(r[0] for r in rows), _array(r[1] for r in rows), _array(r[2] for r in rows)],
     )
-    cursor.execute(
-        f"CREATE INDEX {WORKING}_user ON {WORKING} (user_id, date_start) INCLUDE (date_end)"
-    )
 
 
 def _array(values) -> str:
@@ -212,7 +209,6 @@ def find(cursor, *, targets: str, now) -> None:
         f"CREATE TEMPORARY TABLE {FOUND} AS {_findings_sql(targets=targets)}",
         _parameters(now),
     )
-    cursor.execute(f"CREATE UNIQUE INDEX {FOUND}_id ON {FOUND} (id)")
 
 
 def drop(cursor) -> None:
@@ -247,26 +243,22 @@ def _around_sql(targets: str) -> str:
             FROM (SELECT user_id, id, date_start, date_end, number FROM {NEARBY}
                   ORDER BY user_id, date_start, id) ordered
             GROUP BY user_id),
-        -- Each overlapping pair once, from the earlier (a): the later ones that overlap it
-        -- follow it, up to the last starting by its end.
-        pair AS MATERIALIZED (
-            SELECT a.id AS a, a.at AS a_at, a.number AS a_number,
-                   timeline.ids[b] AS b, b AS b_at, timeline.numbers[b] AS b_number
-            FROM timeline
-            CROSS JOIN LATERAL unnest(timeline.ids, timeline.starts, timeline.ends,
-                                      timeline.numbers)
-                 WITH ORDINALITY AS a(id, date_start, date_end, number, at)
+        -- What may overlap a planning starts within the technician's longest before it and
+        -- by its end: a range of their arrays, found by bisection, then looked at one by one.
+        candidate AS (
+            SELECT target.id, at, timeline.ids[at] AS other, timeline.numbers[at] AS number
+            FROM {targets} target
+            JOIN {TECHNICIAN} technician ON technician.user_id = target.user_id
+            JOIN timeline ON timeline.user_id = target.user_id
             CROSS JOIN LATERAL generate_series(
-                a.at::integer + 1, width_bucket(a.date_end, timeline.starts)) AS b
-            WHERE timeline.starts[b] < a.date_end AND timeline.ends[b] > a.date_start),
-        seen AS (
-            SELECT a AS id, b AS other, b_at AS at, b_number AS number FROM pair
-            UNION ALL SELECT b, a, a_at, a_number FROM pair),
+                width_bucket(target.date_start - technician.longest, timeline.starts),
+                width_bucket(target.date_end, timeline.starts)) AS at
+            WHERE timeline.ids[at] <> target.id AND timeline.starts[at] < target.date_end
+              AND timeline.ends[at] > target.date_start),
         overlap AS (
             SELECT id, count(*) AS n, (array_agg(other::text))[1:{MAX_PLANNING_IDS}] AS ids,
                    (array_agg('#' || number))[1:{NAMED_IN_MESSAGE}] AS numbers
-            FROM (SELECT * FROM seen WHERE id IN (SELECT id FROM {targets})
-                  ORDER BY id, at) ordered
+            FROM (SELECT * FROM candidate ORDER BY id, at) ordered
             GROUP BY id),
         working AS MATERIALIZED (
             SELECT user_id, array_agg(date_start ORDER BY date_start) AS starts,

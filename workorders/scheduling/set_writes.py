@@ -280,7 +280,6 @@ def _targets(cursor) -> None:
             FROM {checks_sql.NEARBY} near JOIN reach ON reach.user_id = near.user_id
             WHERE reach.reached[width_bucket(near.date_end, reach.starts)] >= near.date_start"""
     )
-    cursor.execute(f"ANALYZE {TARGETS}")
 
 
 def _converters(names):
