@@ -282,10 +282,13 @@ def _around_sql(targets: str) -> str:
             WHERE holiday.date >= (span.low AT TIME ZONE 'UTC')::date - 2
               AND holiday.date <= (span.high AT TIME ZONE 'UTC')::date + 2
             GROUP BY organization.organization_id, organization.zone),
-        -- Only what the arrays tell of each planning goes on (an array riding along each
-        -- row into the joins' hash tables spilled them to disk).
+        -- Each planning with its technician and what the arrays tell of it, the arrays left
+        -- behind (riding along each row into the joins' hash tables, they spilled them to
+        -- disk).
         placed AS MATERIALIZED (
-            SELECT planning.id,
+            SELECT planning.id, planning.user_id, planning.date_start, planning.date_end,
+                   planning.work_order_id, planning.written, planning.stored, technician.name,
+                   technician.zone,
                    -- the first holiday ending after the start, if it begins before the end
                    CASE WHEN holiday.starts[day.next] < planning.date_end
                         THEN holiday.names[day.next] END AS holiday,
@@ -319,8 +322,8 @@ def _facts_sql(*, targets: str) -> str:
     pending = ", ".join(f"'{state}'" for state in sorted(PENDING_STATES))
     return f"""
         WITH {_around_sql(targets)}
-        SELECT planning.id, technician.name, technician.zone, planning.date_start,
-               overlap.n, overlap.ids, overlap.numbers, placed.holiday, placed.covered,
+        SELECT planning.id, planning.name, planning.zone, planning.date_start,
+               overlap.n, overlap.ids, overlap.numbers, planning.holiday, planning.covered,
                away.kind AS away_kind, away.start AS away_start, away."end" AS away_end,
                (work_order.skill_id IS NOT NULL AND NOT EXISTS (
                    SELECT 1 FROM {SKILLS_TABLE} has WHERE has.user_id = planning.user_id
@@ -333,13 +336,11 @@ def _facts_sql(*, targets: str) -> str:
                work_order.earliest_date_plannable AS earliest,
                coalesce(planning.date_end > work_order.due_date, FALSE) AS late,
                work_order.due_date AS due
-        FROM {targets} planning
-        JOIN {TECHNICIAN} technician ON technician.user_id = planning.user_id
+        FROM placed planning
         JOIN {work_order} work_order ON work_order.id = planning.work_order_id
         JOIN {status} status ON status.id = work_order.job_status_id
         LEFT JOIN {Skill._meta.db_table} skill ON skill.id = work_order.skill_id
         LEFT JOIN overlap ON overlap.id = planning.id
-        JOIN placed ON placed.id = planning.id
         LEFT JOIN away ON away.id = planning.id"""
 
 
