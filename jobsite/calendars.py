@@ -311,11 +311,17 @@ def calendars(
     for organization_id, day, name in holidays:
         by_organization.setdefault(organization_id, {})[day] = name
     found = {}
+    # Technicians following their organization's pattern share its calendar: its days in UTC
+    # are worked out once for all of them (a check of an import asked the same days of 45
+    # technicians, one by one).
+    inheriting: dict = {}
     for technician in technicians:
         org_id = technician.sales_organization_id
-        weekly, exceptions, inherited = pattern_in_force(
-            own=own.get(technician.pk), default=defaults.get(org_id)
-        )
+        mine = own.get(technician.pk)
+        if mine is None and org_id in inheriting:
+            found[technician.pk] = inheriting[org_id]
+            continue
+        weekly, exceptions, inherited = pattern_in_force(own=mine, default=defaults.get(org_id))
         by_day: dict[int, list] = {}
         for item in weekly:
             by_day.setdefault(item["weekday"], []).append(item)
@@ -326,4 +332,6 @@ def calendars(
             holidays=by_organization.get(org_id, {}),
             inherited=inherited,
         )
+        if mine is None:
+            inheriting[org_id] = found[technician.pk]
     return found
