@@ -47,6 +47,8 @@ FOUND = "planning_check_found"
 PLANNING_TABLE = JobPlanning._meta.db_table
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # the span of an empty set of plannings
 _DAY = timedelta(days=1)
+_UNIX = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 SKILLS_TABLE = User.skills.through._meta.db_table
 
 
@@ -133,16 +135,19 @@ def working_time(cursor, *, targets: str, technicians: dict) -> None:
     cursor.execute(f"DROP TABLE IF EXISTS {WORKING}")
     cursor.execute(
         f"""CREATE TEMPORARY TABLE {WORKING} AS
-            SELECT * FROM unnest(%s::uuid[], %s::timestamptz[], %s::timestamptz[])
-                 AS working(user_id, date_start, date_end)""",
+            SELECT user_id, timestamptz 'epoch' + start * interval '1 microsecond' AS date_start,
+                   timestamptz 'epoch' + finish * interval '1 microsecond' AS date_end
+            FROM unnest(%s::uuid[], %s::int8[], %s::int8[]) AS working(user_id, start, finish)""",
         [_array(r[0] for r in rows), _array(r[1] for r in rows), _array(r[2] for r in rows)],
     )
 
 
 def _array(values) -> str:
-    """Uuids or datetimes as one PostgreSQL array literal: the driver quoting 15,000 values one
-    by one took longer than the statement. (Their text holds no comma, brace or space.)"""
-    text = (v.isoformat() if isinstance(v, datetime) else str(v) for v in values)
+    """Uuids, or datetimes as microseconds since the epoch (exact, and written in a third of
+    the time their ISO text took), as one PostgreSQL array literal: the driver quoting 15,000
+    values one by one took longer than the statement. (Their text holds no comma, brace or
+    space.)"""
+    text = (str((v - _UNIX) // _MICROSECOND) if isinstance(v, datetime) else str(v) for v in values)
     return "{" + ",".join(text) + "}"
 
 
