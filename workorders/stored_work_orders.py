@@ -1,8 +1,9 @@
-"""The stored work orders an upsert batch names, read and locked in one query that the ORM builds
-and compiles once per shape (jobsite.compiled_queries): on a single PUT, building and compiling
-it again each time cost more than a millisecond, a sixth of the request."""
+"""The stored work orders of an upsert batch: those it names, read and locked in one query that
+the ORM builds and compiles once per shape (jobsite.compiled_queries: on a single PUT, building
+and compiling it again each time cost more than a millisecond, a sixth of the request), and
+the batch's rows written set-wise."""
 
-from django.db import connection, models
+from django.db import connection, connections, models, router
 
 from jobsite.compiled_queries import CompiledQuery
 from jobsite.tenancy import organizations_condition
@@ -48,3 +49,62 @@ def locked_work_orders(*, ids, refs, organizations: list | None) -> list[WorkOrd
     else:
         rows = _WITHIN.rows(**values, organizations=list(organizations))
     return [WorkOrder.from_db(connection.alias, _COLUMNS, row) for row in rows]
+
+
+def write_rows(*, new_rows: list[WorkOrder], changed_rows: dict) -> None:
+    """One INSERT for the new work orders, one UPDATE per set of changed columns."""
+    if new_rows:
+        _insert_work_orders(new_rows)
+    by_fields: dict[frozenset, list[WorkOrder]] = {}
+    for wo, fields in changed_rows.values():
+        by_fields.setdefault(frozenset(fields), []).append(wo)
+    for fields, rows in by_fields.items():
+        if len(rows) == 1:
+            update_row(rows[0], fields)
+        else:
+            WorkOrder._base_manager.bulk_update(rows, sorted(fields))
+
+
+def _insert_work_orders(rows: list[WorkOrder]) -> None:
+    """bulk_create, but on SQLite one prepared single-row INSERT run for every row: building one
+    statement with 40 placeholders per row costs most of the import's time in the ORM."""
+    connection = connections[router.db_for_write(WorkOrder)]
+    if connection.vendor != "sqlite":
+        WorkOrder.objects.bulk_create(rows)
+        return
+    fields = WorkOrder._meta.local_concrete_fields
+    qn = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        qn(WorkOrder._meta.db_table),
+        ", ".join(qn(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    # Most columns of a new work order are empty: None needs no preparing.
+    params = [
+        [
+            None if (v := f.pre_save(wo, True)) is None else f.get_db_prep_save(v, connection)
+            for f in fields
+        ]
+        for wo in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+    for wo in rows:
+        wo._state.adding, wo._state.db = False, connection.alias
+
+
+def update_row(wo: WorkOrder, update_fields) -> None:
+    """One row's changed columns, the values prepared as `QuerySet.update` prepares them,
+    without the ORM building and compiling the UPDATE (a tenth of a PUT's time)."""
+    connection = connections[router.db_for_write(WorkOrder)]
+    qn = connection.ops.quote_name
+    fields = [WorkOrder._meta.get_field(name) for name in sorted(update_fields)]
+    pk = WorkOrder._meta.pk
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        qn(WorkOrder._meta.db_table),
+        ", ".join(f"{qn(f.column)} = %s" for f in fields),
+        qn(pk.column),
+    )
+    params = [f.get_db_prep_save(getattr(wo, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, pk.get_db_prep_value(wo.pk, connection)])

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 
 from jobsite.codes import choose_stored_record
@@ -24,7 +24,7 @@ from workorders.records import (
 )
 from workorders.reference_kinds import KINDS, WORK_ORDER_GROUPS, ambiguous_message, assign
 from workorders.references import ReferenceResolver
-from workorders.stored_work_orders import locked_work_orders
+from workorders.stored_work_orders import locked_work_orders, update_row, write_rows
 from workorders.system_fields import apply_system_fields
 
 _SUGGESTED_USER = next(g for g in WORK_ORDER_GROUPS if g.field == "suggested_user")
@@ -264,7 +264,7 @@ def _upsert_cleaned(
     if batched:
         try:
             with transaction.atomic():
-                _write_rows(new_rows=list(new_rows.values()), changed_rows=changed_rows)
+                write_rows(new_rows=list(new_rows.values()), changed_rows=changed_rows)
         except IntegrityError as exc:
             raise _BatchConflict from exc
         alias = router.db_for_write(WorkOrder)
@@ -281,58 +281,6 @@ def _upsert_cleaned(
         if result is not None and result.work_order is not None:
             result.codes = codes
     return results
-
-
-def _write_rows(*, new_rows: list[WorkOrder], changed_rows: dict) -> None:
-    """One INSERT for the new work orders, one UPDATE per set of changed columns."""
-    if new_rows:
-        _insert_work_orders(new_rows)
-    by_fields: dict[frozenset, list[WorkOrder]] = {}
-    for wo, fields in changed_rows.values():
-        by_fields.setdefault(frozenset(fields), []).append(wo)
-    for fields, rows in by_fields.items():
-        if len(rows) == 1:
-            _update_row(rows[0], fields)
-        else:
-            WorkOrder._base_manager.bulk_update(rows, sorted(fields))
-
-
-def _insert_work_orders(rows: list[WorkOrder]) -> None:
-    """bulk_create, but on SQLite one prepared single-row INSERT run for every row: building one
-    statement with 40 placeholders per row costs most of the import's time in the ORM."""
-    connection = connections[router.db_for_write(WorkOrder)]
-    if connection.vendor != "sqlite":
-        WorkOrder.objects.bulk_create(rows)
-        return
-    fields = WorkOrder._meta.local_concrete_fields
-    qn = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        qn(WorkOrder._meta.db_table),
-        ", ".join(qn(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    # Most columns of a new work order are empty: None needs no preparing.
-    params = [
-        [
-            None if (v := f.pre_save(wo, True)) is None else f.get_db_prep_save(v, connection)
-            for f in fields
-        ]
-        for wo in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-    for wo in rows:
-        wo._state.adding, wo._state.db = False, connection.alias
-
-
-def _update_row(wo: WorkOrder, update_fields) -> None:
-    columns = {
-        WorkOrder._meta.get_field(name).attname: getattr(
-            wo, WorkOrder._meta.get_field(name).attname
-        )
-        for name in update_fields
-    }
-    WorkOrder._base_manager.filter(pk=wo.pk).update(**columns)
 
 
 def _existing(values_list, *, by: User) -> tuple[dict, dict[str, list[WorkOrder]]]:
@@ -474,7 +422,7 @@ def _write_one(
         if getattr(wo, name) != old:
             update_fields.add(name.removesuffix("_id"))
     if write:
-        _update_row(wo, update_fields)
+        update_row(wo, update_fields)
     return "updated", wo, update_fields
 
 
