@@ -79,14 +79,17 @@ def _check_rules(
         "AS ref_used"
     )
     # References are unique per sales organization: the holder in the project's.
-    holders = (
-        f"LEFT JOIN {work_orders} reference_holder "
-        f"ON reference_holder.reference_back_office = {reference} "
-        f"AND reference_holder.sales_organization_id = project.sales_organization_id"
+    holders = dialect.probe(
+        work_orders,
+        "reference_holder",
+        f"reference_holder.reference_back_office = {reference} "
+        f"AND reference_holder.sales_organization_id = project.sales_organization_id",
     )
     if plan.has_id2:
         checks.append("(incoming.existing_id IS NULL AND number_holder.id IS NOT NULL) AS id2_used")
-        holders += f" LEFT JOIN {work_orders} number_holder ON number_holder.id2 = incoming.id2"
+        holders += " " + dialect.probe(
+            work_orders, "number_holder", "number_holder.id2 = incoming.id2"
+        )
     else:
         checks.append("FALSE AS id2_used")
     checks.append(f"CASE WHEN {' OR '.join(replanned)} THEN {technician} END AS technician")
@@ -116,7 +119,7 @@ def _check_rules(
         f"""SELECT * FROM (
               SELECT incoming.ord, {", ".join(checks)}
               FROM {RESOLVED} incoming
-              LEFT JOIN {work_orders} existing ON existing.id = incoming.existing_id
+              {dialect.probe(work_orders, "existing", "existing.id = incoming.existing_id")}
               JOIN {Project._meta.db_table} project ON project.id = {project}
               {holders} {users}) checked
             WHERE own_parent OR {" OR ".join(MOBILE_ADDRESS_REQUIRED)} OR bad_address

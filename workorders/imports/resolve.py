@@ -210,7 +210,7 @@ def _match_stored(
     ref = quote(WORK_ORDER.get_field("reference_back_office").column)
     pick = "existing_by_id.{c}"
     ctes, source, existing, held = [], f"{STAGED} staged", "existing_by_id.id", "0"
-    match = f"LEFT JOIN {work_orders} existing_by_id ON existing_by_id.id = staged.id"
+    match = dialect.probe(work_orders, "existing_by_id", "existing_by_id.id = staged.id")
     status_column = quote(WORK_ORDER.get_field("job_status").column)
     if not plan.has_id:
         # No row gives an id: no lookup (a hash join would read every stored work order).
@@ -243,7 +243,7 @@ def _match_stored(
         match += f"""
             LEFT JOIN holders ON staged.id IS NULL AND holders.reference = staged.{ref}
               AND holders.org = coalesce(staged.named_org, {no_context})
-            LEFT JOIN {work_orders} existing_by_ref ON existing_by_ref.id = holders.id"""
+            {dialect.probe(work_orders, "existing_by_ref", "existing_by_ref.id = holders.id")}"""
         existing = "coalesce(existing_by_id.id, existing_by_ref.id)"
         pick = (
             "CASE WHEN existing_by_id.id IS NOT NULL THEN existing_by_id.{c} "
