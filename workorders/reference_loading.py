@@ -52,6 +52,19 @@ def _true(text) -> bool:
     return str(text).lower() in ("true", "1")
 
 
+def _loaded(model, values: dict):
+    """`model` as a row loaded with only these columns (`from_db` takes them in the model's
+    field order; the others are deferred, not filled with defaults one by one)."""
+    names = _LOADED_ORDER.get((model, tuple(values)))
+    if names is None:
+        names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+        _LOADED_ORDER[(model, tuple(values))] = names
+    return model.from_db("default", names, [values[name] for name in names])
+
+
+_LOADED_ORDER: dict = {}
+
+
 class LoadedReferences:
     """The rows one user's batch of records refers to (what that user may see), by id and by
     code. `created` lists what embedded upserts created, so a caller that rolls back one record
@@ -174,31 +187,25 @@ class LoadedReferences:
 
     def _from_union(self, kind: Kind, pk, key, org, extras):
         """A status or project as the rules need it (read-only), or a Ref."""
+        # A request builds a dozen statuses: as loaded rows, not through their defaults.
         if kind.name == "job_status":
-            obj = JobStatus(id=pk, code=key, number=int(extras[0]), life_cycle_state=extras[1])
-        elif kind.name == "project":
-            obj = Project(
-                id=pk,
-                reference_back_office=key,
-                sales_organization_id=org,
-                company_id=as_uuid(extras[0]),
-                is_mobile_installation=_true(extras[1]),
-                db_address_id=as_uuid(extras[2]),
-            )
-            self._company_codes[obj.company_id] = extras[3]
-        else:
-            if kind.name == "user":
-                self._technician_rows[pk] = {
-                    "pk": pk,
-                    "username": extras[2],
-                    "is_technician": _true(extras[0]),
-                    "is_active": _true(extras[1]),
-                    "sales_organization_id": org,
-                }
-            return Ref(pk, key, org)
-        obj._state.adding = False
-        obj._state.db = "default"
-        return obj
+            values = {"id": pk, "code": key, "number": int(extras[0])}
+            return _loaded(JobStatus, {**values, "life_cycle_state": extras[1]})
+        if kind.name == "project":
+            company_id = as_uuid(extras[0])
+            self._company_codes[company_id] = extras[3]
+            values = {"id": pk, "reference_back_office": key, "sales_organization_id": org}
+            values |= {"company_id": company_id, "is_mobile_installation": _true(extras[1])}
+            return _loaded(Project, {**values, "db_address_id": as_uuid(extras[2])})
+        if kind.name == "user":
+            self._technician_rows[pk] = {
+                "pk": pk,
+                "username": extras[2],
+                "is_technician": _true(extras[0]),
+                "is_active": _true(extras[1]),
+                "sales_organization_id": org,
+            }
+        return Ref(pk, key, org)
 
     def _load_refs(self, wanted: list[tuple[Kind, set, set]]) -> None:
         """Every kind only referred to, in ONE query: UNION ALL of (kind, id, key, org, extras).
