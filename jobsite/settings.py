@@ -159,8 +159,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 BULK_MAX_RECORDS = env.int("BULK_MAX_RECORDS", default=100_000)
 # Records per chunk of a bulk job: one task (any worker claims it) and one transaction each;
-# the set-based path pays a fixed cost per chunk (about 0.2 s), so chunks are large: at 5,000
-# one worker wrote 0.78x the import's rows/s, at 10,000 0.94x, two workers still 1.56x one.
+# the set-based path pays a fixed cost per chunk, so chunks are large: 10,000 keeps one worker
+# above 0.8x the import's rows/s and two workers near 1.6x one (README, "Several workers").
 BULK_CHUNK_SIZE = env.int("BULK_CHUNK_SIZE", default=10_000)
 # false: every bulk record goes record by record through upsert_work_orders (as before the
 # set-based path; for comparison, or should the set-based path ever need to be set aside).

@@ -52,17 +52,30 @@ def _true(text) -> bool:
     return str(text).lower() in ("true", "1")
 
 
-def _loaded(model, values: dict):
-    """`model` as a row loaded with only these columns (`from_db` takes them in the model's
-    field order; the others are deferred, not filled with defaults one by one)."""
-    names = _LOADED_ORDER.get((model, tuple(values)))
-    if names is None:
-        names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-        _LOADED_ORDER[(model, tuple(values))] = names
-    return model.from_db("default", names, [values[name] for name in names])
+def _in_field_order(model, names: set) -> list[str]:
+    # `from_db` takes a partial row's values in the model's field order.
+    return [f.attname for f in model._meta.concrete_fields if f.attname in names]
 
 
-_LOADED_ORDER: dict = {}
+# What the work order rules read of a status and of a project (_from_union).
+_STATUS_COLUMNS = _in_field_order(JobStatus, {"id", "code", "number", "life_cycle_state"})
+_PROJECT_COLUMNS = _in_field_order(
+    Project,
+    {
+        "id",
+        "reference_back_office",
+        "sales_organization_id",
+        "company_id",
+        "is_mobile_installation",
+        "db_address_id",
+    },
+)
+
+
+def _loaded(model, columns: list[str], values: dict):
+    """`model` as a row loaded with only `columns` (the others deferred, not filled with
+    defaults one by one)."""
+    return model.from_db("default", columns, [values[name] for name in columns])
 
 
 class LoadedReferences:
@@ -190,13 +203,15 @@ class LoadedReferences:
         # A request builds a dozen statuses: as loaded rows, not through their defaults.
         if kind.name == "job_status":
             values = {"id": pk, "code": key, "number": int(extras[0])}
-            return _loaded(JobStatus, {**values, "life_cycle_state": extras[1]})
+            return _loaded(JobStatus, _STATUS_COLUMNS, {**values, "life_cycle_state": extras[1]})
         if kind.name == "project":
             company_id = as_uuid(extras[0])
             self._company_codes[company_id] = extras[3]
             values = {"id": pk, "reference_back_office": key, "sales_organization_id": org}
             values |= {"company_id": company_id, "is_mobile_installation": _true(extras[1])}
-            return _loaded(Project, {**values, "db_address_id": as_uuid(extras[2])})
+            return _loaded(
+                Project, _PROJECT_COLUMNS, {**values, "db_address_id": as_uuid(extras[2])}
+            )
         if kind.name == "user":
             self._technician_rows[pk] = {
                 "pk": pk,

@@ -68,12 +68,12 @@ def write_rows(*, new_rows: list[WorkOrder], changed_rows: dict) -> None:
 def _insert_work_orders(rows: list[WorkOrder]) -> None:
     """bulk_create, but on SQLite one prepared single-row INSERT run for every row: building one
     statement with 40 placeholders per row costs most of the import's time in the ORM."""
-    connection = connections[router.db_for_write(WorkOrder)]
-    if connection.vendor != "sqlite":
+    db = connections[router.db_for_write(WorkOrder)]
+    if db.vendor != "sqlite":
         WorkOrder.objects.bulk_create(rows)
         return
     fields = WorkOrder._meta.local_concrete_fields
-    qn = connection.ops.quote_name
+    qn = db.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         qn(WorkOrder._meta.db_table),
         ", ".join(qn(f.column) for f in fields),
@@ -81,23 +81,20 @@ def _insert_work_orders(rows: list[WorkOrder]) -> None:
     )
     # Most columns of a new work order are empty: None needs no preparing.
     params = [
-        [
-            None if (v := f.pre_save(wo, True)) is None else f.get_db_prep_save(v, connection)
-            for f in fields
-        ]
+        [None if (v := f.pre_save(wo, True)) is None else f.get_db_prep_save(v, db) for f in fields]
         for wo in rows
     ]
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.executemany(sql, params)
     for wo in rows:
-        wo._state.adding, wo._state.db = False, connection.alias
+        wo._state.adding, wo._state.db = False, db.alias
 
 
 def update_row(wo: WorkOrder, update_fields) -> None:
     """One row's changed columns, the values prepared as `QuerySet.update` prepares them,
     without the ORM building and compiling the UPDATE (a tenth of a PUT's time)."""
-    connection = connections[router.db_for_write(WorkOrder)]
-    qn = connection.ops.quote_name
+    db = connections[router.db_for_write(WorkOrder)]
+    qn = db.ops.quote_name
     fields = [WorkOrder._meta.get_field(name) for name in sorted(update_fields)]
     pk = WorkOrder._meta.pk
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
@@ -105,6 +102,6 @@ def update_row(wo: WorkOrder, update_fields) -> None:
         ", ".join(f"{qn(f.column)} = %s" for f in fields),
         qn(pk.column),
     )
-    params = [f.get_db_prep_save(getattr(wo, f.attname), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, pk.get_db_prep_value(wo.pk, connection)])
+    params = [f.get_db_prep_save(getattr(wo, f.attname), db) for f in fields]
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*params, pk.get_db_prep_value(wo.pk, db)])
