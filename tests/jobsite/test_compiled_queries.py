@@ -5,10 +5,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from jobsite import calendars
 from jobsite.compiled_queries import CompiledQuery
-from jobsite.models import Absence, Holiday, User
+from jobsite.models import Absence, User
+from workorders.scheduling import check_reads
 
-from ..factories import make_absence, make_holiday
+from ..factories import make_absence, make_holiday, make_planning, make_working_hours
 
 pytestmark = pytest.mark.django_db
 
@@ -23,34 +25,11 @@ def _away(*, technicians, low, high):
     )
 
 
-def _away_and_holidays(*, technicians, low, high, organizations, first, last):
-    """(id, technician or organization, kind or name)."""
-    away = Absence.objects.filter(technician__in=technicians, start__lt=high, end__gt=low)
-    holidays = Holiday.objects.filter(
-        sales_organization__in=organizations, date__gte=first, date__lte=last
-    )
-    return (
-        away.order_by()
-        .values_list("id", "technician_id", "kind")
-        .union(holidays.order_by().values_list("id", "sales_organization_id", "name"), all=True)
-        .order_by()  # (else by the first model's default ordering, no column here)
-    )
-
-
 AWAY = CompiledQuery(
     _away,
     technicians=Absence._meta.get_field("technician"),
     low=Absence._meta.get_field("end"),
     high=Absence._meta.get_field("start"),
-)
-AWAY_AND_HOLIDAYS = CompiledQuery(
-    _away_and_holidays,
-    technicians=Absence._meta.get_field("technician"),
-    low=Absence._meta.get_field("end"),
-    high=Absence._meta.get_field("start"),
-    organizations=Holiday._meta.get_field("sales_organization"),
-    first=Holiday._meta.get_field("date"),
-    last=Holiday._meta.get_field("date"),
 )
 
 
@@ -79,20 +58,46 @@ def test_the_rows_are_the_orms_for_any_values_and_list_sizes(world, django_asser
                 assert AWAY.rows(**values) == expected
 
 
-def test_a_union_with_dates_and_an_empty_part(world, sales_org):
+def test_the_checks_own_queries_give_the_orms_rows(world, sales_org, project, skill):
+    """The planning check's compiled reads (a UNION of plannings, absences, holidays and
+    skills; the technicians; the working-hour patterns), each beside its queryset run by the
+    ORM, for every part present or empty."""
     technician, other = world
-    for organizations in ([sales_org.pk], []):
+    technician.skills.add(skill)
+    planning = make_planning(project=project, technician=technician, start=MONDAY)
+    make_working_hours(sales_organization=sales_org)
+    make_working_hours(technician=other)
+    stretch = ([technician.pk], [MONDAY - timedelta(hours=1)], [MONDAY + timedelta(hours=3)])
+    for (users, lows, highs), organizations, skills in [
+        (stretch, [sales_org.pk], [skill.pk]),
+        (([], [], []), [sales_org.pk], []),
+        (stretch, [], [skill.pk]),
+    ]:
         values = {
+            "users": users,
+            "lows": lows,
+            "highs": highs,
             "technicians": [technician.pk, other.pk],
             "low": MONDAY,
             "high": MONDAY + timedelta(days=3),
             "organizations": organizations,
             "first": date(2030, 1, 8),
             "last": date(2030, 1, 10),
+            "skills": skills,
         }
-        found = AWAY_AND_HOLIDAYS.rows(**values)
-        assert sorted(found, key=str) == sorted(_away_and_holidays(**values), key=str)
-        assert ("Ninth" in {row[2] for row in found}) == bool(organizations)
+        found = check_reads.BUSY.rows(**values)
+        assert sorted(found, key=str) == sorted(check_reads._busy(**values), key=str)
+        pks = {row[0] for row in found}
+        assert (planning.pk in pks) == bool(users)
+        assert (skill.pk in pks) == bool(skills)
+    ids = [technician.pk, other.pk]
+    assert sorted(check_reads.TECHNICIANS.rows(ids=ids), key=str) == sorted(
+        check_reads._technicians_query(ids=ids), key=str
+    )
+    patterns = {"technicians": ids, "organizations": [sales_org.pk]}
+    found = calendars.PATTERNS.rows(**patterns)
+    assert len(found) == 2
+    assert sorted(found, key=str) == sorted(calendars._patterns(**patterns), key=str)
 
 
 def test_a_value_the_queryset_transforms_is_refused(world):

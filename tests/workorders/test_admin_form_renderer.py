@@ -12,16 +12,15 @@ from django.utils import timezone
 
 from workorders import planning_board, services
 from workorders.admin import form_renderer
-from workorders.admin import forms as admin_forms
 from workorders.templatetags import work_order_form
 
 from ..admin_forms import change_form_data
 
 
 def _with_djangos_templates(monkeypatch):
-    """The form as Django writes it: its form renderer and the admin's fieldset template."""
-    monkeypatch.setattr(admin_forms.KnownLabelsForm, "default_renderer", DjangoTemplates())
-    monkeypatch.setattr(admin_forms, "QUICK_RENDERER", DjangoTemplates())
+    """The form as Django writes it: its form renderer (wherever QuickFormRenderer is handed,
+    the plannings' formset included) and the admin's fieldset template."""
+    monkeypatch.setattr(form_renderer.QuickFormRenderer, "render", DjangoTemplates.render)
     monkeypatch.setattr(
         work_order_form,
         "fieldset_html",

@@ -67,7 +67,8 @@ def _line(line):
     classes += "".join(f" field-{conditional_escape(name)}" for _, name, *_ in fields if name)
     parts = [f'<div class="{classes}">']
     for field, name, help_text, id_for_label, is_hidden in fields:
-        errors = "" if field.is_readonly else field.errors()
+        # One field's line errors are its own: asked once.
+        errors = line_errors if single else ("" if field.is_readonly else field.errors())
         # A widget of several inputs (a date and a time) is its own <fieldset>; a read-only field
         # has no such attribute (the template reads it as empty).
         grouped = getattr(field, "is_fieldset", False)

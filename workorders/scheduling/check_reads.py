@@ -262,5 +262,7 @@ def technicians(user_ids) -> dict:
             user.sales_organization = SalesOrganization.from_db(
                 connection.alias, ("id", "time_zone"), (user.sales_organization_id, time_zone)
             )
+        else:  # known to have none: calendars() reads no organization for it
+            user.sales_organization = None
         found[user.pk] = user
     return found

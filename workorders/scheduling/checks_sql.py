@@ -26,6 +26,7 @@ from jobs.models import JobStatus
 from jobsite.calendars import calendars, zone_of
 from jobsite.models import Absence, AbsenceKind, Holiday, Skill, User
 from workorders.models import JobPlanning, WorkOrder
+from workorders.scheduling import check_reads
 from workorders.scheduling.checks import (
     ABSENCE,
     AFTER_DUE_DATE,
@@ -78,7 +79,7 @@ def prepare(cursor, *, users: str, spans: str = STORED_SPANS) -> dict:
     `working_time`."""
     cursor.execute(f"SELECT DISTINCT user_id FROM ({users}) given")
     ids = [row[0] for row in cursor.fetchall()]
-    technicians = User.objects.select_related("sales_organization").in_bulk(ids)
+    technicians = check_reads.technicians(ids)
     cursor.execute(f"DROP TABLE IF EXISTS {TECHNICIAN}")
     cursor.execute(
         f"""CREATE TEMPORARY TABLE {TECHNICIAN} AS

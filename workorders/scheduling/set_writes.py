@@ -107,7 +107,7 @@ def _conditions() -> tuple[str, str]:
     return changed_inputs, moved
 
 
-def _changes(work_orders: str) -> tuple[str, str]:
+def _changes() -> tuple[str, str]:
     """SQL of (the written work orders whose check inputs changed, the condition that a rule
     planning `now` is not where `before` says it was)."""
     changed_inputs, moved = _conditions()
@@ -126,7 +126,7 @@ def _refresh_changed(cursor, *, work_orders: str) -> int:
         cursor.execute(f"DROP TABLE {BEFORE}")
         return 0
     planning_table = JobPlanning._meta.db_table
-    changed_work_orders, moved = _changes(work_orders)
+    changed_work_orders, moved = _changes()
     # Where the rule's plannings were, that went or moved, or whose inputs changed.
     cursor.execute(
         f"""SELECT before.user_id, before.date_start, before.date_end
