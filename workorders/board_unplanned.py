@@ -9,7 +9,7 @@ from django.db.models import F, Q, Value
 from django.utils import timezone
 
 from jobs.models import JobPriority, JobStatus
-from jobsite.models import Skill, User
+from jobsite.models import Address, Skill, User
 from jobsite.tenancy import restrict_to_tenant
 from workorders.models import Project, WorkOrder
 from workorders.planning_board import site_city
@@ -111,9 +111,17 @@ def _matching(*, user: User, search: Search):
             .filter(Q(name__icontains=text) | Q(db_address__city__icontains=text))
             .values_list("pk", flat=True)[:MAX_PROJECTS]
         )
+        # The sites from the address book too: a card shows their city (site_city).
+        sites = list(
+            restrict_to_tenant(Address.objects.all(), user=user)
+            .filter(city__icontains=text)
+            .values_list("pk", flat=True)[:MAX_PROJECTS]
+        )
         condition = Q(name__icontains=text) | Q(db_address_city__icontains=text)
         if projects:
             condition |= Q(project_id__in=projects)
+        if sites:
+            condition |= Q(db_address_id__in=sites)
         found = found.filter(condition)
     return found
 

@@ -11,7 +11,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from jobs.models import JobPriority, JobStatus
-from jobsite.models import Skill, User
+from jobsite.models import Address, Skill, User
 from workorders.board_unplanned import PAGE_SIZE, Search, unplanned
 from workorders.models import JobPlanning, WorkOrder
 from workorders.planning_board import DAY, WEEK, Period, board, week_start_of
@@ -168,6 +168,15 @@ def test_the_pane_searches_number_name_city_and_project(planner, project, addres
     assert boiler.pk in [i["pk"] for i in found]
     by_project = unplanned(user=planner, search=Search(q=project.name[:5])).items
     assert {boiler.pk, other.pk} <= {i["pk"] for i in by_project}
+
+
+def test_the_pane_finds_the_city_its_card_shows(planner, project, sales_org):
+    leuven = Address.objects.create(
+        street="Naamsestraat", city="Leuven", sales_organization=sales_org
+    )
+    booked = make_work_order(project=project, name="Gutter", db_address=leuven)
+    (card,) = unplanned(user=planner, search=Search(q="leuven")).items
+    assert (card["pk"], card["city"]) == (booked.pk, "Leuven")
 
 
 def test_the_pane_filters_and_sorts(planner, project, sales_org):
