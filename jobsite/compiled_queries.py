@@ -164,3 +164,8 @@ def converted(raw: Iterable[tuple], converters: dict, db, *, later=frozenset()) 
                 row[index] = value
         rows.append(tuple(row))
     return rows
+
+
+def in_field_order(model, names: set) -> tuple[str, ...]:
+    """`names` (attnames) in `model`'s field order: as `Model.from_db` takes a partial row."""
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)

@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 
 from jobs.models import JobStatus
 from jobsite.codes import choose_by_code, choose_stored_record
+from jobsite.compiled_queries import in_field_order
 from jobsite.models import Company, User
 from jobsite.tenancy import (
     organization_sql,
@@ -52,14 +53,9 @@ def _true(text) -> bool:
     return str(text).lower() in ("true", "1")
 
 
-def _in_field_order(model, names: set) -> list[str]:
-    # `from_db` takes a partial row's values in the model's field order.
-    return [f.attname for f in model._meta.concrete_fields if f.attname in names]
-
-
 # What the work order rules read of a status and of a project (_from_union).
-_STATUS_COLUMNS = _in_field_order(JobStatus, {"id", "code", "number", "life_cycle_state"})
-_PROJECT_COLUMNS = _in_field_order(
+_STATUS_COLUMNS = in_field_order(JobStatus, {"id", "code", "number", "life_cycle_state"})
+_PROJECT_COLUMNS = in_field_order(
     Project,
     {
         "id",
@@ -72,7 +68,7 @@ _PROJECT_COLUMNS = _in_field_order(
 )
 
 
-def _loaded(model, columns: list[str], values: dict):
+def _loaded(model, columns: tuple[str, ...], values: dict):
     """`model` as a row loaded with only `columns` (the others deferred, not filled with
     defaults one by one)."""
     return model.from_db("default", columns, [values[name] for name in columns])

@@ -16,7 +16,7 @@ from django.db.models import CharField, DateTimeField, F, IntegerField, Q, Value
 from django.db.models.functions import Cast, Concat
 
 from jobsite.calendars import holiday_dates, holidays_on
-from jobsite.compiled_queries import CompiledQuery
+from jobsite.compiled_queries import CompiledQuery, in_field_order
 from jobsite.models import Absence, Holiday, SalesOrganization, User
 from workorders.models import JobPlanning
 
@@ -234,10 +234,8 @@ def read_around(appointments, *, user_ids, organization_ids, skill_ids, planning
 
 # What a check reads of a technician: their name (str(user)) and organization, with its zone;
 # in the model's order, as `from_db` takes them.
-TECHNICIAN_COLUMNS = tuple(
-    field.attname
-    for field in User._meta.concrete_fields
-    if field.attname in {"id", "username", "first_name", "last_name", "sales_organization_id"}
+TECHNICIAN_COLUMNS = in_field_order(
+    User, {"id", "username", "first_name", "last_name", "sales_organization_id"}
 )
 
 
