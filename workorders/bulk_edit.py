@@ -16,6 +16,7 @@ from workorders.locks import lock_work_orders
 from workorders.models import JobPlanning, WorkOrder
 from workorders.plannings import sync_suggested_plannings
 from workorders.reference_kinds import WORK_ORDER_GROUPS, references_of_other_organizations
+from workorders.scheduling.pending_checks import settle_quietly
 from workorders.system_fields import apply_system_fields
 
 EDITABLE = ("job_priority", "due_date", "skill", "job_type")
@@ -91,6 +92,7 @@ def _attname(name: str) -> str:
 
 def _warned(work_orders: list[WorkOrder]) -> list[tuple[WorkOrder, list[str]]]:
     by_pk = {wo.pk: wo for wo in work_orders}
+    settle_quietly()  # the warnings a set-based write left to check
     messages: dict = {}
     for work_order_id, warnings in (
         JobPlanning.objects.filter(work_order_id__in=list(by_pk))

@@ -363,3 +363,29 @@ class JobPlanning(models.Model):
 
     def __str__(self):
         return f"{self.work_order} – {self.user} {self.date_start:%Y-%m-%d %H:%M}"
+
+
+class PendingPlanningCheck(models.Model):
+    """A stretch of a technician's time a set-based write (import, bulk) changed: the plannings
+    touching it are checked again by `scheduling.pending_checks.settle`, right after the write
+    commits (a task) or first thing in any read of warnings, whichever comes first. Checking
+    10,000 plannings and their neighbours inside the write took a third of an import's time."""
+
+    id = models.BigAutoField(primary_key=True)
+    # No constraint nor index: written ten thousand at a time, read all at once, then deleted.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    date_start = models.DateTimeField()
+    date_end = models.DateTimeField()
+    # The planning the write placed here (new or moved), whose `in_the_past` is decided anew;
+    # empty for a place a planning left or one whose work order's inputs changed.
+    placed_id = models.UUIDField(null=True, blank=True)
+    noted_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.user_id} {self.date_start:%Y-%m-%d %H:%M}–{self.date_end:%H:%M}"

@@ -21,6 +21,7 @@ from jobsite.models import Absence, AbsenceKind, User
 from jobsite.tenancy import restrict_to_tenant
 from workorders.models import JobPlanning
 from workorders.scheduling.availability import merged, minus, minutes
+from workorders.scheduling.pending_checks import settle_quietly
 
 DAY, WEEK = "day", "week"
 VIEWS = (DAY, WEEK)
@@ -280,6 +281,7 @@ def board(
     changed) over `period`."""
     zone = period.zone
     start, end = _local_midnight(period.first, zone), _local_midnight(period.after, zone)
+    settle_quietly()  # the warnings a set-based write left to check
     technicians = list(
         technicians_of(user=user, sales_organization_id=sales_organization_id, ids=technician_ids)
     )

@@ -5,6 +5,7 @@ from django.tasks import task
 
 from workorders.bulk import run_bulk_chunk, run_bulk_upsert
 from workorders.imports import run_started_import
+from workorders.scheduling.pending_checks import settle_quietly
 
 
 @task
@@ -21,3 +22,9 @@ def process_workorder_bulk_chunk(api_job_id: str, number: int) -> None:
 @task
 def run_import_task(api_job_id: str) -> None:
     run_started_import(api_job_id=api_job_id)
+
+
+@task
+def settle_planning_checks() -> None:
+    """The planning checks a set-based write left, run once it has committed."""
+    settle_quietly()

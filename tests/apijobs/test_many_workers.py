@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from apijobs.models import ApiJob, ApiJobChunk
 from apijobs.recovery import requeue_stale_api_jobs
 from tests.apijobs.test_worker import (
+    JOB_TASKS,
     ROOT,
     vocabulary,  # noqa: F401  (autouse: an earlier flush empties it)
     worker_command,
@@ -166,7 +167,7 @@ def test_two_workers_share_one_job_and_store_what_one_worker_stores(
         stop(workers)
     assert_exact(two, "MANY")
     assert stored("MANY") == by_one_worker
-    results = DBTaskResult.objects.filter(status="SUCCESSFUL")
+    results = JOB_TASKS.filter(status="SUCCESSFUL")
     assert results.count() == RECORDS // CHUNK  # one task per chunk, each run once
     workers_used = {w for ids in results.values_list("worker_ids", flat=True) for w in ids}
     assert len(workers_used) == 2, "both workers claimed chunks"
@@ -195,7 +196,7 @@ def test_a_worker_killed_mid_job_leaves_its_chunk_to_the_other(api, records, set
         stop(workers)
     assert_exact(done, "KILL2")
     assert survivor.returncode is not None
-    dead = DBTaskResult.objects.filter(status="FAILED")
+    dead = JOB_TASKS.filter(status="FAILED")
     assert dead.count() <= 1
     if dead.exists():  # killed inside a chunk: that chunk was rolled back and taken over
         assert "WorkerStopped" in dead.get().exception_class_path

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
-from django_tasks_db.models import DBTaskResult
 
 from apijobs.models import ApiJob
 from tests.apijobs.test_worker import (
+    JOB_TASKS,
     database_url,
     vocabulary,  # noqa: F401  (autouse: an earlier flush empties it)
     worker_command,
@@ -49,10 +49,10 @@ def _wait_until_ended(pk, worker, log, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while (
         _job(pk)[0] not in ("completed", "failed")
-        or DBTaskResult.objects.filter(status__in=("READY", "RUNNING")).exists()
+        or JOB_TASKS.filter(status__in=("READY", "RUNNING")).exists()
     ):
         live = list(
-            DBTaskResult.objects.filter(status__in=("READY", "RUNNING")).values_list(
+            JOB_TASKS.filter(status__in=("READY", "RUNNING")).values_list(
                 "status", "args_kwargs", "worker_ids"
             )
         )
@@ -135,7 +135,7 @@ def test_worker_outlives_a_database_outage_and_the_job_completes(api, record, se
     assert set(stored.values_list("reference_back_office", flat=True)) == set(refs)
     # One task per chunk. The cut hits a chunk's task (its chunk rolled back, the task handed
     # back and run again: "resumed once") or the worker between two tasks (nothing lost).
-    lost = DBTaskResult.objects.filter(status="FAILED")
+    lost = JOB_TASKS.filter(status="FAILED")
     assert lost.count() <= 1
     resumed = lost.exists()
     if resumed:
@@ -144,7 +144,7 @@ def test_worker_outlives_a_database_outage_and_the_job_completes(api, record, se
     else:
         assert "resumes" not in job.options
     chunks = -(-RECORDS // CHUNK)
-    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == chunks + 1
+    assert JOB_TASKS.filter(status="SUCCESSFUL").count() == chunks + 1
     assert log.read_text().count("Database unavailable") >= 2, log.read_text()
     print(
         f"\n{RECORDS} records, cut at record {done + 1} for {OUTAGE_SECONDS:g} s: completed "

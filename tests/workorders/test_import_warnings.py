@@ -8,6 +8,7 @@ import pytest
 from jobsite.models import Skill
 from workorders import imports
 from workorders.models import JobPlanning, WorkOrder
+from workorders.scheduling.pending_checks import settle
 
 from .conftest import IMPORT_COLUMNS, write_csv
 
@@ -46,6 +47,7 @@ def run(tmp_path, rows, method="set"):
 
 
 def planning(reference) -> JobPlanning:
+    settle()  # as every read of warnings does first
     return JobPlanning.objects.get(work_order__reference_back_office=reference)
 
 

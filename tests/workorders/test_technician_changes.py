@@ -13,6 +13,7 @@ from django.utils import timezone
 from jobsite.models import Skill
 from workorders import imports
 from workorders.models import JobPlanning, WorkOrder
+from workorders.scheduling.pending_checks import settle
 
 from ..admin_forms import change_form_data
 from ..factories import make_holiday
@@ -61,6 +62,7 @@ def planned(api, body) -> JobPlanning:
 
 
 def codes(planning) -> set[str]:
+    settle()  # as every read of warnings does first (an import leaves its check pending)
     planning.refresh_from_db()
     return {w["code"] for w in planning.warnings}
 

@@ -13,6 +13,7 @@ from apijobs import selectors as api_job_selectors
 from apijobs.models import ApiJobStatus
 from workorders import home_selectors, selectors
 from workorders.admin.paging import PlannerPaginator
+from workorders.scheduling.pending_checks import settle_quietly
 
 
 def _counted(queryset) -> dict:
@@ -42,6 +43,7 @@ def planner_home(request) -> dict:
     user = request.user
     now = timezone.now()
     today = timezone.localdate(now)
+    settle_quietly()  # the warnings a set-based write left to check (pending_checks)
     work_orders = selectors.visible_work_orders(user=user)
     plannings = selectors.visible_plannings(user=user)
     work_order_list = reverse("admin:workorders_workorder_changelist")

@@ -12,6 +12,7 @@ from workorders.admin.forms import KnownLabels, PlanningForm
 from workorders.admin.paging import PlannerPaging
 from workorders.models import JobPlanning
 from workorders.scheduling.checks import WARNING_CODES
+from workorders.scheduling.pending_checks import settle_quietly
 
 
 class PlanningWarningFilter(admin.SimpleListFilter):
@@ -36,8 +37,25 @@ class PlanningWarningFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ShowsWarningsInForm:
+    """An admin whose form shows plannings' warnings: the checks a set-based write left are
+    settled first (`pending_checks`), once a page."""
+
+    def changeform_view(self, request, *args, **kwargs):
+        settle_quietly()
+        return super().changeform_view(request, *args, **kwargs)
+
+
+class ShowsWarnings(ShowsWarningsInForm):
+    """... and whose list shows them too."""
+
+    def changelist_view(self, request, *args, **kwargs):
+        settle_quietly()
+        return super().changelist_view(request, *args, **kwargs)
+
+
 @admin.register(JobPlanning)
-class JobPlanningAdmin(PlannerPaging, KnownLabels, TenantAdmin):
+class JobPlanningAdmin(ShowsWarnings, PlannerPaging, KnownLabels, TenantAdmin):
     form = PlanningForm
     tenant_field = "work_order__sales_organization"
     list_display = ["work_order", "user", "date_start", "date_end", "made_by_rule", "warnings_list"]

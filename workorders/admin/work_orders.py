@@ -42,7 +42,7 @@ from workorders.admin.find_a_slot import find_a_slot_view
 from workorders.admin.forms import KnownLabels, WorkOrderForm
 from workorders.admin.import_page import import_view, template_view
 from workorders.admin.paging import PlannerPaging
-from workorders.admin.plannings import JobPlanningInline
+from workorders.admin.plannings import JobPlanningInline, ShowsWarningsInForm
 from workorders.admin.work_order_form import SITE_ADDRESS, WorkOrderFormLayout
 from workorders.models import JobPlanning, WorkOrder
 
@@ -60,6 +60,7 @@ class WorkOrderPlanningInline(JobPlanningInline):
 
 @admin.register(WorkOrder)
 class WorkOrderAdmin(
+    ShowsWarningsInForm,
     WorkOrderFormLayout,
     WorkOrderColumns,
     WorkOrderActions,

@@ -135,8 +135,9 @@ def _columns(plan: ColumnPlan) -> tuple[list[str], list[str], list[str]]:
 
 
 def _sync_plannings(cursor, dialect: PostgreSQLDialect) -> None:
-    """The Suggested rule for the written rows (table WRITTEN), as SQL; then the planning
-    check on the plannings it moved and those whose work order's inputs changed."""
+    """The Suggested rule for the written rows (table WRITTEN), as SQL; then the places of the
+    plannings it moved and of those whose work order's inputs changed, left for the planning
+    check (`set_writes.leave_for_check`)."""
     cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {RESOLVED} WHERE existing_id IS NOT NULL)")
     (updates,) = cursor.fetchone()
     now = timezone.now()
@@ -146,9 +147,8 @@ def _sync_plannings(cursor, dialect: PostgreSQLDialect) -> None:
         now=now,
         dialect=dialect,
         all_new=not updates,
-        staged=set_writes.in_sql(),
     )
-    set_writes.refresh_changed(cursor, work_orders=f"SELECT id FROM {WRITTEN}", now=now)
+    set_writes.leave_for_check(cursor, work_orders=f"SELECT id FROM {WRITTEN}", now=now)
 
 
 def sync_suggested_plannings_sql(
@@ -158,13 +158,11 @@ def sync_suggested_plannings_sql(
     now,
     dialect: PostgreSQLDialect | None = None,
     all_new: bool = False,
-    staged: bool = False,
 ) -> None:
     """`plannings.sync_suggested_plannings` as three statements for the work orders whose ids are
     in table `written` (same constants; tests/workorders/test_import_paths.py checks that both
     give the same plannings): remove the rule's planning where the rule says so, move the ones
-    whose user or times changed, add the missing ones (`staged`: into set_writes.INCOMING, for
-    the check to write them with their warnings)."""
+    whose user or times changed, add the missing ones."""
     dialect = dialect or for_connection()
     now = connection.ops.adapt_datetimefield_value(now)
     suggested = int(StatusNumber.SUGGESTED)
@@ -185,7 +183,7 @@ def sync_suggested_plannings_sql(
     )
     add = {"source": source, "planned": planned, "end": end, "now": now, "dialect": dialect}
     if all_new:  # work orders created just now hold no planning yet: only some to add
-        _add_plannings(cursor, **add, staged=staged)
+        _add_plannings(cursor, **add)
         return
     cursor.execute(
         f"""DELETE FROM {PLANNING_TABLE} WHERE made_by_rule AND work_order_id IN (
@@ -206,27 +204,18 @@ def sync_suggested_plannings_sql(
               AND {planned} AND {changed}""",
         [now],
     )
-    _add_plannings(cursor, **add, staged=staged)
+    _add_plannings(cursor, **add)
 
 
 def _add_plannings(
-    cursor, *, source: str, planned: str, end: str, now, dialect: PostgreSQLDialect, staged: bool
+    cursor, *, source: str, planned: str, end: str, now, dialect: PostgreSQLDialect
 ) -> None:
-    if staged:
-        cursor.execute(f"DROP TABLE IF EXISTS {set_writes.INCOMING}")
-        into = f"""CREATE TEMPORARY TABLE {set_writes.INCOMING} AS
-            SELECT {dialect.new_uuid} AS id, work_order.id AS work_order_id,
-                   work_order.suggested_user_id AS user_id,
-                   work_order.suggested_date_start AS date_start, {end} AS date_end,
-                   %s::timestamptz AS modified_dateutc, work_order.id2 AS number"""
-    else:
-        into = f"""INSERT INTO {PLANNING_TABLE}
+    cursor.execute(
+        f"""INSERT INTO {PLANNING_TABLE}
               (id, work_order_id, user_id, date_start, date_end, made_by_rule, modified_dateutc,
                warnings, warning_codes)
             SELECT {dialect.new_uuid}, work_order.id, work_order.suggested_user_id,
-                   work_order.suggested_date_start, {end}, TRUE, %s, '[]', ''"""
-    cursor.execute(
-        f"""{into}
+                   work_order.suggested_date_start, {end}, TRUE, %s, '[]', ''
             FROM {source}
             WHERE {planned} AND NOT EXISTS (
               SELECT 1 FROM {PLANNING_TABLE} rule_planning
@@ -234,7 +223,3 @@ def _add_plannings(
             ORDER BY work_order.id""",
         [now],
     )
-    if staged:  # the check reads it around each stretch of a technician's time
-        incoming = set_writes.INCOMING
-        cursor.execute(f"CREATE INDEX {incoming}_user ON {incoming} (user_id, date_start)")
-        cursor.execute(f"ANALYZE {incoming}")
