@@ -75,3 +75,25 @@ def write_csv(path, rows, columns=IMPORT_COLUMNS, *, encoding="utf-8", delimiter
 def write_json(path, rows):
     path.write_text(json.dumps(rows))
     return path
+
+
+@pytest.fixture
+def line(project, job_type, technician, statuses):
+    """An import row (seed-004 names) of a Suggested work order for the technician: make(reference,
+    start, **over)."""
+
+    def make(reference, start, **over):
+        return {
+            "reference_back_office": reference,
+            "name": f"Service {reference}",
+            "project_reference_back_office": project.reference_back_office,
+            "job_type_code": job_type.code,
+            "job_status_code": "Suggested",
+            "suggested_user_code": technician.code,
+            "suggested_date_start": start,
+            "estimated_time": "60",
+            "skill_code": "ELEC",
+            **over,
+        }
+
+    return make

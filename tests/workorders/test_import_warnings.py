@@ -20,25 +20,6 @@ NINE_THIRTY = "2030-01-07T09:30:00+00:00"
 FOURTEEN = "2030-01-07T14:00:00+00:00"
 
 
-@pytest.fixture
-def line(project, job_type, technician, statuses):
-    def make(reference, start, **over):
-        return {
-            "reference_back_office": reference,
-            "name": f"Service {reference}",
-            "project_reference_back_office": project.reference_back_office,
-            "job_type_code": job_type.code,
-            "job_status_code": "Suggested",
-            "suggested_user_code": technician.code,
-            "suggested_date_start": start,
-            "estimated_time": "60",
-            "skill_code": "ELEC",
-            **over,
-        }
-
-    return make
-
-
 def run(tmp_path, rows, method="set"):
     path = write_csv(tmp_path / f"wo-{method}.csv", rows, columns=IMPORT_COLUMNS)
     job = imports.run_import(path=path, method=method)

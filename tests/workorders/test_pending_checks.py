@@ -21,22 +21,9 @@ NINE_THIRTY = "2030-01-07T09:30:00+00:00"
 
 
 @pytest.fixture
-def overlapping(tmp_path, project, job_type, technician, statuses):
-    """Import two Suggested work orders whose plannings overlap; return the file's path."""
-    rows = [
-        {
-            "reference_back_office": reference,
-            "name": f"Service {reference}",
-            "project_reference_back_office": project.reference_back_office,
-            "job_type_code": job_type.code,
-            "job_status_code": "Suggested",
-            "suggested_user_code": technician.code,
-            "suggested_date_start": start,
-            "estimated_time": "60",
-            "skill_code": "",
-        }
-        for reference, start in (("A", NINE), ("B", NINE_THIRTY))
-    ]
+def overlapping(tmp_path, line):
+    """A file of two Suggested work orders whose plannings overlap."""
+    rows = [line("A", NINE, skill_code=""), line("B", NINE_THIRTY, skill_code="")]
     return write_csv(tmp_path / "overlapping.csv", rows, columns=IMPORT_COLUMNS)
 
 
