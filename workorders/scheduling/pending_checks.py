@@ -30,9 +30,14 @@ WINDOWS = "planning_check_windows"
 TARGETS = "planning_check_targets"
 
 
+# Below the jobs' tasks: a bulk job's chunks all run before the checks they left, which one
+# settle then takes at once (the others find nothing); a reader never waits for it anyway.
+PRIORITY = -10
+
+
 def settle_after_commit() -> None:
     """Queue the settling task once the current transaction commits."""
-    task = import_string(TASK)
+    task = import_string(TASK).using(priority=PRIORITY)
     transaction.on_commit(task.enqueue)
 
 
