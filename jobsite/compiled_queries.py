@@ -19,6 +19,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Field, QuerySet
 
+from jobsite.database import prepared_cursor
+
 # Compiled shapes kept per query: a check asks a few again and again; a large import's odd
 # sizes do not come back, and past these the kept ones are dropped.
 MAX_SHAPES = 64
@@ -28,6 +30,9 @@ _MOMENT = datetime(1901, 1, 1, tzinfo=UTC)
 _DAY = date(1901, 1, 1)
 _SETS = (1, 1 << 16)  # where the two sets of stand-ins start
 _EMPTY = "empty"  # a queryset no row can pass: Django answers it without a query
+# The largest shape a `prepared` query prepares: a request's few values come back in the same
+# shape; a batch's hundreds, in sizes that do not, would only fill the connection's statements.
+PREPARED_VALUES = 32
 
 
 def _stand_in(field: Field, n: int):
@@ -47,11 +52,15 @@ def _stand_in(field: Field, n: int):
 class CompiledQuery:
     """`build(**values)` makes a values_list queryset; `fields` name, for each of its keyword
     arguments, the model field its value (or each value of its list) is compared with. `rows`
-    runs it with the given values: the rows the queryset would give, on the default database."""
+    runs it with the given values: the rows the queryset would give, on the default database.
+    With `prepared`, PostgreSQL also plans each small shape (at most PREPARED_VALUES values)
+    once per connection (jobsite.database.prepared_cursor): for a query whose best plan does
+    not depend on the values (lookups by key), asked again and again in a few shapes."""
 
-    def __init__(self, build: Callable[..., QuerySet], **fields: Field):
+    def __init__(self, build: Callable[..., QuerySet], *, prepared: bool = False, **fields: Field):
         self.build = build
         self.fields = fields
+        self.prepared = prepared
         self.compiled: dict = {}
 
     def rows(self, **values) -> list[tuple]:
@@ -78,7 +87,8 @@ class CompiledQuery:
             constant if name is None else adapted[name] if index is None else adapted[name][index]
             for name, index, constant in slots
         ]
-        with connection.cursor() as cursor:
+        prepare = self.prepared and sum(size or 1 for size in sizes) <= PREPARED_VALUES
+        with prepared_cursor(connection) if prepare else connection.cursor() as cursor:
             cursor.execute(sql, params)
             return converted(cursor.fetchall(), converters, connection)
 

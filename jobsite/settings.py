@@ -113,6 +113,14 @@ else:
             # 5 min) keeps the wait after a long outage to seconds, not minutes.
             "reconnect_timeout": 10,
         }
+        # A pooled connection keeps what it prepared: jobsite.database.prepared_cursor prepares
+        # a hot path's statements once per connection, and PostgreSQL plans them once (generic
+        # plans; nothing else is prepared, nor is there any PL/pgSQL, so nothing else is
+        # planned so). psycopg prepares nothing by itself: Django's cursors bind on the client,
+        # and this count is not reached.
+        options = DATABASES["default"]["OPTIONS"]
+        options["prepare_threshold"] = 2**31 - 1
+        options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan"
         # Django's pool refuses persistent connections: a closed connection goes back to it.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
     else:

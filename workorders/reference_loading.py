@@ -5,6 +5,7 @@ one ambiguity policy for codes (jobsite/codes.py), then read from memory."""
 
 import uuid
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, models
@@ -12,7 +13,8 @@ from django.db.models.functions import Lower
 
 from jobs.models import JobStatus
 from jobsite.codes import choose_by_code, choose_stored_record
-from jobsite.compiled_queries import in_field_order
+from jobsite.compiled_queries import PREPARED_VALUES, in_field_order
+from jobsite.database import prepared_cursor
 from jobsite.models import Company, User
 from jobsite.tenancy import (
     organization_sql,
@@ -37,15 +39,17 @@ from workorders.reference_kinds import (
 
 
 def _valid_uuids(ids) -> list[uuid.UUID]:
-    """The ids that can name a row; a malformed one is reported by the resolver, not read."""
-    valid = []
+    """The ids that can name a row, each once (as text and as a UUID, an id is one); a
+    malformed one is reported by the resolver, not read."""
+    valid = {}
     for raw in ids:
         try:
             if raw is not None:
-                valid.append(uuid.UUID(str(raw)))
+                pk = raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
+                valid[pk] = None
         except ValueError:
             continue
-    return valid
+    return list(valid)
 
 
 def _true(text) -> bool:
@@ -72,6 +76,61 @@ def _loaded(model, columns: tuple[str, ...], values: dict):
     """`model` as a row loaded with only `columns` (the others deferred, not filled with
     defaults one by one)."""
     return model.from_db("default", columns, [values[name] for name in columns])
+
+
+def _rule_columns(kind: Kind) -> list[str]:
+    """Four more TEXT columns for the kinds whose fields the work order rules read: a status's
+    number and state; a project's company, mobile flag, address and company code."""
+    qn = connection.ops.quote_name
+    if kind.name == "job_status":
+        none = "CAST(NULL AS TEXT)"
+        return ["CAST(t.number AS TEXT)", "CAST(t.life_cycle_state AS TEXT)", none, none]
+    if kind.name == "project":
+        company = Company._meta
+        return [
+            "CAST(t.company_id AS TEXT)",
+            "CAST(t.is_mobile_installation AS TEXT)",
+            "CAST(t.db_address_id AS TEXT)",
+            f"(SELECT CAST(c.code AS TEXT) FROM {qn(company.db_table)} c "
+            f"WHERE c.{qn(company.pk.column)} = t.company_id)",
+        ]
+    if kind.name == "user":  # who may be planned (plannings.Technicians)
+        none = "CAST(NULL AS TEXT)"
+        return [
+            "CAST(t.is_technician AS TEXT)",
+            "CAST(t.is_active AS TEXT)",
+            f"CAST(t.{qn(User._meta.get_field('username').column)} AS TEXT)",
+            none,
+        ]
+    return ["CAST(NULL AS TEXT)"] * 4
+
+
+@lru_cache(maxsize=1024)
+def _union_part(kind_name: str, n: int, ids: int, keys: int, visible: tuple | None, vendor: str):
+    """The SELECT of `_load_refs`'s UNION ALL reading `ids` ids and `keys` keys of a kind, as
+    its `n`th part, for a user who sees `visible` (their sales organizations; None: all): made
+    once per shape, not on every request (`vendor`: the database it is written for)."""
+    kind = KINDS[kind_name]
+    qn = connection.ops.quote_name
+    meta = kind.model._meta
+    rules = ", ".join(_rule_columns(kind))
+    table, pk_col = qn(meta.db_table), qn(meta.pk.column)
+    conditions = []
+    if ids:
+        conditions.append(f"t.{pk_col} IN ({', '.join(['%s'] * ids)})")
+    key_col = f"t.{qn(meta.get_field(kind.key).column)}"
+    if keys:
+        lhs = f"LOWER({key_col})" if kind.key_ci else key_col
+        conditions.append(f"{lhs} IN ({', '.join(['%s'] * keys)})")
+    org = organization_sql(kind.model, kind.tenant, "t")
+    where = f"({' OR '.join(conditions)})"
+    if kind.tenant:
+        visible = None if visible is None else list(visible)
+        where += f" AND {sees_sql(org, visible=visible, shared_when_empty=kind.shared_when_null)}"
+    return (
+        f"SELECT {n}, t.{pk_col}, CAST({key_col} AS TEXT), CAST({org} AS TEXT), {rules} "
+        f"FROM {table} t WHERE {where}"
+    )
 
 
 class LoadedReferences:
@@ -109,7 +168,8 @@ class LoadedReferences:
             else:
                 self._collect(record, groups, wanted_ids, wanted_keys)
         light = []
-        for kind_name in set(wanted_ids) | set(wanted_keys):
+        # In one order whatever the record's: the same references, the same statement.
+        for kind_name in sorted(set(wanted_ids) | set(wanted_keys)):
             kind = KINDS[kind_name]
             if kind_name in self._embedded_kinds:
                 self._load(kind, wanted_ids[kind_name], wanted_keys[kind_name])
@@ -168,35 +228,9 @@ class LoadedReferences:
         for obj in qs:
             self._remember(kind, obj)
 
-    def _rule_columns(self, kind: Kind) -> list[str]:
-        """Four more TEXT columns for the kinds whose fields the work order rules read: a status's
-        number and state; a project's company, mobile flag, address and company code."""
-        qn = connection.ops.quote_name
-        if kind.name == "job_status":
-            none = "CAST(NULL AS TEXT)"
-            return ["CAST(t.number AS TEXT)", "CAST(t.life_cycle_state AS TEXT)", none, none]
-        if kind.name == "project":
-            company = Company._meta
-            return [
-                "CAST(t.company_id AS TEXT)",
-                "CAST(t.is_mobile_installation AS TEXT)",
-                "CAST(t.db_address_id AS TEXT)",
-                f"(SELECT CAST(c.code AS TEXT) FROM {qn(company.db_table)} c "
-                f"WHERE c.{qn(company.pk.column)} = t.company_id)",
-            ]
-        if kind.name == "user":  # who may be planned (plannings.Technicians)
-            none = "CAST(NULL AS TEXT)"
-            return [
-                "CAST(t.is_technician AS TEXT)",
-                "CAST(t.is_active AS TEXT)",
-                f"CAST(t.{qn(User._meta.get_field('username').column)} AS TEXT)",
-                none,
-            ]
-        return ["CAST(NULL AS TEXT)"] * 4
-
     def _from_union(self, kind: Kind, pk, key, org, extras):
         """A status or project as the rules need it (read-only), or a Ref."""
-        # A request builds a dozen statuses: as loaded rows, not through their defaults.
+        # As loaded rows, not through their defaults (a request builds a few).
         if kind.name == "job_status":
             values = {"id": pk, "code": key, "number": int(extras[0])}
             return _loaded(JobStatus, _STATUS_COLUMNS, {**values, "life_cycle_state": extras[1]})
@@ -220,52 +254,28 @@ class LoadedReferences:
 
     def _load_refs(self, wanted: list[tuple[Kind, set, set]]) -> None:
         """Every kind only referred to, in ONE query: UNION ALL of (kind, id, key, org, extras).
-        All statuses come along (they are few)."""
-        qn = connection.ops.quote_name
+        Statuses too, only those named (by the records, or by `extra_ids`: the stored work
+        orders' own), not all of them on every request."""
         parts, params, kinds = [], [], []
-        if "job_status" not in {kind.name for kind, _, _ in wanted}:
-            wanted = [*wanted, (KINDS["job_status"], set(), set())]
+        visible = None if self.visible is None else tuple(self.visible)
         for kind, ids, keys in wanted:
-            meta = kind.model._meta
-            if kind.name == "job_status":
-                parts.append(
-                    f"SELECT {len(kinds)}, t.id, CAST(t.code AS TEXT), CAST(NULL AS TEXT), "
-                    f"{', '.join(self._rule_columns(kind))} FROM {qn(meta.db_table)} t"
-                )
-                kinds.append(kind)
-                continue
             pks = _valid_uuids(ids)
             keys = {k for k in keys if k}
             if not pks and not keys:
                 continue
-            table, pk_col = qn(meta.db_table), qn(meta.pk.column)
-            conditions = []
-            if pks:
-                conditions.append(f"t.{pk_col} IN ({', '.join(['%s'] * len(pks))})")
-                params_ids = [meta.pk.get_db_prep_value(v, connection) for v in pks]
-            else:
-                params_ids = []
-            key_col = f"t.{qn(meta.get_field(kind.key).column)}"
-            if keys:
-                lhs = f"LOWER({key_col})" if kind.key_ci else key_col
-                conditions.append(f"{lhs} IN ({', '.join(['%s'] * len(keys))})")
-            params_keys = sorted(k.lower() for k in keys) if kind.key_ci else sorted(keys)
-            org = organization_sql(kind.model, kind.tenant, "t")
-            where = f"({' OR '.join(conditions)})"
-            if kind.tenant:
-                visible = sees_sql(
-                    org, visible=self.visible, shared_when_empty=kind.shared_when_null
-                )
-                where += f" AND {visible}"
             parts.append(
-                f"SELECT {len(kinds)}, t.{pk_col}, CAST({key_col} AS TEXT), CAST({org} AS TEXT), "
-                f"{', '.join(self._rule_columns(kind))} FROM {table} t WHERE {where}"
+                _union_part(kind.name, len(kinds), len(pks), len(keys), visible, connection.vendor)
             )
-            params.extend(params_ids + params_keys)  # in SQL order
+            pk = kind.model._meta.pk
+            params.extend(pk.get_db_prep_value(v, connection) for v in pks)  # in SQL order
+            params.extend(sorted(k.lower() for k in keys) if kind.key_ci else sorted(keys))
             kinds.append(kind)
         if not parts:
             return
-        with connection.cursor() as cursor:
+        # A record's few references come back in the same shape on every request: planned
+        # once per connection.
+        prepare = len(params) <= PREPARED_VALUES
+        with prepared_cursor(connection) if prepare else connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
             for n, pk, key, org, *extras in cursor.fetchall():
                 kind = kinds[n]
@@ -321,6 +331,7 @@ class LoadedReferences:
         return list(self._by_pk[kind_name])
 
     def statuses(self) -> dict:
+        """The statuses read: those the records name and those of `extra_ids`."""
         return self._by_pk["job_status"]
 
     @staticmethod

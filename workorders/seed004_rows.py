@@ -170,12 +170,33 @@ def _plain(value):
 
 def columns(fields: dict[str, str | Code]) -> list[str]:
     """The own columns a `values_list` must read for `fields` (codes' foreign keys included)."""
-    out = []
-    for spec in fields.values():
-        name = spec.fk if isinstance(spec, Code) else spec
-        if name not in out:
-            out.append(name)
-    return out
+    return list(_layout(fields)[0])
+
+
+# id(fields) -> (fields, its columns, {column: position}, its plan): the tables above are
+# constants, and a PUT's answer asked for their layout twice per request.
+_layouts: dict[int, tuple] = {}
+
+
+def _layout(fields: dict[str, str | Code]) -> tuple[tuple[str, ...], dict[str, int], list]:
+    """`columns(fields)`, their positions, and one plan per output field: (name, column, code
+    key or None). Kept per table (the entry holds the table, so its id is not reused)."""
+    found = _layouts.get(id(fields))
+    if found is None or found[0] is not fields:
+        names: list[str] = []
+        for spec in fields.values():
+            name = spec.fk if isinstance(spec, Code) else spec
+            if name not in names:
+                names.append(name)
+        position = {name: i for i, name in enumerate(names)}
+        plan = [
+            (name, position[spec.fk], (spec.model, spec.field))
+            if isinstance(spec, Code)
+            else (name, position[spec], None)
+            for name, spec in fields.items()
+        ]
+        found = _layouts[id(fields)] = (fields, tuple(names), position, plan)
+    return found[1:]
 
 
 def values(queryset: QuerySet, fields: dict[str, str | Code]) -> QuerySet:
@@ -188,15 +209,8 @@ def shape(
     """`values(queryset, fields)` tuples -> dicts in the output shape; the codes not `known`
     ({(model, field, id): value}) are read in one query."""
     tuples = list(tuples)
-    position = {name: i for i, name in enumerate(columns(fields))}
+    _, position, plan = _layout(fields)
     codes = _codes(tuples, fields, position, known or {})
-    # One plan per field, made once: (name, column, code key or None).
-    plan = [
-        (name, position[spec.fk], (spec.model, spec.field))
-        if isinstance(spec, Code)
-        else (name, position[spec], None)
-        for name, spec in fields.items()
-    ]
     plain = (str, int, bool, float, type(None))
     out = []
     for row in tuples:
@@ -369,7 +383,7 @@ def planning_rows(*, ids: Iterable) -> list[dict]:
 
 def work_order_rows_from(*, instances: Iterable[WorkOrder], codes: dict) -> list[dict]:
     """Work orders just written, in the seed-004 shape, without reading them again."""
-    names = columns(WORK_ORDER_FIELDS)
+    names = _layout(WORK_ORDER_FIELDS)[0]
     tuples = [tuple(getattr(wo, name) for name in names) for wo in instances]
     return shape(tuples, WORK_ORDER_FIELDS, codes)
 

@@ -151,10 +151,14 @@ def _upsert_cleaned(
     planning_moved: set = set()  # pks of the written work orders the rule and check must see
     existing_by_id, holders = _existing(cleaned.values(), by=by)
     stored = [*existing_by_id.values(), *(wo for held in holders.values() for wo in held)]
+    # The stored work orders' own project and status are read with what the records name.
     resolver = ReferenceResolver(
         records=[records[i] for i in cleaned],
         by=by,
-        extra_ids={"project": {wo.project_id for wo in stored}},
+        extra_ids={
+            "project": {wo.project_id for wo in stored},
+            "job_status": {wo.job_status_id for wo in stored},
+        },
     )
     # The organization each record matched by reference names (its project's), if known.
     organizations: dict[int, object] = {}
@@ -422,7 +426,7 @@ def _write_one(
         if getattr(wo, name) != old:
             update_fields.add(name.removesuffix("_id"))
     if write:
-        update_row(wo, update_fields)
+        update_row(wo, update_fields, prepared=True)
     return "updated", wo, update_fields
 
 
