@@ -24,7 +24,7 @@ from django.db import transaction
 
 from apijobs import chunks as api_job_chunks
 from apijobs import services as api_jobs
-from apijobs.models import ApiJob
+from apijobs.models import ApiJob, ApiJobStatus
 from apijobs.recovery import enqueue_chunks_on_commit
 from jobsite.errors import ServiceError
 from jobsite.models import User
@@ -35,6 +35,7 @@ from workorders.imports.readers import WORK_ORDER_COLUMNS
 from workorders.imports.sql_dialect import database_supported
 from workorders.records import record_name
 from workorders.reference_kinds import WORK_ORDER_GROUPS
+from workorders.scheduling import pending_checks
 
 BULK_TYPE = "workorder_bulk_upsert"
 BULK_TASK = "workorders.tasks.process_workorder_bulk"
@@ -265,9 +266,13 @@ def run_bulk_chunk(*, api_job_id, number: int) -> ApiJob | None:
     job, by = _requester(api_job_id)
     if by is None:
         return None
-    return api_job_chunks.run_chunk(
-        api_job_id=job.pk, number=number, handler=_chunk_handler(job, by)
-    )
+    with pending_checks.settle_queued_by_caller():
+        job = api_job_chunks.run_chunk(
+            api_job_id=job.pk, number=number, handler=_chunk_handler(job, by)
+        )
+    if job is not None and job.status != ApiJobStatus.PROCESSING:  # the job's last chunk
+        pending_checks.queue_settle()
+    return job
 
 
 def run_bulk_upsert(*, api_job_id) -> ApiJob | None:
@@ -279,8 +284,10 @@ def run_bulk_upsert(*, api_job_id) -> ApiJob | None:
         return api_jobs.jobs().filter(pk=api_job_id).first()
     if api_job_chunks.is_chunked(api_job_id=job.pk):
         handler = _chunk_handler(job, by)
-        for number in api_job_chunks.undone_chunks(api_job_id=job.pk):
-            api_job_chunks.run_chunk(api_job_id=job.pk, number=number, handler=handler)
+        with pending_checks.settle_queued_by_caller():
+            for number in api_job_chunks.undone_chunks(api_job_id=job.pk):
+                api_job_chunks.run_chunk(api_job_id=job.pk, number=number, handler=handler)
+        pending_checks.queue_settle()
         return api_jobs.jobs().get(pk=job.pk)
     handler = partial(upsert_chunk, by=by, partial=job.options.get("partial", False))
     return api_jobs.run_records(api_job_id=job.pk, handler=handler)

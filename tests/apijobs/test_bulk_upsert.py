@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from apijobs.models import ApiJob, ApiJobError
 from workorders import bulk
-from workorders.models import JobPlanning, WorkOrder
+from workorders.models import JobPlanning, PendingPlanningCheck, WorkOrder
+from workorders.scheduling import pending_checks
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +157,28 @@ def test_a_whole_job_run_reads_its_requester_once(planner, record, settings, mon
     done = bulk.run_bulk_upsert(api_job_id=job.pk)
     assert reads == [job.pk]
     assert (done.status, done.processed_records, done.effected_records) == ("completed", 3, 3)
+
+
+def test_a_chunked_job_queues_one_settle_of_its_plannings_checks_after_its_last_chunk(
+    post_bulk, record, technician, settings, monkeypatch
+):
+    """Each chunk notes where its plannings went; none queues the check between chunks (it
+    would take the database from the chunks still running); the job's end queues one."""
+    settings.BULK_CHUNK_SIZE = 2
+    queued = []
+    monkeypatch.setattr(
+        pending_checks, "queue_settle", lambda: queued.append(PendingPlanningCheck.objects.count())
+    )
+    start = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    records = [
+        record(
+            job_status_code="Suggested",
+            suggested_user_code=technician.code,
+            suggested_date_start=(start + timedelta(hours=n)).isoformat(),
+        )
+        for n in range(5)
+    ]
+    assert post_bulk(records).status_code == 202
+    assert queued == [5]  # once, when the three chunks' five places were all noted
+    assert pending_checks.settle() > 0  # 90 minutes an hour apart: overlaps
+    assert not PendingPlanningCheck.objects.exists()

@@ -11,7 +11,9 @@ On PostgreSQL the check runs as SQL (`checks_sql`, set-based: 13,000 plannings i
 hundred milliseconds); elsewhere in Python (`warnings.refresh_warnings`). Both find what the
 check of each planning alone finds (tests/workorders/test_check_parity.py)."""
 
+import contextlib
 import logging
+import threading
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -35,10 +37,29 @@ TARGETS = "planning_check_targets"
 PRIORITY = -10
 
 
+_queueing = threading.local()
+
+
+@contextlib.contextmanager
+def settle_queued_by_caller():
+    """Within it, a set-based write's commit queues no settling task: the caller queues one
+    (`queue_settle`) when its run of writes ends — a bulk job's chunks, after the last rather
+    than between them, where a settle would take the database from the chunks still running."""
+    _queueing.held = True
+    try:
+        yield
+    finally:
+        _queueing.held = False
+
+
 def settle_after_commit() -> None:
     """Queue the settling task once the current transaction commits."""
-    task = import_string(TASK).using(priority=PRIORITY)
-    transaction.on_commit(task.enqueue)
+    if not getattr(_queueing, "held", False):
+        transaction.on_commit(queue_settle)
+
+
+def queue_settle() -> None:
+    import_string(TASK).using(priority=PRIORITY).enqueue()
 
 
 def settle() -> int:
