@@ -109,8 +109,11 @@ def leave_for_check(cursor, *, work_orders: str, now) -> None:
             WHERE work_order_id IN (SELECT id FROM compared WHERE changed_inputs)
             UNION ALL
             SELECT now.user_id, now.date_start, now.date_end, now.id, %s
-            FROM ({work_orders}) written {_rule_planning_of("written")}
-            WHERE NOT EXISTS (SELECT 1 FROM {BEFORE} before WHERE before.planning_id = now.id)""",
+            FROM ({work_orders}) written
+            -- a rule planning is new where its work order had none (the rule moves one it has)
+            LEFT JOIN {BEFORE} before ON before.id = written.id
+            {_rule_planning_of("written")}
+            WHERE before.planning_id IS NULL""",
         [connection.ops.adapt_datetimefield_value(now)] * 4,
     )
     noted = cursor.rowcount
