@@ -385,7 +385,6 @@ class PendingPlanningCheck(models.Model):
     # The planning the write placed here (new or moved), whose `in_the_past` is decided anew;
     # empty for a place a planning left or one whose work order's inputs changed.
     placed_id = models.UUIDField(null=True, blank=True)
-    noted_at = models.DateTimeField()
 
     def __str__(self):
         return f"{self.user_id} {self.date_start:%Y-%m-%d %H:%M}–{self.date_end:%H:%M}"

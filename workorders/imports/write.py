@@ -148,7 +148,7 @@ def _sync_plannings(cursor, dialect: PostgreSQLDialect) -> None:
         dialect=dialect,
         all_new=not updates,
     )
-    set_writes.leave_for_check(cursor, work_orders=f"SELECT id FROM {WRITTEN}", now=now)
+    set_writes.leave_for_check(cursor, work_orders=f"SELECT id FROM {WRITTEN}")
 
 
 def sync_suggested_plannings_sql(

@@ -67,7 +67,7 @@ def note_inputs(cursor, *, work_orders: str) -> None:
         cursor.execute(f"CREATE INDEX {BEFORE}_planning ON {BEFORE} (planning_id)")
 
 
-def leave_for_check(cursor, *, work_orders: str, now) -> None:
+def leave_for_check(cursor, *, work_orders: str) -> None:
     """After the write: note for the check (PendingPlanningCheck) where the rule's plannings
     were that went or moved, or whose work order's inputs changed; where the rule's plannings
     are that moved or came (with their ids: `placed`); where the plannings of the work orders
@@ -85,8 +85,7 @@ def leave_for_check(cursor, *, work_orders: str, now) -> None:
     changed_inputs, moved = _conditions()
     pending = PendingPlanningCheck._meta
     columns = ", ".join(
-        pending.get_field(name).column
-        for name in ("user", "date_start", "date_end", "placed_id", "noted_at")
+        pending.get_field(name).column for name in ("user", "date_start", "date_end", "placed_id")
     )
     cursor.execute(
         f"""INSERT INTO {pending.db_table} ({columns})
@@ -100,21 +99,20 @@ def leave_for_check(cursor, *, work_orders: str, now) -> None:
                 JOIN {WorkOrder._meta.db_table} work_order ON work_order.id = before.id
                 JOIN {JobStatus._meta.db_table} status ON status.id = work_order.job_status_id
                 LEFT JOIN {planning} now ON now.id = before.planning_id)
-            SELECT user_id, date_start, date_end, NULL, %s FROM compared
+            SELECT user_id, date_start, date_end, NULL FROM compared
             WHERE planning_id IS NOT NULL AND (now_id IS NULL OR moved OR changed_inputs)
             UNION ALL
-            SELECT now_user, now_start, now_end, now_id, %s FROM compared WHERE moved
+            SELECT now_user, now_start, now_end, now_id FROM compared WHERE moved
             UNION ALL
-            SELECT user_id, date_start, date_end, NULL, %s FROM {planning}
+            SELECT user_id, date_start, date_end, NULL FROM {planning}
             WHERE work_order_id IN (SELECT id FROM compared WHERE changed_inputs)
             UNION ALL
-            SELECT now.user_id, now.date_start, now.date_end, now.id, %s
+            SELECT now.user_id, now.date_start, now.date_end, now.id
             FROM ({work_orders}) written
             -- a rule planning is new where its work order had none (the rule moves one it has)
             LEFT JOIN {BEFORE} before ON before.id = written.id
             {_rule_planning_of("written")}
             WHERE before.planning_id IS NULL""",
-        [connection.ops.adapt_datetimefield_value(now)] * 4,
     )
     noted = cursor.rowcount
     cursor.execute(f"DROP TABLE {BEFORE}")
