@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 from django.db import DatabaseError
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 
 from workorders import bulk_edit, imports, planning_board
+from workorders.admin import home
 from workorders.models import JobPlanning, PendingPlanningCheck
 from workorders.scheduling import pending_checks
 
@@ -69,10 +70,13 @@ def _board(planner, technician):
     return [b for row in found.rows for cell in row.cells for b in cell.blocks if b.warnings]
 
 
-def _home(planner_client):
-    page = planner_client.get("/admin/")
-    assert page.status_code == 200
-    return ["settled"] * 2  # the home page counts them: what it shows is the check's
+def _home(planner):
+    """The home page's "plannings with warnings" figure, as the page gets it."""
+    request = RequestFactory().get("/admin/")
+    request.user = planner
+    figures = home.planner_home(request)["figures"]
+    (warned,) = [f for f in figures if f["key"] == "warned_plannings"]
+    return ["warned"] * warned["count"]
 
 
 def _admin_list(planner_client, technician):
@@ -84,7 +88,7 @@ def _admin_list(planner_client, technician):
 @pytest.mark.parametrize(
     "read",
     [
-        lambda planner_client, **_: _home(planner_client),
+        lambda planner, **_: _home(planner),
         lambda planner, technician, **_: _board(planner, technician),
         lambda planner_client, technician, **_: _admin_list(planner_client, technician),
         lambda **_: bulk_edit._warned(
@@ -108,7 +112,7 @@ def test_a_read_is_not_failed_by_a_settle_that_fails(overlapping, planner, monke
     def broken():
         raise DatabaseError("deadlock detected")
 
-    monkeypatch.setattr(pending_checks, "settle", broken)
+    monkeypatch.setattr(pending_checks, "_settle_pending", broken)
     pending_checks.settle_quietly()  # as a reader calls it
     assert "not settled" in caplog.text
     assert PendingPlanningCheck.objects.count() == 2  # left for the task

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 # pending checks through this module.
 TASK = "workorders.tasks.settle_planning_checks"
 WINDOWS = "planning_check_windows"
+_DELETED_AT_ONCE = 10_000
 TARGETS = "planning_check_targets"
 
 
@@ -68,6 +69,10 @@ def settle() -> int:
     finds them gone."""
     if not PendingPlanningCheck.objects.exists():
         return 0
+    return _settle_pending()
+
+
+def _settle_pending() -> int:
     with transaction.atomic():
         rows = list(
             PendingPlanningCheck.objects.select_for_update()
@@ -77,13 +82,18 @@ def settle() -> int:
         if not rows:
             return 0
         if checks_sql.available():
-            changed = _settle_in_sql([pk for pk, *_ in rows])
+            changed = _settle_in_sql([pk for pk, *_ in rows])  # (one array parameter)
         else:
             changed = refresh_warnings(
                 windows=[(user_id, start, end) for _, user_id, start, end, _ in rows],
                 written=[placed for *_, placed in rows if placed is not None],
             )
-        PendingPlanningCheck.objects.filter(pk__in=[pk for pk, *_ in rows]).delete()
+        ids = [pk for pk, *_ in rows]
+        # A bulk job of 100,000 leaves as many: more than one statement's parameters allow.
+        for start in range(0, len(ids), _DELETED_AT_ONCE):
+            PendingPlanningCheck.objects.filter(
+                pk__in=ids[start : start + _DELETED_AT_ONCE]
+            ).delete()
     return changed
 
 
@@ -92,10 +102,8 @@ def settle_quietly() -> None:
     writer moving the same plannings, a lost connection) fails neither the page nor the task:
     it is logged and its pending places stay for the next reader or task."""
     try:
-        if not PendingPlanningCheck.objects.exists():  # (no savepoint for nothing)
-            return
-        with transaction.atomic():
-            settle()
+        if PendingPlanningCheck.objects.exists():  # (no savepoint for nothing)
+            _settle_pending()
     except DatabaseError:
         logger.exception("pending planning checks not settled")
 
